@@ -1,0 +1,42 @@
+import type { ErrorCode } from './tool-error.ts';
+
+/** 0 success; 1 invalid input or failed check; 2 usage; 3 local file I/O; 4 control plane; 70 bug. */
+export type ExitCode = 0 | 1 | 2 | 3 | 4 | 70;
+
+export const EXIT_CODES: Record<ErrorCode, ExitCode> = {
+  YAML_SYNTAX: 1,
+  DUPLICATE_KEY: 1,
+  ALIAS_LIMIT: 1,
+  MERGE_KEY: 1,
+  INPUT_TOO_LARGE: 1,
+  INPUT_ENCODING: 1,
+  UNDEFINED_VARS: 1,
+  VAR_TYPE: 1,
+  VARS_FILE: 1,
+  SCHEMA: 1,
+  APP_NAME: 1,
+  DUPLICATE_APP: 1,
+  ROUTE_INVALID: 1,
+  UNKNOWN_APP: 1,
+  DUPLICATE_DESTINATION: 1,
+  WEIGHTS: 1,
+  ROUTE_CONFLICT: 1,
+  REGEX: 1,
+  DURATION: 1,
+  NOT_FOUND: 1,
+  STRICT: 1,
+  INVALID: 1,
+  USAGE: 2,
+  FILE_READ: 3,
+  FILE_WRITE: 3,
+  STATE_CORRUPT: 3,
+  STATE_LOCKED: 3,
+  API_UNREACHABLE: 4,
+  API_REJECTED: 4,
+  API_CONFLICT: 4,
+  API_TLS: 4,
+  API_AUTH: 4,
+  CRD_MISSING: 4,
+  KUBECONFIG: 1,
+  INTERNAL: 70,
+};

@@ -1,0 +1,101 @@
+import type { SourceSpan } from './source-file.ts';
+
+/**
+ * Every failure cfmesh reports has one of these codes. The exit code each one maps to is fixed
+ * in exit-codes.ts; a new code that is not mapped there does not compile.
+ */
+export type ErrorCode =
+  // invalid input or a failed check (exit 1)
+  | 'YAML_SYNTAX'
+  | 'DUPLICATE_KEY'
+  | 'ALIAS_LIMIT'
+  | 'MERGE_KEY'
+  | 'INPUT_TOO_LARGE'
+  | 'INPUT_ENCODING'
+  | 'UNDEFINED_VARS'
+  | 'VAR_TYPE'
+  | 'VARS_FILE'
+  | 'SCHEMA'
+  | 'APP_NAME'
+  | 'DUPLICATE_APP'
+  | 'ROUTE_INVALID'
+  | 'UNKNOWN_APP'
+  | 'DUPLICATE_DESTINATION'
+  | 'WEIGHTS'
+  | 'ROUTE_CONFLICT'
+  | 'REGEX'
+  | 'DURATION'
+  | 'NOT_FOUND'
+  | 'STRICT'
+  | 'INVALID'
+  // wrong usage (exit 2)
+  | 'USAGE'
+  // local file I/O (exit 3)
+  | 'FILE_READ'
+  | 'FILE_WRITE'
+  | 'STATE_CORRUPT'
+  | 'STATE_LOCKED'
+  // the control plane failed or refused (exit 4)
+  | 'API_UNREACHABLE'
+  | 'API_REJECTED'
+  | 'API_CONFLICT'
+  | 'API_TLS'
+  | 'API_AUTH'
+  | 'CRD_MISSING'
+  | 'KUBECONFIG'
+  // a bug (exit 70)
+  | 'INTERNAL';
+
+export interface ToolErrorOptions {
+  readonly span?: SourceSpan | undefined;
+  readonly hint?: string | undefined;
+  /** When validation found several problems, all of them (this error is then a summary). */
+  readonly details?: readonly ToolError[] | undefined;
+  readonly cause?: unknown;
+}
+
+/** The one error class (eemeli/yaml errors.ts): a code, a message, where, and what to do. */
+export class ToolError extends Error {
+  readonly code: ErrorCode;
+  readonly span: SourceSpan | undefined;
+  readonly hint: string | undefined;
+  readonly details: readonly ToolError[];
+
+  constructor(code: ErrorCode, message: string, options: ToolErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ToolError';
+    this.code = code;
+    this.span = options.span;
+    this.hint = options.hint;
+    this.details = options.details ?? [];
+  }
+
+  /** The errors to print: the collected details, or this error alone. */
+  get all(): readonly ToolError[] {
+    return this.details.length > 0 ? this.details : [this];
+  }
+}
+
+/** Throws one error carrying every collected error; the first one's code decides the exit code. */
+export function failWith(errors: readonly ToolError[]): never {
+  const first = errors[0];
+  if (!first) throw new ToolError('INTERNAL', 'failWith called with no errors');
+  if (errors.length === 1) throw first;
+  throw new ToolError(first.code, `${errors.length} problems found`, { details: errors });
+}
+
+export type WarningCode =
+  | 'LEGACY_KEY'
+  | 'NO_ROUTE'
+  | 'LOSSY'
+  | 'UNKNOWN_KEY'
+  | 'ZERO_INSTANCES'
+  | 'NOTICE';
+
+/** Warnings are data returned beside a value, printed before any error (cf CLI Warnings). */
+export interface Warning {
+  readonly code: WarningCode;
+  readonly message: string;
+  readonly span?: SourceSpan | undefined;
+  readonly hint?: string | undefined;
+}
