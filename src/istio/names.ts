@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * A valid Kubernetes object name derived from `raw`, deterministically: `raw` itself when it already
+ * is one (a lowercased FQDN is), otherwise a cleaned-up form plus 8 hex digits of its SHA-256, so
+ * two different inputs never end up with the same name.
+ */
+export function objectName(raw: string, kind: 'subdomain' | 'label' = 'subdomain'): string {
+  const max = kind === 'label' ? 63 : 253;
+  const pattern = kind === 'label' ? LABEL : SUBDOMAIN;
+  if (raw.length <= max && pattern.test(raw)) return raw;
+  const allowed = kind === 'label' ? /[^a-z0-9-]+/g : /[^a-z0-9.-]+/g;
+  let base = raw
+    .toLowerCase()
+    .replace(/\*/g, 'wildcard')
+    .replace(allowed, '-')
+    .replace(/\.{2,}/g, '.')
+    .replace(/-*\.-*/g, '.')
+    .replace(/^[-.]+|[-.]+$/g, '');
+  base = base.slice(0, max - 9).replace(/[-.]+$/g, '');
+  const hash = createHash('sha256').update(raw).digest('hex').slice(0, 8);
+  return base ? `${base}-${hash}` : `x-${hash}`;
+}
+
+/** A DNS-1123 label for a host built from an app name (a Kubernetes Service name must be one). */
+export function dnsLabel(raw: string): string {
+  return objectName(raw, 'label');
+}

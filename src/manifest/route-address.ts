@@ -1,0 +1,108 @@
+import type { Protocol, RouteAddress } from './types.ts';
+
+export type ParsedRoute =
+  | { readonly ok: true; readonly address: RouteAddress; readonly protocol: Protocol }
+  | { readonly ok: false; readonly message: string; readonly hint?: string };
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const MAX_PATH = 128;
+const MAX_FQDN = 253;
+
+/**
+ * Parses a route as Cloud Controller does (manifest_route.rb, route_create_message.rb):
+ * `[scheme://]host.domain[:port][/path]` with scheme http, https, tcp (tcp only with a port) or none;
+ * a path starts with `/`, is not `/` alone, has no `?`, at most 128 characters; a port makes a TCP
+ * route, which has no path; `protocol` decides when given. Host labels must also be valid for Istio
+ * (DNS-1123), since a route that Envoy cannot match is of no use.
+ */
+export function parseRoute(route: string, protocol: Protocol | undefined): ParsedRoute {
+  const text = route.trim();
+  const match = /^(?:([A-Za-z][A-Za-z0-9+.-]*):\/\/)?([^/:?#\s]*)(?::([^/]*))?(\/.*)?$/.exec(text);
+  if (!match || text !== route || text.length === 0) {
+    return { ok: false, message: `The route '${route}' is not a properly formed URL` };
+  }
+  const scheme = match[1]?.toLowerCase();
+  const host = (match[2] ?? '').toLowerCase();
+  const portText = match[3];
+  const path = match[4];
+
+  if (scheme !== undefined && !['http', 'https', 'tcp'].includes(scheme)) {
+    return { ok: false, message: `The route '${route}' is not a properly formed URL: scheme '${scheme}' is not http, https or tcp` };
+  }
+  const hostProblem = checkHostname(host, route);
+  if (hostProblem) return hostProblem;
+
+  let port: number | undefined;
+  if (portText !== undefined) {
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
+      return { ok: false, message: `route '${route}': port '${portText}' must be a number from 1 to 65535` };
+    }
+    port = Number(portText);
+  }
+  const isTcp = protocol === 'tcp' || (protocol === undefined && port !== undefined) || scheme === 'tcp';
+  if (isTcp) {
+    if (port === undefined) return { ok: false, message: `route '${route}': Routes with protocol 'tcp' must specify a port.`, hint: 'write the route as domain:PORT' };
+    if (path !== undefined) return { ok: false, message: `route '${route}': Paths are not supported for TCP routes.` };
+    if (scheme === 'http' || scheme === 'https') return { ok: false, message: `route '${route}': a route with a port is a TCP route and cannot use ${scheme}://` };
+    if (protocol !== undefined && protocol !== 'tcp') return { ok: false, message: `route '${route}': Routes with protocol '${protocol}' do not support ports.` };
+    if (host.startsWith('*.')) return { ok: false, message: `route '${route}': Hosts are not supported for TCP routes.` };
+    return { ok: true, address: { fqdn: host, port }, protocol: 'tcp' };
+  }
+  if (port !== undefined) return { ok: false, message: `route '${route}': Routes with protocol 'http' do not support ports.` };
+  if (scheme === 'tcp') return { ok: false, message: `route '${route}': tcp:// needs a port` };
+  if (path !== undefined) {
+    if (path === '/') return { ok: false, message: `route '${route}': the path cannot be exactly /`, hint: `write the route without the trailing slash: ${route.slice(0, -1)}` };
+    if (path.length > MAX_PATH) return { ok: false, message: `route '${route}': the path is longer than ${MAX_PATH} characters` };
+    if (path.includes('?')) return { ok: false, message: `route '${route}': the path cannot contain a '?'` };
+    if (/[\s#%]/.test(path) || /[\u0000-\u001f\u007f]/.test(path)) {
+      return { ok: false, message: `route '${route}': the path has a character that cannot be matched (space, '#', '%' or a control character)` };
+    }
+    if (path.includes('//')) return { ok: false, message: `route '${route}': the path cannot contain '//'` };
+  }
+  return { ok: true, address: { fqdn: host, path }, protocol: protocol ?? 'http1' };
+}
+
+function checkHostname(host: string, route: string): ParsedRoute | undefined {
+  if (host.length === 0) return { ok: false, message: `The route '${route}' is not a properly formed URL: it has no host` };
+  if (host.length > MAX_FQDN) return { ok: false, message: `route '${route}': the host name is longer than ${MAX_FQDN} characters` };
+  const labels = host.endsWith('.') ? host.slice(0, -1).split('.') : host.split('.');
+  if (labels.length < 2) {
+    return { ok: false, message: `route '${route}': '${host}' is not a domain name (no dot)`, hint: 'a route is host.domain, e.g. myapp.example.com' };
+  }
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i] as string;
+    if (i === 0 && label === '*') continue;
+    if (label.length > 63 || !DNS_LABEL.test(label)) {
+      const unicode = /[^\x00-\x7f]/.test(label);
+      return {
+        ok: false,
+        message: `route '${route}': '${label}' is not a valid host label (letters, digits and '-', at most 63, not starting or ending with '-')`,
+        hint: unicode ? 'write internationalised names in their ASCII (xn--) form' : label.includes('_') ? 'Istio host names cannot contain underscores' : undefined,
+      } as ParsedRoute;
+    }
+  }
+  if (/^\d+$/.test(labels[labels.length - 1] as string)) {
+    return { ok: false, message: `route '${route}': the top-level domain cannot be all digits` };
+  }
+  return undefined;
+}
+
+/** `host.domain[:port][/path]`, as cf renders a route URL. */
+export function routeUrl(address: RouteAddress): string {
+  return `${address.fqdn}${address.port !== undefined ? `:${address.port}` : ''}${address.path ?? ''}`;
+}
+
+/** Identity: FQDN plus path for HTTP, FQDN plus port for TCP. */
+export function routeKey(address: RouteAddress): string {
+  return routeUrl(address);
+}
+
+/** Splits an FQDN into cf's host and domain, preferring a known domain (as Cloud Controller does). */
+export function splitHostDomain(fqdn: string, knownDomains: readonly string[]): { host: string; domain: string } {
+  if (knownDomains.includes(fqdn)) return { host: '', domain: fqdn };
+  const dot = fqdn.indexOf('.');
+  const rest = fqdn.slice(dot + 1);
+  if (dot > 0 && knownDomains.includes(rest)) return { host: fqdn.slice(0, dot), domain: rest };
+  if (dot > 0 && rest.includes('.')) return { host: fqdn.slice(0, dot), domain: rest };
+  return { host: '', domain: fqdn };
+}

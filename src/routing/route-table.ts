@@ -1,0 +1,236 @@
+import type { SourceSpan } from '../diagnostics/source-file.ts';
+import { ToolError, failWith, type Warning } from '../diagnostics/tool-error.ts';
+import { parseRoute, routeKey, routeUrl } from '../manifest/route-address.ts';
+import type { AppProtocol, Manifest, ManifestApp, RouteAddress, RouteControls } from '../manifest/types.ts';
+import { largestRemainder } from './weights.ts';
+
+/** The target-neutral route table: what routes exist and where their traffic goes. No mesh words here. */
+export interface Destination {
+  readonly app: string;
+  /** Percent of the route's traffic, an integer; a route's destinations sum to exactly 100. */
+  readonly weight: number;
+  /** A port on the app other than its own (cf destination `port`). */
+  readonly port?: number | undefined;
+  readonly protocol?: AppProtocol | undefined;
+}
+
+export interface Route {
+  readonly key: string;
+  readonly fqdn: string;
+  readonly path?: string | undefined;
+  readonly port?: number | undefined;
+  readonly protocol: 'http' | 'tcp';
+  /** Bound to the mesh (an internal domain) rather than the ingress gateway. */
+  readonly internal: boolean;
+  readonly options: Readonly<Record<string, string>>;
+  readonly controls: RouteControls;
+  /** True when the weights were given explicitly; otherwise they follow the apps' instances. */
+  readonly weighted: boolean;
+  readonly destinations: readonly Destination[];
+  readonly span?: SourceSpan | undefined;
+}
+
+export interface AppInfo {
+  readonly name: string;
+  readonly instances: number;
+  readonly port?: number | undefined;
+  readonly data?: Readonly<Record<string, unknown>> | undefined;
+  readonly span?: SourceSpan | undefined;
+}
+
+export interface RouteTable {
+  readonly routes: readonly Route[];
+  readonly apps: readonly AppInfo[];
+}
+
+export interface RoutingOptions {
+  readonly defaultDomain?: string | undefined;
+  readonly internalDomains: readonly string[];
+}
+
+export const DEFAULT_INTERNAL_DOMAIN = 'apps.internal';
+
+interface Draft {
+  address: RouteAddress;
+  protocol: 'http' | 'tcp';
+  options: Record<string, string>;
+  controls: Record<string, unknown>;
+  weighted: boolean;
+  explicit: Map<string, { weight: number | undefined; port: number | undefined; protocol: AppProtocol | undefined }>;
+  span: SourceSpan | undefined;
+}
+
+/**
+ * Manifest → route table. Apps' own `routes:` and top-level `routes:` entries are merged by route
+ * identity; unweighted routes split traffic by web instances; apps with no route get cf's default
+ * (or random) route on the default domain. Routes and destinations come out sorted.
+ */
+export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { table: RouteTable; warnings: Warning[] } {
+  const warnings: Warning[] = [];
+  const errors: ToolError[] = [];
+  const drafts = new Map<string, Draft>();
+
+  const draftFor = (address: RouteAddress, protocol: 'http' | 'tcp', span: SourceSpan | undefined): Draft => {
+    const key = routeKey(address);
+    let draft = drafts.get(key);
+    if (!draft) {
+      draft = { address, protocol, options: {}, controls: {}, weighted: false, explicit: new Map(), span };
+      drafts.set(key, draft);
+    }
+    return draft;
+  };
+  const mergeInto = (draft: Draft, what: 'options' | 'controls', values: Readonly<Record<string, unknown>>, span: SourceSpan, owner: string) => {
+    const target = draft[what] as Record<string, unknown>;
+    for (const [k, v] of Object.entries(values)) {
+      if (k in target && JSON.stringify(target[k]) !== JSON.stringify(v)) {
+        errors.push(new ToolError('ROUTE_CONFLICT', `route ${routeUrl(draft.address)}: ${owner} sets ${what === 'options' ? 'option' : ''} ${k} differently from another mapping of the same route`.replace('  ', ' '), { span, hint: 'set route-wide settings in one place' }));
+      } else target[k] = v;
+    }
+  };
+
+  // Top-level routes define their destinations first; app mappings then join them.
+  for (const route of manifest.routes) {
+    const draft = draftFor(route.address, route.protocol === 'tcp' ? 'tcp' : 'http', route.span);
+    draft.span = route.span;
+    mergeInto(draft, 'options', route.options, route.span, 'routes:');
+    mergeInto(draft, 'controls', route.controls, route.span, 'routes:');
+    draft.weighted = route.destinations.some((d) => d.weight !== undefined);
+    for (const d of route.destinations) {
+      draft.explicit.set(d.app, { weight: d.weight, port: d.port, protocol: d.protocol ?? (route.protocol === 'http2' ? 'http2' : undefined) });
+    }
+  }
+  const routed = new Set(manifest.routes.flatMap((r) => r.destinations.map((d) => d.app)));
+  for (const app of manifest.apps) {
+    if (app.noRoute) continue;
+    for (const route of app.routes) {
+      routed.add(app.name);
+      const draft = draftFor(route.address, route.protocol === 'tcp' ? 'tcp' : 'http', route.span);
+      mergeInto(draft, 'options', route.options, route.span, `app "${app.name}"`);
+      mergeInto(draft, 'controls', route.controls, route.span, `app "${app.name}"`);
+      if (!draft.explicit.has(app.name)) {
+        draft.explicit.set(app.name, { weight: undefined, port: undefined, protocol: route.protocol === 'http2' ? 'http2' : undefined });
+      } else if (route.protocol === 'http2') {
+        const current = draft.explicit.get(app.name);
+        if (current) draft.explicit.set(app.name, { ...current, protocol: 'http2' });
+      }
+    }
+  }
+  for (const app of manifest.apps) {
+    if (app.noRoute || routed.has(app.name) || !app.name) continue;
+    const address = defaultAddress(app, options, errors, warnings);
+    if (!address) continue;
+    const draft = draftFor(address, 'http', app.span);
+    draft.explicit.set(app.name, { weight: undefined, port: undefined, protocol: undefined });
+  }
+  if (errors.length > 0) failWith(errors);
+
+  const apps: AppInfo[] = manifest.apps
+    .map((a) => ({ name: a.name, instances: a.instances, port: a.port, data: a.data, span: a.span }))
+    .sort((a, b) => compare(a.name, b.name));
+  const routes = [...drafts.values()].map((draft) => finishRoute(draft, apps, options, warnings));
+  return { table: { routes: sortRoutes(routes), apps }, warnings };
+}
+
+function finishRoute(draft: Draft, apps: readonly AppInfo[], options: RoutingOptions, warnings: Warning[]): Route {
+  const names = [...draft.explicit.keys()].sort(compare);
+  const instances = new Map(apps.map((a) => [a.name, a.instances]));
+  const destinations = resolveWeights(
+    names.map((app) => ({ app, ...(draft.explicit.get(app) as { weight: number | undefined; port: number | undefined; protocol: AppProtocol | undefined }) })),
+    draft.weighted,
+    (app) => instances.get(app) ?? 1,
+    (message) => warnings.push({ code: 'ZERO_INSTANCES', message: `route ${routeUrl(draft.address)}: ${message}`, span: draft.span }),
+  );
+  return {
+    key: routeKey(draft.address),
+    fqdn: draft.address.fqdn,
+    path: draft.address.path,
+    port: draft.address.port,
+    protocol: draft.protocol,
+    internal: isInternal(draft.address.fqdn, options.internalDomains),
+    options: sortedRecord(draft.options) as Record<string, string>,
+    controls: sortedRecord(draft.controls),
+    weighted: draft.weighted,
+    destinations,
+    span: draft.span,
+  };
+}
+
+/** Explicit weights as given; otherwise proportional to web instances (an app with 0 gets 0). */
+export function resolveWeights(
+  destinations: readonly { app: string; weight: number | undefined; port?: number | undefined; protocol?: AppProtocol | undefined }[],
+  weighted: boolean,
+  instancesOf: (app: string) => number,
+  warn: (message: string) => void = () => {},
+): Destination[] {
+  const shares = weighted
+    ? destinations.map((d) => d.weight ?? 0)
+    : largestRemainder(destinations.map((d) => Math.max(0, instancesOf(d.app))));
+  if (!weighted && destinations.length > 1 && destinations.every((d) => instancesOf(d.app) <= 0)) {
+    warn('every destination has 0 instances; traffic is split evenly');
+  }
+  return destinations.map((d, i) => {
+    const out: { app: string; weight: number; port?: number; protocol?: AppProtocol } = { app: d.app, weight: shares[i] as number };
+    if (d.port !== undefined) out.port = d.port;
+    if (d.protocol !== undefined) out.protocol = d.protocol;
+    return out;
+  });
+}
+
+function defaultAddress(app: ManifestApp, options: RoutingOptions, errors: ToolError[], warnings: Warning[]): RouteAddress | undefined {
+  const domain = options.defaultDomain;
+  if (app.defaultRoute === false && !app.randomRoute) return undefined;
+  if (!domain) {
+    warnings.push({
+      code: 'NO_ROUTE',
+      message: `app "${app.name}" has no routes and no default domain is set, so it gets no route`,
+      span: app.span,
+      hint: app.randomRoute ? 'random-route needs --default-domain' : 'give it `routes:`, pass --default-domain, or set no-route: true',
+    });
+    return undefined;
+  }
+  const host = app.randomRoute ? randomRouteHost(app.name) : app.name.toLowerCase();
+  const parsed = parseRoute(`${host}.${domain}`, undefined);
+  if (!parsed.ok) {
+    errors.push(new ToolError('ROUTE_INVALID', `Failed to create default route from app name "${app.name}": ${parsed.message}`, { span: app.span, hint: 'give the app explicit `routes:` or set random-route: true' }));
+    return undefined;
+  }
+  return parsed.address;
+}
+
+const ADJECTIVES = ['brave', 'calm', 'daring', 'eager', 'fancy', 'gentle', 'happy', 'jolly', 'kind', 'lively', 'merry', 'nice', 'proud', 'quiet', 'silly', 'witty', 'agile', 'bold', 'busy', 'clever', 'fearless', 'grumpy', 'humble', 'lucky', 'mighty', 'noble', 'patient', 'rapid', 'shy', 'sleepy', 'swift', 'tidy'];
+const NOUNS = ['badger', 'camel', 'dolphin', 'eagle', 'falcon', 'gecko', 'heron', 'ibex', 'jaguar', 'koala', 'lemur', 'marmot', 'narwhal', 'otter', 'panda', 'quokka', 'rabbit', 'seal', 'tapir', 'urchin', 'vulture', 'walrus', 'yak', 'zebra', 'bison', 'crane', 'dingo', 'ferret', 'gopher', 'hyena', 'impala', 'lynx'];
+
+/** cf's random route is `<app>-<adjective>-<noun>`; cfmesh picks the words from the app name, so output is reproducible. */
+export function randomRouteHost(appName: string): string {
+  let h = 2166136261;
+  for (const ch of appName) {
+    h ^= ch.codePointAt(0) as number;
+    h = Math.imul(h, 16777619) >>> 0;
+  }
+  const adjective = ADJECTIVES[h % ADJECTIVES.length] as string;
+  const noun = NOUNS[(h >>> 8) % NOUNS.length] as string;
+  const base = appName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'app';
+  return `${base}-${adjective}-${noun}`;
+}
+
+export function isInternal(fqdn: string, internalDomains: readonly string[]): boolean {
+  return internalDomains.some((d) => fqdn === d || fqdn.endsWith(`.${d}`));
+}
+
+/** Routes by FQDN, then HTTP before TCP, then path/port: a stable order for every later step. */
+export function sortRoutes(routes: readonly Route[]): Route[] {
+  return [...routes].sort(
+    (a, b) => compare(a.fqdn, b.fqdn) || compare(a.protocol, b.protocol) || (a.port ?? 0) - (b.port ?? 0) || compare(a.path ?? '', b.path ?? ''),
+  );
+}
+
+function sortedRecord(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(record).sort(compare)) out[key] = record[key];
+  return out;
+}
+
+/** Code-unit order: locale-independent, so output never depends on the machine. */
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
