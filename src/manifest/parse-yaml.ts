@@ -73,7 +73,7 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
   }
   if (errors.length > 0 || list.length === 0) return { value: null, spans, errors };
 
-  const doc = list[0];
+  const doc = list[0] as NonNullable<(typeof list)[number]>;
   const maxAliasNodes = options.maxAliasNodes ?? DEFAULT_MAX_ALIAS_NODES;
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   let aliasBudget = maxAliasNodes;

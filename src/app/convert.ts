@@ -1,0 +1,36 @@
+import type { SourceFile } from '../diagnostics/source-file.ts';
+import type { Warning } from '../diagnostics/tool-error.ts';
+import type { IstioOptions } from '../istio/options.ts';
+import { translate } from '../istio/translate.ts';
+import { loadManifest, type VarFlag } from '../manifest/load.ts';
+import type { Manifest } from '../manifest/types.ts';
+import type { Resource } from '../render/resource.ts';
+import { buildRouteTable, type RouteTable, type RoutingOptions } from '../routing/route-table.ts';
+
+export interface ConvertInput {
+  readonly manifests: readonly SourceFile[];
+  readonly varsFiles: readonly SourceFile[];
+  readonly vars: readonly VarFlag[];
+  readonly routing: RoutingOptions;
+  readonly istio: IstioOptions;
+}
+
+export interface ConvertResult {
+  readonly manifest: Manifest;
+  readonly table: RouteTable;
+  readonly resources: readonly Resource[];
+  readonly warnings: readonly Warning[];
+}
+
+/** manifest text → model → route table → Istio resources. No I/O: the CLI reads and writes. */
+export function convertManifests(input: ConvertInput): ConvertResult {
+  const loaded = loadManifest({ manifests: input.manifests, varsFiles: input.varsFiles, vars: input.vars });
+  const routed = buildRouteTable(loaded.manifest, input.routing);
+  const translated = translate(routed.table, input.istio);
+  return {
+    manifest: loaded.manifest,
+    table: routed.table,
+    resources: translated.resources,
+    warnings: [...loaded.warnings, ...routed.warnings, ...translated.warnings],
+  };
+}

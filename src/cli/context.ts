@@ -1,0 +1,41 @@
+import type { ChalkInstance } from 'chalk';
+import type { Warning } from '../diagnostics/tool-error.ts';
+import { ToolError } from '../diagnostics/tool-error.ts';
+import { colorFor, printProblems } from '../ui/diagnostics.ts';
+import type { Io } from '../ui/io.ts';
+
+export interface GlobalFlags {
+  readonly color?: boolean | undefined;
+  readonly quiet?: boolean | undefined;
+  readonly strict?: boolean | undefined;
+}
+
+/** What a command needs of the terminal: streams, colour, and the warning policy. */
+export interface CommandContext {
+  readonly io: Io;
+  readonly c: ChalkInstance;
+  readonly flags: GlobalFlags;
+  /** Progress and notices on stderr (never stdout), silenced by --quiet. */
+  info(line: string): void;
+  /** Prints warnings; under --strict, fails once they are printed. */
+  warn(warnings: readonly Warning[]): void;
+}
+
+export function createContext(io: Io, flags: GlobalFlags): CommandContext {
+  const c = colorFor(io, flags.color);
+  return {
+    io,
+    c,
+    flags,
+    info: (line) => {
+      if (!flags.quiet) io.stderr.write(`${line}\n`);
+    },
+    warn: (warnings) => {
+      if (warnings.length === 0) return;
+      printProblems(io, c, warnings, undefined, { quiet: flags.quiet && !flags.strict });
+      if (flags.strict) {
+        throw new ToolError('STRICT', `${warnings.length} warning(s) and --strict is set`, { hint: 'fix the warnings, or drop --strict' });
+      }
+    },
+  };
+}

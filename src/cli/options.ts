@@ -1,0 +1,90 @@
+import { ToolError } from '../diagnostics/tool-error.ts';
+import { DEFAULT_ISTIO_OPTIONS, type IstioApiVersion, type IstioOptions } from '../istio/options.ts';
+import type { OutputFormat } from '../render/render.ts';
+import { DEFAULT_INTERNAL_DOMAIN, type RoutingOptions } from '../routing/route-table.ts';
+
+/** Flag values are checked here, at the edge, into typed values; a bad one is a usage error (exit 2). */
+const usage = (message: string, hint?: string) => new ToolError('USAGE', message, { hint });
+
+const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+
+export function parseWeight(value: string): number {
+  if (!/^\d{1,3}$/.test(value) || Number(value) > 100) throw usage(`--weight must be an integer from 0 to 100 (got "${value}")`);
+  return Number(value);
+}
+
+export function parsePort(flag: string, value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) throw usage(`${flag} must be a port from 1 to 65535 (got "${value}")`);
+  return Number(value);
+}
+
+export function parseIstioApi(value: string): IstioApiVersion {
+  if (value === 'v1' || value === 'v1beta1' || value === 'v1alpha3') return value;
+  throw usage(`--istio-api must be v1, v1beta1 or v1alpha3 (got "${value}")`, 'v1 needs Istio 1.22 or newer; v1beta1 works from 1.5');
+}
+
+export function parseFormat(value: string): OutputFormat {
+  if (value === 'yaml' || value === 'json') return value;
+  throw usage(`--output must be yaml or json (got "${value}")`);
+}
+
+export function parseLabel(flag: string, value: string): string {
+  if (!LABEL.test(value) || value.length > 63) throw usage(`${flag} must be a DNS label: lowercase letters, digits and '-' (got "${value}")`);
+  return value;
+}
+
+export function parseDomain(flag: string, value: string): string {
+  const lower = value.toLowerCase().replace(/\.$/, '');
+  if (!DOMAIN.test(lower)) throw usage(`${flag} must be a domain name such as example.com (got "${value}")`);
+  return lower;
+}
+
+export function parseServiceHostTemplate(value: string): string {
+  const unknown = [...value.matchAll(/\{(\w*)\}/g)].map((m) => m[1]).filter((n) => !['app', 'namespace', 'service', 'version'].includes(n ?? ''));
+  if (unknown.length > 0) throw usage(`--service-host-template: unknown placeholder {${unknown[0]}}`, 'placeholders: {app}, {namespace}, {service}, {version}');
+  if (!value.includes('{app}') && !value.includes('{service}')) throw usage('--service-host-template must contain {app} or {service}', "e.g. '{app}.service.consul'");
+  const sample = value.replace(/\{\w+\}/g, 'x');
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(sample)) throw usage(`--service-host-template must give a DNS name (got "${value}")`);
+  return value;
+}
+
+/** Sizes like 64MiB, 10M, 1048576. */
+export function parseSize(flag: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(value.trim());
+  if (!m) throw usage(`${flag} must be a size such as 64MiB (got "${value}")`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const factor = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('g') ? 1024 ** 3 : 1;
+  return Math.floor(Number(m[1]) * factor);
+}
+
+export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+export interface TranslateFlags {
+  readonly defaultDomain?: string | undefined;
+  readonly internalDomain?: string[] | undefined;
+  readonly gateway?: string | undefined;
+  readonly namespace?: string | undefined;
+  readonly serviceHostTemplate?: string | undefined;
+  readonly istioApi?: string | undefined;
+}
+
+/** Settings from flags over stored settings over defaults. */
+export function routingOptions(flags: TranslateFlags, stored: Partial<RoutingOptions> = {}): RoutingOptions {
+  const defaultDomain = flags.defaultDomain !== undefined ? parseDomain('--default-domain', flags.defaultDomain) : stored.defaultDomain;
+  const internalDomains = flags.internalDomain?.length
+    ? flags.internalDomain.map((d) => parseDomain('--internal-domain', d))
+    : (stored.internalDomains ?? [DEFAULT_INTERNAL_DOMAIN]);
+  return { defaultDomain, internalDomains };
+}
+
+export function istioOptions(flags: TranslateFlags, stored: Partial<IstioOptions> = {}): IstioOptions {
+  return {
+    namespace: flags.namespace !== undefined ? parseLabel('--namespace', flags.namespace) : (stored.namespace ?? DEFAULT_ISTIO_OPTIONS.namespace),
+    gateway: flags.gateway !== undefined ? parseLabel('--gateway', flags.gateway) : (stored.gateway ?? DEFAULT_ISTIO_OPTIONS.gateway),
+    apiVersion: flags.istioApi !== undefined ? parseIstioApi(flags.istioApi) : (stored.apiVersion ?? DEFAULT_ISTIO_OPTIONS.apiVersion),
+    serviceHostTemplate:
+      flags.serviceHostTemplate !== undefined ? parseServiceHostTemplate(flags.serviceHostTemplate) : (stored.serviceHostTemplate ?? DEFAULT_ISTIO_OPTIONS.serviceHostTemplate),
+    defaultPort: stored.defaultPort ?? DEFAULT_ISTIO_OPTIONS.defaultPort,
+  };
+}

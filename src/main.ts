@@ -1,0 +1,75 @@
+import { CommanderError } from 'commander';
+import { EXIT_CODES, type ExitCode } from './diagnostics/exit-codes.ts';
+import { ToolError, type Warning } from './diagnostics/tool-error.ts';
+import { buildProgram, VERSION } from './cli/program.ts';
+import { colorFor, printProblems } from './ui/diagnostics.ts';
+import { nodeIo, type Io } from './ui/io.ts';
+
+/**
+ * The one place that catches: runs the CLI and maps what happened to an exit code. It never calls
+ * process.exit and never lets a stack trace reach the user (CFMESH_DEBUG=1 shows it).
+ */
+export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
+  try {
+    if (argv.length === 0) {
+      buildProgram(io).outputHelp();
+      return 0;
+    }
+    await buildProgram(io).parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    return reportFailure(error, argv, io);
+  }
+}
+
+function reportFailure(error: unknown, argv: readonly string[], io: Io): ExitCode {
+  const c = colorFor(io, argv.includes('--no-color') ? false : undefined);
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' || error.exitCode === 0) return 0;
+    io.stderr.write(`${c.red.bold('error')} ${c.dim('USAGE')} ${error.message.replace(/^error: /, '')}\n`);
+    io.stderr.write(`(run 'cfmesh ${argv.find((a) => !a.startsWith('-')) ?? ''} --help' for usage)\n`.replace(' --help', ' --help').replace("cfmesh  --help", 'cfmesh --help'));
+    return 2;
+  }
+  if (error instanceof ToolError) {
+    if (!(error as ToolError & { reported?: boolean }).reported) {
+      const warnings = (error as ToolError & { warnings?: readonly Warning[] }).warnings ?? [];
+      printProblems(io, c, warnings, error, { quiet: argv.includes('-q') || argv.includes('--quiet') });
+    }
+    const code = EXIT_CODES[error.code];
+    if (error.code === 'INTERNAL') printBugNotice(io, error);
+    return code;
+  }
+  printBugNotice(io, error);
+  return 70;
+}
+
+function printBugNotice(io: Io, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(
+    `cfmesh ${VERSION} hit an internal error: ${message}\nThis is a bug in cfmesh, not in your input. Please report it with the command you ran and the input if you can share it.\n`,
+  );
+  if (io.env['CFMESH_DEBUG'] && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  else io.stderr.write('(set CFMESH_DEBUG=1 to include the stack trace in the report)\n');
+}
+
+/** Entry for the binary: wires the real process, Ctrl-C and broken pipes. */
+export async function run(argv: readonly string[]): Promise<void> {
+  const controller = new AbortController();
+  let interrupted = false;
+  process.on('SIGINT', () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    controller.abort(new ToolError('USAGE', 'interrupted'));
+  });
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      // `cfmesh convert ... | head`: the reader went away; nothing left to say to it.
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    });
+  }
+  process.on('uncaughtException', (error) => {
+    printBugNotice(nodeIo(), error);
+    process.exit(70);
+  });
+  process.exitCode = await main(argv, nodeIo(controller.signal));
+}

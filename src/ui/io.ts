@@ -1,0 +1,40 @@
+/** Everything the CLI touches of its process, injected so the whole CLI runs in-process in tests. */
+export interface OutStream {
+  write(chunk: string): void;
+  readonly isTTY: boolean;
+}
+
+export interface Io {
+  readonly stdout: OutStream;
+  readonly stderr: OutStream;
+  readonly stdinIsTTY: boolean;
+  readStdin(): Promise<Uint8Array>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** Aborted on Ctrl-C: long operations stop cleanly. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+export function nodeIo(signal?: AbortSignal): Io {
+  const stream = (s: NodeJS.WriteStream): OutStream => ({
+    write: (chunk) => {
+      s.write(chunk);
+    },
+    get isTTY() {
+      return s.isTTY === true;
+    },
+  });
+  return {
+    stdout: stream(process.stdout),
+    stderr: stream(process.stderr),
+    stdinIsTTY: process.stdin.isTTY === true,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    },
+    env: process.env,
+    cwd: process.cwd(),
+    signal,
+  };
+}
