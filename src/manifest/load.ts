@@ -72,7 +72,13 @@ export function loadManifest(input: LoadInput): LoadResult {
     errors.push(...checked.errors);
     if (errors.length === 0) return { manifest, warnings };
   }
-  throw withWarnings(errors, warnings);
+  throw withWarnings(sortByPosition(errors, input.manifests), warnings);
+}
+
+/** Errors in reading order: by file as given, then by offset; errors without a position last. */
+function sortByPosition(errors: readonly ToolError[], files: readonly SourceFile[]): ToolError[] {
+  const order = (e: ToolError) => (e.span ? files.indexOf(e.span.source) : files.length);
+  return [...errors].sort((a, b) => order(a) - order(b) || (a.span?.start ?? Infinity) - (b.span?.start ?? Infinity));
 }
 
 function withWarnings(errors: ToolError[], warnings: Warning[]): ToolError {

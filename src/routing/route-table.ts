@@ -122,6 +122,11 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     const draft = draftFor(address, 'http', app.span);
     draft.explicit.set(app.name, { weight: undefined, port: undefined, protocol: undefined });
   }
+  for (const draft of drafts.values()) {
+    if (draft.explicit.size === 0) {
+      errors.push(new ToolError('ROUTE_INVALID', `route ${routeUrl(draft.address)} has no destinations and no app maps it`, { span: draft.span, hint: 'add `destinations:` or map it from an app' }));
+    }
+  }
   if (errors.length > 0) failWith(errors);
 
   const apps: AppInfo[] = manifest.apps
