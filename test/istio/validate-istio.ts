@@ -86,7 +86,7 @@ function dnsLabelsError(domain: string): string | undefined {
   const bad = labels.find((l) => !isIstioDnsLabel(l));
   if (bad !== undefined) return `domain name "${domain}" invalid (label "${bad}" invalid)`;
   const tld = labels[labels.length - 1] ?? '';
-  if (labels.length > 1 && /^\d+$/.test(tld)) return `domain name "${domain}" invalid (top level domain "${tld}" cannot be all-numeric)`;
+  if (/^\d+$/.test(tld)) return `domain name "${domain}" invalid (top level domain "${tld}" cannot be all-numeric)`;
   return undefined;
 }
 
