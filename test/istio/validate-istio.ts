@@ -132,6 +132,14 @@ export function hostsOverlap(a: string, b: string): boolean {
   return false;
 }
 
+/** host.Name.SubsetOf: is every name matched by `a` also matched by `b`? */
+export function hostSubsetOf(a: string, b: string): boolean {
+  if (a === b || b === '*') return true;
+  if (!b.startsWith('*')) return false;
+  const suffix = b.slice(1);
+  return a.startsWith('*') ? a.slice(1).endsWith(suffix) : a.endsWith(suffix);
+}
+
 /** Short names resolve in the namespace of the resource that uses them. */
 export function fqdn(host: string, namespace: string): string {
   if (host.includes('.') || host.includes('*') || isIP(host) !== 0) return host.endsWith('.') ? host.slice(0, -1) : host;
@@ -252,6 +260,13 @@ const SUPPORTED_RETRY_ON = new Set([
   '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'retriable-4xx', 'refused-stream',
   'retriable-status-codes', 'retriable-headers', 'envoy-ratelimited', 'http3-post-connect-failure',
   'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable',
+]);
+
+/** Codes Go's net/http StatusText knows (Istio accepts a retryOn token when http.StatusText(code) != ""). */
+const GO_HTTP_STATUS = new Set([
+  100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 307, 308,
+  400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418, 421, 422, 423, 424,
+  425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511,
 ]);
 
 const GRPC_STATUS = new Set([
@@ -415,7 +430,8 @@ function checkHttpMatch(m: unknown, path: string, report: Report, gatewayBound: 
       else if (name.startsWith(JWT_CLAIM_PREFIX) && !gatewayBound) {
         report(p, 'go/header-name', 'JWT claim based routing is only supported for gateway-bound virtual services');
       } else if (name !== name.toLowerCase() && !name.startsWith(JWT_CLAIM_PREFIX)) {
-        report(p, 'go/header-name', `header match name "${name}" must be lower case`);
+        // Istio docs: "The header keys must be lowercase"; Go validation no longer enforces it (it did in 0.x).
+        report(p, 'cfmesh/header-lowercase', `header match name "${name}" must be lower case`);
       }
       checkStringMatch(sm, p, report, false);
     }
@@ -444,7 +460,7 @@ function checkRetries(r: unknown, path: string, report: Report): void {
   checkDuration(r['backoff'], sub(path, 'backoff'), report);
   if (has(r, 'retryOn')) {
     for (const token of str(r['retryOn']).split(',')) {
-      const ok = SUPPORTED_RETRY_ON.has(token) || (/^\d{3}$/.test(token) && Number(token) >= 100 && Number(token) <= 599);
+      const ok = SUPPORTED_RETRY_ON.has(token) || (/^\d+$/.test(token) && GO_HTTP_STATUS.has(Number(token)));
       if (!ok) report(sub(path, 'retryOn'), 'go/retry-on', `${JSON.stringify(token)} is not a valid retryOn policy (no spaces; supported: ${[...SUPPORTED_RETRY_ON].join(', ')} or an HTTP status code)`);
     }
   }
@@ -545,7 +561,7 @@ function checkHttpRoute(h: unknown, path: string, report: Report, dests: Dest[],
     if (s < 200 || s > 600) report(sub(sub(path, 'directResponse'), 'status'), 'go/direct-response', `directResponse status ${s} must be 200..599`);
     const body = obj(dr['body']);
     const size = Buffer.byteLength(str(body['string'])) + Math.floor((str(body['bytes']).length * 3) / 4);
-    if (size >= 1024 * 1024) report(sub(sub(path, 'directResponse'), 'body'), 'go/direct-response', 'directResponse body must be < 1MB');
+    if (size > 1024 * 1024) report(sub(sub(path, 'directResponse'), 'body'), 'go/direct-response', 'directResponse body must be < 1MB');
   }
   const cors = obj(h['corsPolicy']);
   arr(cors['allowOrigins']).forEach((o, i) => checkStringMatch(o, sub(sub(sub(path, 'corsPolicy'), 'allowOrigins'), i), report, false));
@@ -659,6 +675,39 @@ function checkRuleOrdering(http: readonly unknown[], report: Report): void {
   });
 }
 
+/** analyzeUnreachableTCPRules / TLSRules: rules after a match-less rule, and repeated identical matches. */
+function checkL4Ordering(rules: readonly unknown[], path: string, report: Report): void {
+  const seen = new Map<string, number>();
+  let empty = -1;
+  rules.forEach((rule, i) => {
+    const matches = arr(obj(rule)['match']);
+    if (empty >= 0) {
+      report(`${path}[${i}]`, 'IST0130', `rule is unreachable: ${path}[${empty}] has no match and catches everything`);
+      return;
+    }
+    if (matches.length === 0) {
+      empty = i;
+      return;
+    }
+    let dups = 0;
+    matches.forEach((m, j) => {
+      const key = canonicalJson(m);
+      const prev = seen.get(key);
+      if (prev !== undefined) {
+        dups++;
+        report(`${path}[${i}].match[${j}]`, 'IST0131', `match is ineffective: duplicate of a match in ${path}[${prev}]`);
+      } else seen.set(key, i);
+    });
+    if (dups === matches.length) report(`${path}[${i}]`, 'IST0130', 'rule is unreachable: all matches used by prior rules');
+  });
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (isObj(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
+}
+
 interface VsInfo {
   readonly res: Resource;
   readonly id: string;
@@ -674,7 +723,8 @@ function checkVirtualService(r: Resource, ns: string, report: Report): VsInfo {
   const gateways = arr(s['gateways']).map(str);
   const isDelegate = hosts.length === 0;
   const meshBound = gateways.length === 0 || gateways.includes('mesh');
-  const gatewayBound = gateways.some((g) => g !== 'mesh');
+  // Istio isGateway(): bound to gateways only when `gateways` is non-empty and does not list `mesh`.
+  const gatewayBound = gateways.length > 0 && !gateways.includes('mesh');
   const dests: Dest[] = [];
   if (isDelegate) {
     for (const f of ['gateways', 'tls', 'tcp'] as const) {
@@ -718,7 +768,7 @@ function checkVirtualService(r: Resource, ns: string, report: Report): VsInfo {
       sni.forEach((h, k) => {
         const e = wildcardDomainError(h);
         if (e !== undefined && isIP(h) === 0) report(sub(sub(mp, 'sniHosts'), k), 'go/host', e);
-        else if (!hosts.some((vh) => vh === '*' || hostsOverlap(fqdn(vh, ns), fqdn(h, ns)))) {
+        else if (!hosts.some((vh) => hostSubsetOf(fqdn(h, ns), fqdn(vh, ns)))) {
           report(sub(sub(mp, 'sniHosts'), k), 'go/tls', `SNI host "${h}" is not a subset of any virtual service host`);
         }
       });
@@ -727,6 +777,8 @@ function checkVirtualService(r: Resource, ns: string, report: Report): VsInfo {
     if (arr(obj(t)['route']).length === 0) report(sub(p, 'route'), 'go/tls', 'TLS route is required');
     checkRouteDestinations(obj(t)['route'], sub(p, 'route'), report, dests, true);
   });
+  checkL4Ordering(arr(s['tcp']), 'spec.tcp', report);
+  checkL4Ordering(arr(s['tls']), 'spec.tls', report);
   checkExportTo(s['exportTo'], ns, 'spec.exportTo', report, false);
   return { res: r, id: '', ns, hosts, gateways, dests };
 }
@@ -1079,6 +1131,24 @@ function checkAuthorizationPolicy(r: Resource, report: Report): void {
   const action = str(s['action']) || 'ALLOW';
   if (action === 'CUSTOM' && str(obj(s['provider'])['name']) === '') report('spec.provider', 'go/authz', 'CUSTOM action requires provider.name');
   if (action !== 'CUSTOM' && has(s, 'provider')) report('spec.provider', 'go/authz', 'provider is only allowed with the CUSTOM action');
+  if ((action === 'DENY' || action === 'CUSTOM') && !Array.isArray(s['rules'])) {
+    report('spec.rules', 'go/authz', `${action} action without rules is meaningless (add an empty rule {} to match every request)`);
+  }
+  if (action === 'CUSTOM') {
+    arr(s['rules']).forEach((rule, i) => {
+      arr(obj(rule)['from']).forEach((f, j) => {
+        for (const k of ['namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts', 'principals', 'notPrincipals', 'requestPrincipals', 'notRequestPrincipals']) {
+          if (arr(obj(obj(f)['source'])[k]).length > 0) report(`spec.rules[${i}].from[${j}].source.${k}`, 'go/authz', `${k} is currently not supported with CUSTOM action`);
+        }
+      });
+      arr(obj(rule)['when']).forEach((c, j) => {
+        const key = str(obj(c)['key']);
+        if (['source.namespace', 'source.serviceAccount', 'source.principal'].includes(key) || key.startsWith('request.auth.')) {
+          report(`spec.rules[${i}].when[${j}].key`, 'go/authz', `${key} is currently not supported with CUSTOM action`);
+        }
+      });
+    });
+  }
   checkSelector(s['selector'], 'spec.selector', report);
   arr(s['rules']).forEach((rule, i) => {
     const p = `spec.rules[${i}]`;
