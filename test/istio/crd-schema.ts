@@ -15,13 +15,23 @@
  * - `x-kubernetes-list-type: map` + `x-kubernetes-list-map-keys`: items must be unique by their keys (checked by
  *   the CEL walker below, as the API server would).
  *
- * CEL rules (`x-kubernetes-validations`): ALL rule texts present in the eight schemas are implemented in CEL_RULES
- * below (26 distinct rules: duration >= 1ms, TLS credential exclusivity, selector wildcard/empty-key rules,
- * UDS address rules, port ranges, port-name pattern, ServiceEntry resolution/endpoint/CIDR rules, SE port number
- * uniqueness, PeerAuthentication portLevelMtls rules, AuthorizationPolicy selector/targetRef exclusivity,
- * serviceAccounts exclusivity and targetRef namespace). None is skipped. `unimplementedCelRules()` lists any rule
- * text in the data that has no implementation; the tests require it to be empty, so refreshing the CRDs forces a
- * review. CEL cost limits and `messageExpression`/`reason`/`fieldPath` are not modelled (none are used here).
+ * CEL rules (`x-kubernetes-validations`): every rule text present in the eight schemas (24 distinct texts) is
+ * implemented in CEL_RULES below, keyed by its exact text, and evaluated wherever the schema places it:
+ *   - `duration(self) >= duration('1ms')` (VS timeout, retries.perTryTimeout/backoff, fault delays, corsPolicy.maxAge;
+ *     DR/Sidecar connection-pool timeouts, tcpKeepalive, outlier interval/baseEjectionTime, warmup) - plus Istio's
+ *     Go whole-millisecond rule on the same fields (rule `go/duration`)
+ *   - Gateway/Sidecar server tls: at most one of credentialName / credentialNames / tlsCertificates (3 rules)
+ *   - selectors (DR/PA/AP matchLabels, SE/Sidecar workloadSelector.labels): no `*` in keys or values, no empty keys
+ *   - ServiceEntry: hosts != "*", port numbers unique (exists_one), ports/targetPort 1..65535, workloadSelector XOR
+ *     endpoints, CIDR addresses only with NONE/STATIC, NONE has no endpoints, DNS_ROUND_ROBIN <= 1 endpoint
+ *   - WorkloadEntry and SE endpoints: address or network required, UDS absolute/abstract and not a dir, UDS has no
+ *     ports, port names match the DNS-label pattern (< 63 chars), port values 1..65535
+ *   - PeerAuthentication: portLevelMtls requires selector.matchLabels, portLevelMtls keys int 1..65535
+ *   - AuthorizationPolicy: at most one of selector/targetRef/targetRefs, targetRef(s).namespace empty,
+ *     serviceAccounts excludes principals/namespaces
+ * Skipped: none. `unimplementedCelRules()` lists rule texts in the data with no implementation; a test requires it
+ * to be empty, so regenerating crd-schemas.json from a newer Istio forces a review. Not modelled: CEL cost limits
+ * and `messageExpression`/`reason`/`fieldPath` (unused in these schemas); CEL runtime errors count as failures.
  */
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';

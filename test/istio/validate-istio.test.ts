@@ -398,6 +398,17 @@ describe('validateIstio', () => {
     });
   }
 
+  it('ignores undefined-valued keys (they are not serialised)', () => {
+    const set = mutate('VirtualService', 'reviews', (r) => { r.spec.exportTo = undefined; r.metadata.annotations = undefined; });
+    assert.deepEqual(validateIstio(set), []);
+  });
+
+  it('reports non-Istio kinds unless ignoreNonIstioKinds is set', () => {
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'reviews', namespace: NS, labels }, spec: { ports: [{ port: 9080 }] } } as Resource;
+    assert.ok(validateIstio(plus(svc)).some((p) => p.rule === 'meta/kind'));
+    assert.deepEqual(validateIstio(plus(svc), { ignoreNonIstioKinds: true }), []);
+  });
+
   it('every problem names a resource id, a path, a rule and a message', () => {
     const problems = validateIstio(mutate('VirtualService', 'reviews', (r) => { r.spec.http[1].timeout = '0s'; r.spec.bogus = true; }));
     assert.ok(problems.length >= 2);

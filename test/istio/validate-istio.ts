@@ -1287,8 +1287,16 @@ function crossChecks(vss: readonly VsInfo[], gws: readonly GwInfo[], drs: readon
 
 const rid = (r: Resource): string => `${str((r as unknown as Obj)['kind'])}/${r.metadata?.namespace ?? ''}/${r.metadata?.name ?? ''}`;
 
-/** Validate a set of emitted resources; returns every problem found (empty = valid). */
-export function validateIstio(resources: readonly Resource[]): Problem[] {
+export interface ValidateIstioOptions {
+  /** Skip (instead of reporting) resources whose apiVersion group is not `*.istio.io`. Default false. */
+  readonly ignoreNonIstioKinds?: boolean;
+}
+
+/**
+ * Validate a set of emitted resources; returns every problem found (empty = valid). Each resource is first
+ * normalised through JSON (as it will be serialised), so `undefined`-valued keys are ignored.
+ */
+export function validateIstio(resources: readonly Resource[], options: ValidateIstioOptions = {}): Problem[] {
   const problems: Problem[] = [];
   const push = (id: string, path: string, rule: string, message: string): void => {
     problems.push({ id, path, rule, message });
@@ -1297,7 +1305,9 @@ export function validateIstio(resources: readonly Resource[]): Problem[] {
   const gws: GwInfo[] = [];
   const drs: Resource[] = [];
   const seen = new Set<string>();
-  for (const r of resources) {
+  for (const raw of resources) {
+    const r = (raw === undefined ? raw : JSON.parse(JSON.stringify(raw))) as Resource;
+    if (options.ignoreNonIstioKinds === true && !/^[a-z.]*istio\.io\//.test(str(obj(r)['apiVersion']))) continue;
     const id = rid(r);
     const report: Report = (path, rule, message) => push(id, path, rule, message);
     if (!isObj(r)) {
@@ -1361,8 +1371,8 @@ export function formatProblems(problems: readonly Problem[]): string {
 }
 
 /** Throws an AssertionError listing every problem; other tests call this on cfmesh's golden outputs. */
-export function assertValidIstio(resources: readonly Resource[]): void {
-  const problems = validateIstio(resources);
+export function assertValidIstio(resources: readonly Resource[], options: ValidateIstioOptions = {}): void {
+  const problems = validateIstio(resources, options);
   if (problems.length > 0) {
     throw new AssertionError({
       message: `${problems.length} Istio validation problem(s):\n${formatProblems(problems)}`,
