@@ -289,7 +289,7 @@ const CASES: readonly Case[] = [
   { name: 'empty subset trafficPolicy', rule: 'go/traffic-policy', input: () => mutate('DestinationRule', 'ratings', (r) => { r.spec.subsets[0].trafficPolicy = {}; }) },
   { name: 'empty connectionPool', rule: 'go/connection-pool', input: () => mutate('DestinationRule', 'ratings', (r) => { r.spec.trafficPolicy = { connectionPool: {} }; }) },
   { name: 'portLevelSettings with only a port', rule: 'go/traffic-policy', input: () => mutate('DestinationRule', 'ratings', (r) => { r.spec.trafficPolicy = { portLevelSettings: [{ port: { number: 9080 } }] }; }) },
-  { name: 'consistentHash with no key', rule: 'go/consistent-hash', input: () => mutate('DestinationRule', 'reviews', (r) => { r.spec.subsets[1].trafficPolicy.loadBalancer.consistentHash = { ringHash: { minimumRingSize: 1024 } }; }) },
+  { name: 'consistentHash with no key', rule: 'cfmesh/consistent-hash', input: () => mutate('DestinationRule', 'reviews', (r) => { r.spec.subsets[1].trafficPolicy.loadBalancer.consistentHash = { ringHash: { minimumRingSize: 1024 } }; }) },
   { name: 'maglev table size not prime', rule: 'go/consistent-hash', input: () => mutate('DestinationRule', 'reviews', (r) => { r.spec.subsets[1].trafficPolicy.loadBalancer.consistentHash.maglev = { tableSize: 65536 }; }) },
   { name: 'deprecated consecutiveErrors', rule: 'go/deprecated', message: 'consecutiveErrors', input: () => mutate('DestinationRule', 'reviews', (r) => { r.spec.trafficPolicy.outlierDetection.consecutiveErrors = 5; }) },
   { name: 'UPGRADE with useClientProtocol', rule: 'go/connection-pool', input: () => mutate('DestinationRule', 'reviews', (r) => { r.spec.trafficPolicy.connectionPool.http = { h2UpgradePolicy: 'UPGRADE', useClientProtocol: true }; }) },
@@ -314,6 +314,9 @@ const CASES: readonly Case[] = [
   { name: 'AP unknown when key', rule: 'go/authz', message: 'unknown attribute', input: () => mutate('AuthorizationPolicy', 'productpage-viewer', (r) => { r.spec.rules[0].when = [{ key: 'request.method', values: ['GET'] }]; }) },
   { name: 'AP DENY without rules', rule: 'go/authz', message: 'without rules', input: () => mutate('AuthorizationPolicy', 'productpage-viewer', (r) => { r.spec.action = 'DENY'; delete r.spec.rules; }) },
   { name: 'AP CUSTOM with principals', rule: 'go/authz', message: 'not supported with CUSTOM', input: () => mutate('AuthorizationPolicy', 'productpage-viewer', (r) => { r.spec.action = 'CUSTOM'; r.spec.provider = { name: 'ext-authz' }; }) },
+  { name: 'AP targetRef to a Deployment', rule: 'go/target-ref', input: () => mutate('AuthorizationPolicy', 'productpage-viewer', (r) => { delete r.spec.selector; r.spec.targetRefs = [{ group: 'apps', kind: 'Deployment', name: 'productpage' }]; }) },
+  { name: 'AP selector without labels', rule: 'go/selector', input: () => mutate('AuthorizationPolicy', 'productpage-viewer', (r) => { r.spec.selector = {}; }) },
+  { name: 'httpCookie without name', rule: 'go/consistent-hash', input: () => mutate('DestinationRule', 'reviews', (r) => { r.spec.subsets[1].trafficPolicy.loadBalancer.consistentHash = { httpCookie: { ttl: '0s' } }; }) },
   { name: 'AP bad port', rule: 'go/authz', input: () => mutate('AuthorizationPolicy', 'productpage-viewer', (r) => { r.spec.rules[0].to[0].operation.ports = ['http']; }) },
   { name: 'PA empty portLevelMtls', rule: 'go/peer-authentication', input: () => mutate('PeerAuthentication', 'default', (r) => { r.spec.selector = { matchLabels: { app: 'x' } }; r.spec.portLevelMtls = {}; }) },
 

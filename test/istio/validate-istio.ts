@@ -13,13 +13,29 @@
  *   IST0xxx      `istioctl analyze` equivalents computed across the resource set
  *   cfmesh/...   cfmesh product rules (stricter than Istio)
  *
+ * Checked, beyond schema + CEL (research/istio.md part b; Istio 1.30.3 pkg/config/validation):
+ *   hosts (FQDN / wildcard-domain / partial-wildcard / `*` only on gateway-bound VSs / overlapping hosts), gateway
+ *   references, durations (>= 1ms, whole ms; tcp.idleTimeout may be 0s), weights (>= 0, not all zero), RE2 regexes
+ *   (compiled with re2js, <= 1024 chars, non-empty), retries (retryOn tokens / Go-known status codes, no spaces,
+ *   attempts 0 + policy), fault (abort 200..600, gRPC names, http2Error / exponentialDelay unsupported,
+ *   percentages), one of route / redirect / directResponse, redirect / rewrite / directResponse / mirror rules,
+ *   header-operation and match header names, JWT-claim routing only when gateway-bound, TCP/TLS route shape and SNI
+ *   subset, exportTo; Gateway servers / port names / protocols / bind / targetPort / hosts / TLS placement and mode
+ *   rules; DestinationRule subsets, trafficPolicy / connectionPool / portLevelSettings emptiness, outlier detection,
+ *   consistentHash / maglev / locality / warmup, client TLS; ServiceEntry resolution, endpoints, ports, addresses;
+ *   WorkloadEntry address / ports / labels; PeerAuthentication and AuthorizationPolicy rule shape, targetRefs.
+ *   Istio *warnings* are reported as problems too (cfmesh output must validate clean), e.g. IST0002 deprecations,
+ *   `consecutiveErrors`, httpsRedirect on non-HTTP ports, PASSTHROUGH with certificates, selectors without labels.
+ *
  * Deliberately NOT checked (need a cluster, mesh config or are irrelevant to what cfmesh emits):
  *   - existence of Services/pods/secrets (IST0101 host, IST0173/0174, IST0161, IST0162), injection, IST0112 ports
  *   - IST0134 (SE TCP ports without addresses: depends on DNS auto-allocation in mesh config)
  *   - delegate VS merge semantics (b.8 match-subset rules), exportTo visibility between namespaces,
- *     IST0128 (DR SIMPLE/MUTUAL without caCertificates), TLS cipher-suite warnings
- *   - header value format-expression (`%...%`) syntax beyond control characters
- *   - Sidecar Go rules (only schema + CEL), AuthorizationPolicy `when` value syntax per key
+ *     IST0128 (DR SIMPLE/MUTUAL without caCertificates), TLS cipher-suite / min-version warnings
+ *   - header value `%...%` format-expression syntax (only control characters are checked), the authority-set-once
+ *     rule, corsPolicy details other than allowOrigins regexes
+ *   - Sidecar Go rules (only schema + CEL), AuthorizationPolicy `when` value syntax per key and path templates
+ *   - IST0109 is subsumed by cfmesh's stricter one-VirtualService-per-host rule
  */
 import { AssertionError } from 'node:assert';
 import { isIP } from 'node:net';
@@ -851,6 +867,7 @@ function checkGateway(r: Resource, report: Report): void {
     else if (portNames.has(name)) report(`${p}.port.name`, 'go/gateway', `port names in servers must be unique: duplicate name "${name}" (also servers[${portNames.get(name)}])`);
     else portNames.set(name, i);
     if (bind !== '' && !bind.startsWith('unix://') && isIP(bind) === 0) report(sub(p, 'bind'), 'go/gateway', `bind "${bind}" must be an IP or unix:// address`);
+    if (bind.startsWith('unix://') && number !== undefined && number !== 0) report(`${p}.port.number`, 'go/gateway', 'port number must be 0 for a unix domain socket bind');
     const hosts = arr(s['hosts']).map(str);
     if (hosts.length === 0) report(sub(p, 'hosts'), 'go/gateway', 'server config must contain at least one host');
     hosts.forEach((h, j) => {
@@ -867,8 +884,12 @@ function checkGateway(r: Resource, report: Report): void {
     if (protocol === 'HTTPS' || protocol === 'TLS') {
       if (!isObj(tls)) report(p, 'go/gateway-tls', `server config must contain TLS settings for ${protocol} servers`);
     } else if (isObj(tls)) {
-      const onlyRedirect = protocol === 'HTTP' && Object.keys(tls).every((k) => k === 'httpsRedirect');
-      if (!onlyRedirect) report(sub(p, 'tls'), 'go/gateway-tls', `server config for ${protocol} must not contain TLS settings (only httpsRedirect on HTTP)`);
+      // Plain-text HTTP ports may only carry a passthrough-mode tls block without certificates (i.e. httpsRedirect).
+      const mode = str(tls['mode']) || 'PASSTHROUGH';
+      const httpFamily = ['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB', 'HTTP_PROXY'].includes(protocol);
+      const passthrough = (mode === 'PASSTHROUGH' || mode === 'AUTO_PASSTHROUGH') && !['caCertificates', 'privateKey', 'serverCertificate'].some((k) => has(tls, k));
+      if (!httpFamily) report(sub(p, 'tls'), 'go/gateway-tls', `server cannot have TLS settings for non HTTPS/TLS ports (${protocol})`);
+      else if (!passthrough) report(sub(p, 'tls'), 'go/gateway-tls', 'server cannot have TLS settings for plain text HTTP ports (only httpsRedirect)');
     }
     if (isObj(tls)) checkServerTls(tls, protocol, sub(p, 'tls'), report);
   });
@@ -888,9 +909,10 @@ function checkLoadBalancer(lb: unknown, path: string, report: Report): void {
   const ch = lb['consistentHash'];
   if (isObj(ch)) {
     const p = sub(path, 'consistentHash');
+    // More than one hash key is a CRD oneOf error; none is accepted by Istio but hashes nothing useful.
     const keys = ['httpHeaderName', 'httpCookie', 'useSourceIp', 'httpQueryParameterName'].filter((k) => has(ch, k));
-    if (keys.length !== 1) report(p, 'go/consistent-hash', `consistentHash must set exactly one hash key (httpHeaderName, httpCookie, useSourceIp, httpQueryParameterName); found ${keys.length}`);
-    if (has(ch, 'httpCookie') && str(obj(ch['httpCookie'])['name']) === '') report(sub(p, 'httpCookie'), 'go/consistent-hash', 'httpCookie.name is required');
+    if (keys.length === 0) report(p, 'cfmesh/consistent-hash', 'consistentHash must set a hash key (httpHeaderName, httpCookie, useSourceIp or httpQueryParameterName)');
+    if (has(ch, 'httpCookie') && str(obj(ch['httpCookie'])['name']) === '') report(sub(p, 'httpCookie'), 'go/consistent-hash', 'name required for httpCookie');
     if (has(ch, 'minimumRingSize')) {
       report(sub(p, 'minimumRingSize'), 'go/deprecated', 'consistentHash.minimumRingSize is deprecated; use ringHash.minimumRingSize');
       if (has(ch, 'ringHash') || has(ch, 'maglev')) report(p, 'go/consistent-hash', 'minimumRingSize cannot be combined with ringHash or maglev');
@@ -914,6 +936,8 @@ function checkLoadBalancer(lb: unknown, path: string, report: Report): void {
   const warmup = lb['warmup'];
   if (isObj(warmup)) {
     if (!has(warmup, 'duration')) report(sub(path, 'warmup'), 'go/warmup', 'warmup.duration is required');
+    if ((num(warmup['minimumPercent']) ?? 0) > 100) report(sub(sub(path, 'warmup'), 'minimumPercent'), 'go/warmup', 'minimumPercent must be <= 100');
+    if (has(warmup, 'aggression') && (num(warmup['aggression']) ?? 0) < 1) report(sub(sub(path, 'warmup'), 'aggression'), 'go/warmup', 'aggression must be >= 1');
     checkDuration(warmup['duration'], sub(sub(path, 'warmup'), 'duration'), report);
   }
 }
@@ -1102,8 +1126,25 @@ function checkServiceEntry(r: Resource, ns: string, report: Report): void {
 // Security
 
 function checkSelector(v: unknown, path: string, report: Report): void {
+  if (v === undefined || v === null) return;
   const ml = obj(obj(v)['matchLabels']);
   checkLabels(ml, sub(path, 'matchLabels'), report, 'go/labels');
+  if (Object.keys(ml).length === 0) report(path, 'go/selector', 'workload selector specified without labels (applies to every workload)');
+}
+
+const TARGET_REF_KINDS = new Set(['/Service', 'core/Service', 'networking.istio.io/ServiceEntry', 'gateway.networking.k8s.io/Gateway', 'gateway.networking.k8s.io/GatewayClass']);
+
+function checkTargetRefs(s: Obj, report: Report): void {
+  const refs: [string, unknown][] = [];
+  if (has(s, 'targetRef')) refs.push(['spec.targetRef', s['targetRef']]);
+  arr(s['targetRefs']).forEach((r, i) => refs.push([`spec.targetRefs[${i}]`, r]));
+  for (const [p, r] of refs) {
+    const ref = obj(r);
+    if (str(ref['name']) === '') report(sub(p, 'name'), 'go/target-ref', 'targetRef name must be set');
+    if (!TARGET_REF_KINDS.has(`${str(ref['group'])}/${str(ref['kind'])}`)) {
+      report(p, 'go/target-ref', `targetRef must be a Service, ServiceEntry, Gateway or GatewayClass (got ${str(ref['group'])}/${str(ref['kind'])})`);
+    }
+  }
 }
 
 function checkPeerAuthentication(r: Resource, report: Report): void {
@@ -1150,6 +1191,7 @@ function checkAuthorizationPolicy(r: Resource, report: Report): void {
     });
   }
   checkSelector(s['selector'], 'spec.selector', report);
+  checkTargetRefs(s, report);
   arr(s['rules']).forEach((rule, i) => {
     const p = `spec.rules[${i}]`;
     if (!isObj(rule)) {
