@@ -8,10 +8,20 @@
  * Problem.rule prefixes:
  *   meta/...     top-level shape, apiVersion, metadata name/namespace/labels/annotations
  *   schema/...   CRD openAPIV3Schema (ajv), unknown fields are errors (istioctl validate parses spec strictly)
- *   cel          CRD `x-kubernetes-validations` (all 26 rules of these kinds re-implemented; see crd-schema.ts)
+ *   cel          CRD `x-kubernetes-validations` (all 24 rule texts of these kinds re-implemented; see crd-schema.ts)
  *   go/...       Istio Go validation (webhook / `istioctl validate`, research/istio.md part b), incl. warnings
  *   IST0xxx      `istioctl analyze` equivalents computed across the resource set
- *   cfmesh/...   cfmesh product rules (stricter than Istio)
+ *   cfmesh/...   cfmesh product rules (stricter than Istio): explicit integer route weights summing to exactly 100
+ *                (a lone destination may omit its weight), one VirtualService per host across the set, at most one
+ *                catch-all http rule and it is last, lower-case match header names, consistentHash sets a key,
+ *                label app.kubernetes.io/managed-by=cfmesh on every resource
+ *
+ * Cross-resource (`istioctl analyze` equivalents within the set): IST0101 VS gateway exists (bare names and
+ * `ns/name` in a namespace the set emits Gateways into; other `ns/name` refs are external and skipped), IST0101
+ * every destination/mirror subset is defined by a DestinationRule for that host (short names resolved in the
+ * resource's namespace), IST0132 VS hosts covered by the bound gateway's server hosts, IST0145 no two Gateways
+ * with the same selector + port (+ bind) and overlapping hosts, IST0130/IST0131 unreachable rules / ineffective
+ * matches (implication-based: an earlier match that matches a superset of a later match shadows it).
  *
  * Checked, beyond schema + CEL (research/istio.md part b; Istio 1.30.3 pkg/config/validation):
  *   hosts (FQDN / wildcard-domain / partial-wildcard / `*` only on gateway-bound VSs / overlapping hosts), gateway
