@@ -178,6 +178,9 @@ const CASES: readonly Case[] = [
   { name: 'invalid label value', rule: 'meta/labels', input: () => mutate('DestinationRule', 'ratings', (r) => { r.metadata.labels = { ...labels, app: 'not valid value' }; }) },
   { name: 'unexpected metadata field', rule: 'meta/metadata', input: () => mutate('DestinationRule', 'ratings', (r) => { r.metadata.generateName = 'x-'; }) },
   { name: 'missing managed-by label', rule: 'cfmesh/managed-by', input: () => mutate('DestinationRule', 'ratings', (r) => { r.metadata.labels = { app: 'bookinfo' }; }) },
+  { name: 'invalid annotation key', rule: 'meta/annotations', input: () => mutate('DestinationRule', 'ratings', (r) => { r.metadata.annotations = { 'not a key': 'x' }; }) },
+  { name: 'resource is not an object', rule: 'meta/object', input: () => [...validSet(), null as unknown as Resource] },
+  { name: 'spec is not an object', rule: 'meta/spec', input: () => mutate('DestinationRule', 'ratings', (r) => { r.spec = 'host: ratings'; }) },
   { name: 'duplicate resource in set', rule: 'meta/duplicate', input: () => [...validSet(), ...validSet().slice(0, 1)] },
 
   // ---- CRD schema (ajv)
@@ -256,6 +259,12 @@ const CASES: readonly Case[] = [
   { name: 'upper-case header name', rule: 'cfmesh/header-lowercase', message: 'lower case', input: () => mutate('VirtualService', 'reviews', (r) => { r.spec.http[0].match[0].headers = { 'End-User': { exact: 'jason' } }; }) },
   { name: 'JWT claim routing on mesh VS', rule: 'go/header-name', message: 'JWT', input: () => mutate('VirtualService', 'reviews', (r) => { r.spec.http[0].match[0].headers = { '@request.auth.claims.group': { exact: 'admin' } }; }) },
   { name: 'set pseudo header', rule: 'go/header-op', input: () => mutate('VirtualService', 'reviews', (r) => { r.spec.http[1].headers = { request: { set: { ':path': '/x' } } }; }) },
+  { name: 'route entry without destination', rule: 'go/destination', input: () => mutate('VirtualService', 'reviews', (r) => { r.spec.http[1].route[1] = { weight: 10 }; }) },
+  { name: 'null http rule', rule: 'go/http', input: () => mutate('VirtualService', 'reviews', (r) => { r.spec.http.splice(1, 0, null); }) },
+  { name: 'null match entry', rule: 'go/match', input: () => mutate('VirtualService', 'reviews', (r) => { r.spec.http[0].match.push(null); }) },
+  { name: 'invalid sourceLabels', rule: 'go/labels', input: () => mutate('VirtualService', 'reviews', (r) => { r.spec.http[0].match[0].sourceLabels = { app: 'bad value!' }; }) },
+  { name: 'invalid sourceNamespace', rule: 'go/namespace', input: () => mutate('VirtualService', 'reviews', (r) => { r.spec.http[0].match[0].sourceNamespace = 'Not_A_Namespace'; }) },
+  { name: 'empty query param name', rule: 'go/query-param', input: () => mutate('VirtualService', 'reviews', (r) => { r.spec.http[0].match[0].queryParams = { '': { exact: 'x' } }; }) },
   { name: 'match port out of range', rule: 'go/port', input: () => mutate('VirtualService', 'tcp-echo', (r) => { r.spec.tcp[0].match[0].port = 0; }) },
   { name: 'TCP route without route', rule: 'go/tcp', input: () => mutate('VirtualService', 'tcp-echo', (r) => { r.spec.tcp[0].route = []; }) },
   { name: 'TCP destinationSubnets not CIDR', rule: 'go/subnet', input: () => mutate('VirtualService', 'tcp-echo', (r) => { r.spec.tcp[0].match[0].destinationSubnets = ['10.0.0.0/33']; }) },
@@ -293,6 +302,9 @@ const CASES: readonly Case[] = [
   { name: 'maglev table size not prime', rule: 'go/consistent-hash', input: () => mutate('DestinationRule', 'reviews', (r) => { r.spec.subsets[1].trafficPolicy.loadBalancer.consistentHash.maglev = { tableSize: 65536 }; }) },
   { name: 'deprecated consecutiveErrors', rule: 'go/deprecated', message: 'consecutiveErrors', input: () => mutate('DestinationRule', 'reviews', (r) => { r.spec.trafficPolicy.outlierDetection.consecutiveErrors = 5; }) },
   { name: 'UPGRADE with useClientProtocol', rule: 'go/connection-pool', input: () => mutate('DestinationRule', 'reviews', (r) => { r.spec.trafficPolicy.connectionPool.http = { h2UpgradePolicy: 'UPGRADE', useClientProtocol: true }; }) },
+  { name: 'local origin failures without split', rule: 'go/outlier', input: () => mutate('DestinationRule', 'reviews', (r) => { r.spec.trafficPolicy.outlierDetection.consecutiveLocalOriginFailures = 3; }) },
+  { name: 'warmup aggression < 1', rule: 'go/warmup', input: () => mutate('DestinationRule', 'ratings', (r) => { r.spec.trafficPolicy = { loadBalancer: { simple: 'LEAST_REQUEST', warmup: { duration: '60s', aggression: 0.5 } } }; }) },
+  { name: 'invalid subset labels', rule: 'go/labels', path: 'subsets[0].labels', input: () => mutate('DestinationRule', 'reviews', (r) => { r.spec.subsets[0].labels = { 'version/': 'v1' }; }) },
   { name: 'client MUTUAL without certs', rule: 'go/client-tls', input: () => mutate('DestinationRule', 'ratings', (r) => { r.spec.trafficPolicy = { tls: { mode: 'MUTUAL' } }; }) },
   { name: 'locality distribute not summing to 100', rule: 'go/locality', input: () => mutate('DestinationRule', 'ratings', (r) => { r.spec.trafficPolicy = { loadBalancer: { localityLbSetting: { distribute: [{ from: 'us-west/*', to: { 'us-west/*': 50, 'us-east/*': 40 } }] } } }; }) },
 
@@ -318,6 +330,7 @@ const CASES: readonly Case[] = [
   { name: 'AP selector without labels', rule: 'go/selector', input: () => mutate('AuthorizationPolicy', 'productpage-viewer', (r) => { r.spec.selector = {}; }) },
   { name: 'httpCookie without name', rule: 'go/consistent-hash', input: () => mutate('DestinationRule', 'reviews', (r) => { r.spec.subsets[1].trafficPolicy.loadBalancer.consistentHash = { httpCookie: { ttl: '0s' } }; }) },
   { name: 'AP bad port', rule: 'go/authz', input: () => mutate('AuthorizationPolicy', 'productpage-viewer', (r) => { r.spec.rules[0].to[0].operation.ports = ['http']; }) },
+  { name: 'PA mtls without mode', rule: 'cfmesh/peer-authentication', input: () => mutate('PeerAuthentication', 'default', (r) => { r.spec.mtls = {}; }) },
   { name: 'PA empty portLevelMtls', rule: 'go/peer-authentication', input: () => mutate('PeerAuthentication', 'default', (r) => { r.spec.selector = { matchLabels: { app: 'x' } }; r.spec.portLevelMtls = {}; }) },
 
   // ---- cfmesh product rules
@@ -410,6 +423,15 @@ describe('validateIstio', () => {
     const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'reviews', namespace: NS, labels }, spec: { ports: [{ port: 9080 }] } } as Resource;
     assert.ok(validateIstio(plus(svc)).some((p) => p.rule === 'meta/kind'));
     assert.deepEqual(validateIstio(plus(svc), { ignoreNonIstioKinds: true }), []);
+  });
+
+  it('has at least one failing input for every rule id the checker can report', async () => {
+    const { readFileSync } = await import('node:fs');
+    const sources = ['./validate-istio.ts', './crd-schema.ts'].map((f) => readFileSync(new URL(f, import.meta.url), 'utf8')).join('\n');
+    const ids = new Set([...sources.matchAll(/'((?:go|cfmesh|meta)\/[a-z0-9-]+|IST\d{4}|cel)'/g)].map((m) => m[1]));
+    const covered = new Set(CASES.map((c) => c.rule));
+    const missing = [...ids].filter((id) => id !== undefined && !covered.has(id) && id !== 'cel/unimplemented');
+    assert.deepEqual(missing, [], `rules without a test case: ${missing.join(', ')}`);
   });
 
   it('every problem names a resource id, a path, a rule and a message', () => {

@@ -1337,7 +1337,10 @@ function crossChecks(vss: readonly VsInfo[], gws: readonly GwInfo[], drs: readon
 // ---------------------------------------------------------------------------------------------------------------
 // public API
 
-const rid = (r: Resource): string => `${str((r as unknown as Obj)['kind'])}/${r.metadata?.namespace ?? ''}/${r.metadata?.name ?? ''}`;
+const rid = (r: unknown): string => {
+  const md = obj(obj(r)['metadata']);
+  return `${str(obj(r)['kind'])}/${str(md['namespace'])}/${str(md['name'])}`;
+};
 
 export interface ValidateIstioOptions {
   /** Skip (instead of reporting) resources whose apiVersion group is not `*.istio.io`. Default false. */
