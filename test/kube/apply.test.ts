@@ -117,3 +117,25 @@ describe('applyResources', () => {
     assert.match(report.pruneSkipped ?? '', /nothing was pruned/);
   });
 });
+
+describe('deliverToKubernetes', () => {
+  it('loads the kubeconfig, applies and closes', async () => {
+    const { deliverToKubernetes } = await import('../../src/sinks/kube-sink.ts');
+    const server = await startKubeApiServer();
+    try {
+      const file = server.writeKubeconfig({ auth: 'token', namespace: 'shop' });
+      const items: string[] = [];
+      const out = await deliverToKubernetes([vs('sink-one', ['s.example.com'], [['s', 100]])], {
+        kubeconfig: { kubeconfig: file, env: {}, homeDir: '/x' },
+        applySetName: 'cfmesh',
+        prune: true,
+        onProgress: (i) => items.push(`${i.action} ${i.id}`),
+      });
+      assert.equal(out.report.ok, true);
+      assert.equal(out.namespace, 'shop');
+      assert.deepEqual(items, ['created VirtualService/shop/sink-one']);
+    } finally {
+      await server.close();
+    }
+  });
+});
