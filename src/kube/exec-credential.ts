@@ -58,8 +58,13 @@ export async function runExecPlugin(exec: ExecConfig, opts: RunExecOptions): Pro
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: opts.signal,
-      timeout: opts.timeoutMs ?? 60_000,
     });
+    // Our own timer: spawn's `timeout` option leaves its timer armed when the command does not exist
+    // (no 'exit' event), which would keep the process alive for a minute.
+    const timer = setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs ?? 60_000);
+    timer.unref();
+    child.on('close', () => clearTimeout(timer));
+    child.on('error', () => clearTimeout(timer));
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
