@@ -2,9 +2,11 @@ import { Command, Option } from 'commander';
 import type { Io } from '../ui/io.ts';
 import { createContext, type GlobalFlags } from './context.ts';
 import { collect } from './options.ts';
+import { addDeliveryOptions } from './delivery.ts';
 
-declare const CFMESH_VERSION: string;
-export const VERSION = typeof CFMESH_VERSION === 'string' ? CFMESH_VERSION : '0.0.0-dev';
+import { VERSION } from './version.ts';
+
+export { VERSION };
 
 const EXAMPLES = {
   convert: `
@@ -13,7 +15,14 @@ Examples:
   $ cfmesh convert -f manifest.yml | kubectl apply -f -
   $ cfmesh convert -f manifest.yml --vars-file prod.yml --var host=shop -o deploy/istio/
   $ cat manifest.yml | cfmesh convert -f - --output json
-  $ cfmesh convert -f base.yml -f extra-routes.yml --default-domain example.com --namespace shop`,
+  $ cfmesh convert -f base.yml -f extra-routes.yml --default-domain example.com --namespace shop
+  $ cfmesh convert -f manifest.yml --target kubernetes --context prod        # server-side apply, prune what is gone
+  $ cfmesh convert -f manifest.yml --apply --dry-run=server
+  $ cfmesh convert -f manifest.yml --target http --url https://cp.example.com/v1/bundles --token-env CP_TOKEN`,
+  diff: `
+Examples:
+  $ cfmesh diff -f manifest.yml                       # current kubeconfig context; exit 1 when something differs
+  $ cfmesh diff -f manifest.yml --context prod -n shop`,
   validate: `
 Examples:
   $ cfmesh validate -f manifest.yml
@@ -53,6 +62,7 @@ export function buildProgram(io: Io): Command {
     .addOption(new Option('--no-color', 'no colour (also NO_COLOR=1)'))
     .option('-q, --quiet', 'print only errors and the product')
     .option('--strict', 'treat warnings as errors (exit 1)')
+    .option('--verbose', 'debug lines on stderr (requests, timings; never secrets)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -69,9 +79,11 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
 
   const globals = (cmd: Command): GlobalFlags => cmd.optsWithGlobals() as GlobalFlags;
 
-  addTranslateOptions(addManifestOptions(program.command('convert').description('translate cf manifests into Istio configuration')))
+  addDeliveryOptions(addTranslateOptions(addManifestOptions(program.command('convert').description('translate cf manifests into Istio configuration'))))
     .option('--output <format>', 'yaml (default) or json (a List)')
     .option('-o, --output-dir <dir>', 'write one file per resource into DIR, removing files cfmesh wrote there before that are no longer produced')
+    .option('--apply', 'same as --target kubernetes: server-side apply to the cluster')
+    .option('--json', 'with a control-plane target: the delivery report as JSON on stdout')
     .addHelpText('after', EXAMPLES.convert)
     .action(async (_opts, cmd: Command) => {
       const { convertCommand } = await import('./commands/convert.ts');
@@ -84,6 +96,17 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
     .action(async (_opts, cmd: Command) => {
       const { validateCommand } = await import('./commands/validate.ts');
       await validateCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals());
+    });
+
+  addTranslateOptions(addManifestOptions(program.command('diff').description('show what applying the manifests would change in the cluster (exit 1 when something differs)')))
+    .option('--kubeconfig <path>', 'kubeconfig file (else KUBECONFIG, else ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (else its current-context)')
+    .option('--applyset <name>', 'ApplySet whose members no longer rendered show as removed (default cfmesh)')
+    .option('--force-conflicts', 'diff as if conflicts with other field managers were forced')
+    .addHelpText('after', EXAMPLES.diff)
+    .action(async (_opts, cmd: Command) => {
+      const { diffCommand } = await import('./commands/diff.ts');
+      await diffCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals());
     });
 
   return program;
