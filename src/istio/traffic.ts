@@ -122,9 +122,10 @@ export function ruleMatches(match: Map, routeMatch: readonly Record<string, unkn
   }
   const path = stringMatch(match['path']);
   const narrowerThanRoute = path !== undefined && routePath !== undefined && ((path['exact'] ?? path['prefix'] ?? '').startsWith(`${routePath}/`) || path['exact'] === routePath);
+  // Fresh objects per entry: a shared object would render as a YAML anchor and alias.
   if (path && (routePath === undefined || narrowerThanRoute)) return [{ uri: path, ...base }];
   if (!routeMatch) return [base];
-  return routeMatch.map((m) => ({ ...m, ...base }));
+  return routeMatch.map((m) => structuredClone({ ...m, ...base }));
 }
 
 function percent(value: unknown): number {

@@ -157,7 +157,7 @@ function httpRules(route: Route, ctx: Ctx): Record<string, unknown>[] {
     const names = [...rule.destinations].sort((a, b) => compare(a.app, b.app));
     const weighted = names.some((d) => d.weight !== undefined);
     const dests = resolveWeights(names, weighted, instances);
-    return withControls({ name: `${route.key} rule-${i + 1}`, match: ruleMatches(rule.match, match, route.path) }, dests, rule.controls, route, ctx);
+    return withControls({ name: `${route.key} rule-${i + 1}`, match: ruleMatches(rule.match, pathMatch(route.path), route.path) }, dests, rule.controls, route, ctx);
   });
   const own: Record<string, unknown> = { name: route.key };
   if (match) own['match'] = match;

@@ -134,7 +134,7 @@ const referencedAppsExist: Rule = ({ manifest, errors }) => {
       const app = apps.get(ref.app);
       if (!app) {
         errors.push(new ToolError('UNKNOWN_APP', `route ${ref.route}: ${ref.role} "${ref.app}" is not an app in the manifest`, { span: ref.span, hint: suggest(ref.app, [...apps.keys()]) }));
-      } else if (app.noRoute) {
+      } else if (app.noRoute && ref.role !== 'mirror') {
         errors.push(new ToolError('ROUTE_CONFLICT', `route ${ref.route}: ${ref.role} "${ref.app}" has no-route: true`, { span: ref.span }));
       }
     }
