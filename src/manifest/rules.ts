@@ -145,7 +145,7 @@ const referencedAppsExist: Rule = ({ manifest, errors }) => {
  * Apps that are versions of one service share its host and are told apart by DestinationRule
  * subsets, so within a service each version is taken once and every app has one (an app that names
  * only `service` is the service's one and only workload). Versions either all run in Kubernetes or
- * all have `endpoints`: one host cannot be both a Kubernetes Service and a ServiceEntry.
+ * all have `endpoints`: one host cannot be both a Kubernetes Service and a list of outside endpoints.
  */
 const serviceVersions: Rule = ({ manifest, errors }) => {
   const byService = new Map<string, (typeof manifest.apps)[number][]>();
@@ -171,7 +171,7 @@ const serviceVersions: Rule = ({ manifest, errors }) => {
     const external = apps.filter((a) => Array.isArray(a.data['endpoints']));
     if (external.length > 0 && external.length < apps.length) {
       const app = apps.find((a) => !Array.isArray(a.data['endpoints'])) as (typeof apps)[number];
-      errors.push(new ToolError('ROUTE_CONFLICT', `service "${service}": app "${app.name}" has no endpoints while "${(external[0] as (typeof apps)[number]).name}" has; one host cannot be both a Kubernetes Service and a ServiceEntry`, { span: app.span, hint: 'give every version `endpoints:`, or none' }));
+      errors.push(new ToolError('ROUTE_CONFLICT', `service "${service}": app "${app.name}" has no endpoints while "${(external[0] as (typeof apps)[number]).name}" has; one host cannot be both a Kubernetes Service and a list of outside endpoints`, { span: app.span, hint: 'give every version `endpoints:`, or none' }));
     }
   }
 };
