@@ -47,7 +47,10 @@ export function addTranslateOptions(cmd: Command): Command {
     .option('--gateway <name>', 'name of the ingress Gateway (default cloudfoundry-ingress)')
     .option('-n, --namespace <ns>', 'namespace of the resources and of {namespace} in hosts (default "default")')
     .option('--service-host-template <template>', 'destination host per app (default {app}.{namespace}.svc.cluster.local)')
-    .option('--istio-api <version>', 'networking.istio.io version: v1 (default), v1beta1 or v1alpha3');
+    .option('--istio-api <version>', 'networking.istio.io version: v1 (default), v1beta1 or v1alpha3')
+    .option('--mtls <mode>', 'off (default: Istio auto mTLS), strict (STRICT PeerAuthentication) or istio-mutual (also ISTIO_MUTUAL clients)')
+    .option('--gateway-namespace <ns>', "namespace of the ingress gateway's pods, for its AuthorizationPolicies (default istio-system)")
+    .option('--tcp-port-range <from-to>', 'gateway ports for TCP routes written without one (default 1024-65535)');
 }
 
 /**

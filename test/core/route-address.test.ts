@@ -45,9 +45,9 @@ for (const route of bad) {
   });
 }
 
-test('http1 with a port and tcp without one are refused as cf refuses them', () => {
+test('http1 with a port is refused as cf refuses it; tcp without one gets its port allocated later', () => {
   assert.equal(parseRoute('web.example.com:8080', 'http1').ok, false);
-  assert.equal(parseRoute('tcp.example.com', 'tcp').ok, false);
+  assert.deepEqual(parseRoute('tcp.example.com', 'tcp'), { ok: true, address: { fqdn: 'tcp.example.com', tcp: true }, protocol: 'tcp' });
 });
 
 test('host and domain split prefers known domains', () => {
