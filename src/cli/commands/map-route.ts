@@ -1,3 +1,4 @@
+import { validateRouteOptions } from '../../app/route-options.ts';
 import { mapRoute } from '../../app/route-ops.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import type { CommandContext } from '../context.ts';
@@ -20,6 +21,7 @@ export async function mapRouteCommand(ctx: CommandContext, app: string, domain: 
     throw new ToolError('USAGE', `--app-protocol must be http1 or http2 (got "${appProtocol}")`);
   }
   const options = routeOptionsFrom(flags.option, target);
+  validateRouteOptions(options, target.url);
   await runStateChange(ctx, flags, (state) => {
     if (!Object.hasOwn(state.routes, target.key) && Object.hasOwn(state.apps, app)) ctx.info(`Creating route ${target.url}...`);
     ctx.info(`Mapping route ${target.url} to app ${app}${appProtocol ? ` with protocol ${appProtocol}` : ''}...`);
