@@ -97,18 +97,25 @@ function subset(state: State, fqdns: ReadonlySet<string>, apps: ReadonlySet<stri
   const out: RouteRecord[] = [];
   let http = false;
   const tcpPorts = new Set<number>();
-  for (const key in state.routes) {
-    const route = state.routes[key] as RouteRecord;
-    if (fqdns.has(route.fqdn) || route.destinations.some((d) => apps.has(d.app))) {
+  // One tight pass over every route: the only O(routes) step of a command besides reading and writing.
+  const routes = Object.values(state.routes);
+  for (let i = 0; i < routes.length; i++) {
+    const route = routes[i] as RouteRecord;
+    const dests = route.destinations;
+    let hit = fqdns.has(route.fqdn);
+    for (let j = 0; !hit && j < dests.length; j++) hit = apps.has((dests[j] as RouteRecord['destinations'][number]).app);
+    if (hit) {
       out.push(route);
       continue;
     }
-    if (route.destinations.length === 0 || isInternal(route.fqdn, routing.internalDomains)) continue;
-    if (route.protocol !== 'tcp' && !http) {
+    if (dests.length === 0) continue;
+    if (route.protocol === 'tcp') {
+      if (route.port !== undefined && !tcpPorts.has(route.port) && !isInternal(route.fqdn, routing.internalDomains)) {
+        tcpPorts.add(route.port);
+        out.push(route);
+      }
+    } else if (!http && !isInternal(route.fqdn, routing.internalDomains)) {
       http = true;
-      out.push(route);
-    } else if (route.protocol === 'tcp' && route.port !== undefined && !tcpPorts.has(route.port)) {
-      tcpPorts.add(route.port);
       out.push(route);
     }
   }

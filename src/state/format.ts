@@ -49,8 +49,17 @@ export function serializeState(state: State): string {
   const sorted = canonical(rest, 'state') as Record<string, unknown>;
   // JSON.stringify keeps insertion order (V8 puts integer-like keys first, ascending: still a
   // function of the key set alone), so a sorted copy gives stable bytes at native speed.
-  return `${JSON.stringify({ version, ...sorted }, null, 2)}\n`;
+  // Compact: on a state of 10,000 routes pretty-printing makes the file ~65% larger and the
+  // write and the next read slower (docs/adr/0004-state-location.md); `jq . state.json` reads it.
+  return `${JSON.stringify({ version, ...sorted })}\n`;
 }
+
+/**
+ * App and route records as read from a file: taken as canonical without a walk (the store wrote
+ * them sorted), so saving a state of 10,000 routes re-checks only the records a command replaced.
+ * A hand-edited file with unsorted keys inside a record keeps that order until the record changes.
+ */
+const AS_READ = new WeakSet<object>();
 
 function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -75,6 +84,7 @@ function canonical(value: unknown, where: string): unknown {
       throw new ToolError('INTERNAL', `${where}: a ${typeof value} cannot be stored in the state`);
   }
   if (value === null) return null;
+  if (AS_READ.has(value)) return value;
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -235,6 +245,7 @@ function validateState(doc: Record<string, unknown>): asserts doc is Record<stri
     optString(app['serviceHost'], 'apps', name, '.serviceHost');
     optString(app['version'], 'apps', name, '.version');
     optObject(app['extra'], 'apps', name, '.extra');
+    AS_READ.add(app);
   }
   const routes = objectAt(doc['routes'], 'routes');
   for (const key in routes) {
@@ -264,6 +275,7 @@ function validateState(doc: Record<string, unknown>): asserts doc is Record<stri
     optObject(route['controls'], 'routes', key, '.controls');
     const want = routeKey(route as unknown as RouteRecord);
     if (key !== want) fail(at('routes', key, ''), `the route key ${JSON.stringify(want)} for this route`);
+    AS_READ.add(route);
   }
   const hosts = objectAt(doc['randomRouteHosts'], 'randomRouteHosts');
   for (const k in hosts) stringAt(hosts[k], 'randomRouteHosts', k, '');
