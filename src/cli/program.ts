@@ -2,9 +2,11 @@ import { Command, Option } from 'commander';
 import type { Io } from '../ui/io.ts';
 import { createContext, type GlobalFlags } from './context.ts';
 import { collect } from './options.ts';
+import { addDeliveryOptions } from './delivery.ts';
 
-declare const CFMESH_VERSION: string;
-export const VERSION = typeof CFMESH_VERSION === 'string' ? CFMESH_VERSION : '0.0.0-dev';
+import { VERSION } from './version.ts';
+
+export { VERSION };
 
 const EXAMPLES = {
   convert: `
@@ -13,7 +15,14 @@ Examples:
   $ cfmesh convert -f manifest.yml | kubectl apply -f -
   $ cfmesh convert -f manifest.yml --vars-file prod.yml --var host=shop -o deploy/istio/
   $ cat manifest.yml | cfmesh convert -f - --output json
-  $ cfmesh convert -f base.yml -f extra-routes.yml --default-domain example.com --namespace shop`,
+  $ cfmesh convert -f base.yml -f extra-routes.yml --default-domain example.com --namespace shop
+  $ cfmesh convert -f manifest.yml --target kubernetes --context prod        # server-side apply, prune what is gone
+  $ cfmesh convert -f manifest.yml --apply --dry-run=server
+  $ cfmesh convert -f manifest.yml --target http --url https://cp.example.com/v1/bundles --token-env CP_TOKEN`,
+  diff: `
+Examples:
+  $ cfmesh diff -f manifest.yml                       # current kubeconfig context; exit 1 when something differs
+  $ cfmesh diff -f manifest.yml --context prod -n shop`,
   validate: `
 Examples:
   $ cfmesh validate -f manifest.yml
@@ -53,6 +62,7 @@ export function buildProgram(io: Io): Command {
     .addOption(new Option('--no-color', 'no colour (also NO_COLOR=1)'))
     .option('-q, --quiet', 'print only errors and the product')
     .option('--strict', 'treat warnings as errors (exit 1)')
+    .option('--verbose', 'debug lines on stderr (requests, timings; never secrets)')
     .option('--state <dir>', 'state directory of the state commands (default $CFMESH_HOME, else ~/.cfmesh)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -70,9 +80,11 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
 
   const globals = (cmd: Command): GlobalFlags => cmd.optsWithGlobals() as GlobalFlags;
 
-  addTranslateOptions(addManifestOptions(program.command('convert').description('translate cf manifests into Istio configuration')))
+  addDeliveryOptions(addTranslateOptions(addManifestOptions(program.command('convert').description('translate cf manifests into Istio configuration'))))
     .option('--output <format>', 'yaml (default) or json (a List)')
     .option('-o, --output-dir <dir>', 'write one file per resource into DIR, removing files cfmesh wrote there before that are no longer produced')
+    .option('--apply', 'same as --target kubernetes: server-side apply to the cluster')
+    .option('--json', 'with a control-plane target: the delivery report as JSON on stdout')
     .addHelpText('after', EXAMPLES.convert)
     .action(async (_opts, cmd: Command) => {
       const { convertCommand } = await import('./commands/convert.ts');
@@ -87,12 +99,23 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
       await validateCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals());
     });
 
+  addTranslateOptions(addManifestOptions(program.command('diff').description('show what applying the manifests would change in the cluster (exit 1 when something differs)')))
+    .option('--kubeconfig <path>', 'kubeconfig file (else KUBECONFIG, else ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (else its current-context)')
+    .option('--applyset <name>', 'ApplySet whose members no longer rendered show as removed (default cfmesh)')
+    .option('--force-conflicts', 'diff as if conflicts with other field managers were forced')
+    .addHelpText('after', EXAMPLES.diff)
+    .action(async (_opts, cmd: Command) => {
+      const { diffCommand } = await import('./commands/diff.ts');
+      await diffCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals());
+    });
+
   registerStateCommands(program, io, globals);
   return program;
 }
 
 /** Output flags of every command that changes the state. `-o` is cf's route option on route commands, so there only --output-dir. */
-function addDeliveryOptions(cmd: Command, shortO: boolean): Command {
+function addStateOutputOptions(cmd: Command, shortO: boolean): Command {
   return cmd
     .option('--output <format>', 'yaml (default) or json')
     .option(shortO ? '-o, --output-dir <dir>' : '--output-dir <dir>', 'keep DIR in sync with the whole state instead of printing the changed resources (default: the stored output dir, see target)')
@@ -127,7 +150,7 @@ Examples:
 function registerStateCommands(program: Command, io: Io, globals: (cmd: Command) => GlobalFlags): void {
   const ctx = (cmd: Command) => createContext(io, globals(cmd));
 
-  addDeliveryOptions(addTranslateOptions(addManifestOptions(program.command('push').argument('[app_name]', 'app to push (multi-app manifest) or new name (single-app manifest)'))), true)
+  addStateOutputOptions(addTranslateOptions(addManifestOptions(program.command('push').argument('[app_name]', 'app to push (multi-app manifest) or new name (single-app manifest)'))), true)
     .description('apply a manifest to the local state (apps created or updated, routes added)')
     .option('--no-route', 'map no route to the app (removes its mappings)')
     .option('--random-route', 'give the app a random route if it has none')
@@ -137,7 +160,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await pushCommand(ctx(cmd), app, cmd.optsWithGlobals());
     });
 
-  addDeliveryOptions(addRouteOptions(program.command('map-route').argument('<app>').argument('<domain>')), false)
+  addStateOutputOptions(addRouteOptions(program.command('map-route').argument('<app>').argument('<domain>')), false)
     .description('map a route to an app (creating the route if needed)')
     .option('--app-port <port>', 'port of the app to send to')
     .option('--app-protocol <protocol>', 'http1 or http2')
@@ -148,14 +171,14 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await mapRouteCommand(ctx(cmd), app, domain, cmd.optsWithGlobals());
     });
 
-  addDeliveryOptions(addRouteOptions(program.command('unmap-route').argument('<app>').argument('<domain>')), true)
+  addStateOutputOptions(addRouteOptions(program.command('unmap-route').argument('<app>').argument('<domain>')), true)
     .description('remove a route from an app (the route stays)')
     .action(async (app: string, domain: string, _opts, cmd: Command) => {
       const { unmapRouteCommand } = await import('./commands/unmap-route.ts');
       await unmapRouteCommand(ctx(cmd), app, domain, cmd.optsWithGlobals());
     });
 
-  addDeliveryOptions(addRouteOptions(program.command('create-route').argument('<domain>')), false)
+  addStateOutputOptions(addRouteOptions(program.command('create-route').argument('<domain>')), false)
     .description('create a route with no app mapped')
     .option('-o, --option <key=value>', 'route option (loadbalancing=...); repeatable', collect)
     .action(async (domain: string, _opts, cmd: Command) => {
@@ -163,7 +186,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await createRouteCommand(ctx(cmd), domain, cmd.optsWithGlobals());
     });
 
-  addDeliveryOptions(addRouteOptions(program.command('delete-route').argument('<domain>')), true)
+  addStateOutputOptions(addRouteOptions(program.command('delete-route').argument('<domain>')), true)
     .description('delete a route and its mappings')
     .option('-f, --force', 'do not ask (required when stdin is not a terminal)')
     .action(async (domain: string, _opts, cmd: Command) => {
@@ -171,7 +194,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await deleteRouteCommand(ctx(cmd), domain, cmd.optsWithGlobals());
     });
 
-  addDeliveryOptions(program.command('delete').argument('<app>'), true)
+  addStateOutputOptions(program.command('delete').argument('<app>'), true)
     .description('delete an app and its mappings')
     .option('-r, --delete-routes', "also delete the app's routes that no other app uses")
     .option('-f, --force', 'do not ask (required when stdin is not a terminal)')
@@ -180,7 +203,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await deleteCommand(ctx(cmd), app, cmd.optsWithGlobals());
     });
 
-  addDeliveryOptions(addRouteOptions(program.command('update-route').argument('<app_or_domain>').argument('[domain]')), false)
+  addStateOutputOptions(addRouteOptions(program.command('update-route').argument('<app_or_domain>').argument('[domain]')), false)
     .description("shift a route's traffic (APP DOMAIN --weight W, or DOMAIN --destination APP=W...) or change its options (DOMAIN -o/-r)")
     .option('--weight <percent>', "APP's share of the route, 0-100; the others are rescaled in proportion")
     .option('--destination <app=weight>', 'every destination of the route with its weight, summing to 100; repeatable', collect)

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { main } from '../../src/main.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
+import { assertValidIstio } from '../istio/validate-istio.ts';
+import type { Resource } from '../../src/render/resource.ts';
 
 export const PROPOSAL = `applications:
 - name: reviews-v1
@@ -82,6 +84,8 @@ export function istioDocs(text: string): Doc[] {
     }
     out.push(value);
   }
+  // Istio's CRD schemas and validation rules (test/istio/validate-istio.ts), on every printed bundle.
+  assertValidIstio(out as unknown as Resource[]);
   return out;
 }
 
