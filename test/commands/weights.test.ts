@@ -51,7 +51,7 @@ for (const start of starts) {
     const printed = [push.out, a.out, b.out].filter((o) => o !== '');
     for (const out of printed) istioDocs(out);
     const render = await s.run('render');
-    const vs = istioDocs(render.out).find((d) => d.kind === 'VirtualService');
+    const vs = istioDocs(render.out, true).find((d) => d.kind === 'VirtualService');
     assert.deepEqual(weightsOf(vs), [{ 'reviews-v1': 90, 'reviews-v2': 10 }]);
   });
 }
