@@ -66,6 +66,7 @@ export function buildProgram(io: Io): Command {
     .option('-q, --quiet', 'print only errors and the product')
     .option('--strict', 'treat warnings as errors (exit 1)')
     .option('--verbose', 'debug lines on stderr (requests, timings; never secrets)')
+    .option('--state <dir>', 'state directory of the state commands (default $CFMESH_HOME, else ~/.cfmesh)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -112,5 +113,153 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
       await diffCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals());
     });
 
+  registerStateCommands(program, io, globals);
   return program;
+}
+
+/** Output flags of every command that changes the state. `-o` is cf's route option on route commands, so there only --output-dir. */
+function addStateOutputOptions(cmd: Command, shortO: boolean): Command {
+  return cmd
+    .option('--output <format>', 'yaml (default) or json')
+    .option(shortO ? '-o, --output-dir <dir>' : '--output-dir <dir>', 'keep DIR in sync with the whole state instead of printing the changed resources (default: the stored output dir, see target)')
+    .option('--dry-run', 'show a diff of the resources that would change; write nothing');
+}
+
+function addRouteOptions(cmd: Command, port = true): Command {
+  cmd.option('--hostname <host>', 'host name of the route (host.DOMAIN)').option('--path <path>', 'path of the route (a leading / is added)');
+  if (port) cmd.option('--port <port>', 'port of a TCP route');
+  return cmd;
+}
+
+const STATE_EXAMPLES = {
+  push: `
+Examples:
+  $ cfmesh push -f reviews.yml
+  $ cfmesh push reviews-v2 -f reviews.yml --var version=2 | kubectl apply -f -
+  $ cfmesh push my-app -f manifest.yml --random-route`,
+  mapRoute: `
+Examples:
+  $ cfmesh map-route reviews-v1 example.com --hostname reviews
+  $ cfmesh map-route reviews-v1 example.com --hostname reviews --path /api --app-port 9080
+  $ cfmesh map-route db-proxy tcp.example.com --port 1024`,
+  updateRoute: `
+Examples:
+  $ cfmesh update-route reviews-v1 example.com --hostname reviews --weight 90
+  $ cfmesh update-route example.com --hostname reviews --destination reviews-v1=90 --destination reviews-v2=10
+  $ cfmesh update-route example.com --hostname reviews -o loadbalancing=least-connection
+  $ cfmesh update-route example.com --hostname reviews -r loadbalancing`,
+};
+
+function registerStateCommands(program: Command, io: Io, globals: (cmd: Command) => GlobalFlags): void {
+  const ctx = (cmd: Command) => createContext(io, globals(cmd));
+
+  addStateOutputOptions(addTranslateOptions(addManifestOptions(program.command('push').argument('[app_name]', 'app to push (multi-app manifest) or new name (single-app manifest)'))), true)
+    .description('apply a manifest to the local state (apps created or updated, routes added)')
+    .option('--no-route', 'map no route to the app (removes its mappings)')
+    .option('--random-route', 'give the app a random route if it has none')
+    .addHelpText('after', STATE_EXAMPLES.push)
+    .action(async (app: string | undefined, _opts, cmd: Command) => {
+      const { pushCommand } = await import('./commands/push.ts');
+      await pushCommand(ctx(cmd), app, cmd.optsWithGlobals());
+    });
+
+  addStateOutputOptions(addRouteOptions(program.command('map-route').argument('<app>').argument('<domain>')), false)
+    .description('map a route to an app (creating the route if needed)')
+    .option('--app-port <port>', 'port of the app to send to')
+    .option('--app-protocol <protocol>', 'http1 or http2')
+    .option('-o, --option <key=value>', 'route option for a new route (loadbalancing=...); repeatable', collect)
+    .addHelpText('after', STATE_EXAMPLES.mapRoute)
+    .action(async (app: string, domain: string, _opts, cmd: Command) => {
+      const { mapRouteCommand } = await import('./commands/map-route.ts');
+      await mapRouteCommand(ctx(cmd), app, domain, cmd.optsWithGlobals());
+    });
+
+  addStateOutputOptions(addRouteOptions(program.command('unmap-route').argument('<app>').argument('<domain>')), true)
+    .description('remove a route from an app (the route stays)')
+    .action(async (app: string, domain: string, _opts, cmd: Command) => {
+      const { unmapRouteCommand } = await import('./commands/unmap-route.ts');
+      await unmapRouteCommand(ctx(cmd), app, domain, cmd.optsWithGlobals());
+    });
+
+  addStateOutputOptions(addRouteOptions(program.command('create-route').argument('<domain>')), false)
+    .description('create a route with no app mapped')
+    .option('-o, --option <key=value>', 'route option (loadbalancing=...); repeatable', collect)
+    .action(async (domain: string, _opts, cmd: Command) => {
+      const { createRouteCommand } = await import('./commands/create-route.ts');
+      await createRouteCommand(ctx(cmd), domain, cmd.optsWithGlobals());
+    });
+
+  addStateOutputOptions(addRouteOptions(program.command('delete-route').argument('<domain>')), true)
+    .description('delete a route and its mappings')
+    .option('-f, --force', 'do not ask (required when stdin is not a terminal)')
+    .action(async (domain: string, _opts, cmd: Command) => {
+      const { deleteRouteCommand } = await import('./commands/delete-route.ts');
+      await deleteRouteCommand(ctx(cmd), domain, cmd.optsWithGlobals());
+    });
+
+  addStateOutputOptions(program.command('delete').argument('<app>'), true)
+    .description('delete an app and its mappings')
+    .option('-r, --delete-routes', "also delete the app's routes that no other app uses")
+    .option('-f, --force', 'do not ask (required when stdin is not a terminal)')
+    .action(async (app: string, _opts, cmd: Command) => {
+      const { deleteCommand } = await import('./commands/delete.ts');
+      await deleteCommand(ctx(cmd), app, cmd.optsWithGlobals());
+    });
+
+  addStateOutputOptions(addRouteOptions(program.command('update-route').argument('<app_or_domain>').argument('[domain]')), false)
+    .description("shift a route's traffic (APP DOMAIN --weight W, or DOMAIN --destination APP=W...) or change its options (DOMAIN -o/-r)")
+    .option('--weight <percent>', "APP's share of the route, 0-100; the others are rescaled in proportion")
+    .option('--destination <app=weight>', 'every destination of the route with its weight, summing to 100; repeatable', collect)
+    .option('-o, --option <key=value>', 'set a route option (loadbalancing=round-robin|least-connection|hash, hash_header, hash_balance); repeatable', collect)
+    .option('-r, --remove-option <key>', 'remove a route option; repeatable', collect)
+    .addHelpText('after', STATE_EXAMPLES.updateRoute)
+    .action(async (first: string, second: string | undefined, _opts, cmd: Command) => {
+      const { updateRouteCommand } = await import('./commands/update-route.ts');
+      await updateRouteCommand(ctx(cmd), first, second, cmd.optsWithGlobals());
+    });
+
+  program
+    .command('routes')
+    .description('list the routes of the local state')
+    .option('--json', 'print the routes as JSON')
+    .action(async (_opts, cmd: Command) => {
+      const { routesCommand } = await import('./commands/routes.ts');
+      await routesCommand(ctx(cmd), cmd.optsWithGlobals());
+    });
+
+  program
+    .command('apps')
+    .description('list the apps of the local state')
+    .option('--json', 'print the apps as JSON')
+    .action(async (_opts, cmd: Command) => {
+      const { appsCommand } = await import('./commands/apps.ts');
+      await appsCommand(ctx(cmd), cmd.optsWithGlobals());
+    });
+
+  addRouteOptions(program.command('route').argument('<domain>'))
+    .description('show one route in detail')
+    .option('--json', 'print the route as JSON')
+    .action(async (domain: string, _opts, cmd: Command) => {
+      const { routeCommand } = await import('./commands/route.ts');
+      await routeCommand(ctx(cmd), domain, cmd.optsWithGlobals());
+    });
+
+  addTranslateOptions(program.command('render'))
+    .description('print the whole Istio configuration of the local state')
+    .option('--output <format>', 'yaml (default) or json (a List)')
+    .option('-o, --output-dir <dir>', 'write one file per resource into DIR, removing files cfmesh wrote there before that are no longer produced')
+    .action(async (_opts, cmd: Command) => {
+      const { renderCommand } = await import('./commands/render.ts');
+      await renderCommand(ctx(cmd), cmd.optsWithGlobals());
+    });
+
+  addTranslateOptions(program.command('target'))
+    .description('show the stored settings, or set them (flags), as cf target does')
+    .option('--output-dir <dir>', 'directory that changing commands keep in sync with the whole state')
+    .option('--unset <setting>', 'forget a stored setting (default-domain, internal-domain, gateway, namespace, istio-api, service-host-template, output-dir); repeatable', collect)
+    .option('--json', 'print the settings as JSON')
+    .action(async (_opts, cmd: Command) => {
+      const { targetCommand } = await import('./commands/target.ts');
+      await targetCommand(ctx(cmd), cmd.optsWithGlobals());
+    });
 }
