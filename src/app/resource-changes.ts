@@ -5,7 +5,8 @@
  *   - every route of an FQDN whose routes (or whose apps) changed: one VirtualService (and, for
  *     internal hosts, one ServiceEntry) per FQDN depends on all routes of that FQDN and their apps;
  *   - every route that sends to an app involved in the change (per-app resources such as the http2
- *     DestinationRule depend on all routes to that app);
+ *     DestinationRule, and the subsets per load-balancing policy that VirtualServices of other hosts
+ *     name, depend on all routes to that app);
  *   - one representative external route per listener kind (HTTP, each TCP port), so the Gateway comes
  *     out the same as from the whole state.
  * From that translation, per-FQDN resources (VirtualService, ServiceEntry) of FQDNs outside the
@@ -66,10 +67,15 @@ export function resourceChanges(before: State, after: State, settings: Translate
     for (const name in before.apps) if (!Object.hasOwn(after.apps, name)) changedApps.add(name);
   }
   for (const name of changedApps) apps.add(name);
-  if (changedApps.size > 0) {
+  // An app's per-app resources (DestinationRule, its subsets per load-balancing policy) depend on
+  // every route to it, and every VirtualService sending to it names those subsets: so every route to
+  // an affected app is part of the change. One step is enough: the apps this adds have unchanged
+  // routes and records, so their own resources cannot have changed.
+  if (apps.size > 0) {
+    const affected = new Set(apps);
     for (const state of [before, after]) for (const key in state.routes) {
       const route = state.routes[key] as RouteRecord;
-      if (route.destinations.some((d) => changedApps.has(d.app))) touch(route);
+      if (route.destinations.some((d) => affected.has(d.app))) touch(route);
     }
   }
   if (fqdns.size === 0 && apps.size === 0) return { changes: [], warnings: [] };
