@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { renderState, resourceChanges, type ResourceChange, type TranslateSettings } from '../../app/resource-changes.ts';
-import { unifiedDiff } from '../../app/unified-diff.ts';
+import { unifiedDiff } from '../../render/diff.ts';
 import type { Warning } from '../../diagnostics/tool-error.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import { render, renderYamlDocument, type OutputFormat } from '../../render/render.ts';
@@ -110,7 +110,7 @@ function printDiff(ctx: CommandContext, format: OutputFormat, changes: readonly 
   const text = (r: ResourceChange['before']) => (r === undefined ? '' : format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : renderYamlDocument(r));
   let out = '';
   for (const c of changes) {
-    out += unifiedDiff(c.before ? `a/${c.id}` : '/dev/null', c.after ? `b/${c.id}` : '/dev/null', text(c.before), text(c.after));
+    out += unifiedDiff(text(c.before), text(c.after), c.before ? `a/${c.id}` : '/dev/null', c.after ? `b/${c.id}` : '/dev/null');
   }
   if (out !== '') ctx.io.stdout.write(out);
   else ctx.info('No Istio resource would change.');
