@@ -119,10 +119,21 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
 
 /** Output flags of every command that changes the state. `-o` is cf's route option on route commands, so there only --output-dir. */
 function addStateOutputOptions(cmd: Command, shortO: boolean): Command {
-  return cmd
+  return addClusterOptions(cmd)
     .option('--output <format>', 'yaml (default) or json')
     .option(shortO ? '-o, --output-dir <dir>' : '--output-dir <dir>', 'keep DIR in sync with the whole state instead of printing the changed resources (default: the stored output dir, see target)')
-    .option('--dry-run', 'show a diff of the resources that would change; write nothing');
+    .addOption(new Option('--dry-run [mode]', 'show a diff of the resources that would change and write nothing; server: let the API server check it (kubernetes target)').choices(['client', 'server']).preset('client'))
+    .option('--force-conflicts', 'take over fields another field manager owns (kubernetes target)')
+    .option('--applyset <name>', 'ApplySet parent Secret tracking what cfmesh applied (default cfmesh)')
+    .option('--request-timeout <seconds>', 'timeout of each request to the cluster (default 30)');
+}
+
+/** Where state commands read and deliver: the local state (default), or the cluster. */
+function addClusterOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--target <target>', 'local (default, or as stored by `cfmesh target`) or kubernetes: the cluster is the state').choices(['local', 'kubernetes']))
+    .option('--kubeconfig <path>', 'kubeconfig file (else KUBECONFIG, else ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (else its current-context)');
 }
 
 function addRouteOptions(cmd: Command, port = true): Command {
@@ -218,8 +229,8 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await updateRouteCommand(ctx(cmd), first, second, cmd.optsWithGlobals());
     });
 
-  program
-    .command('routes')
+  addClusterOptions(program.command('routes'))
+    .option('-n, --namespace <ns>', 'namespace to read (kubernetes target; else the context\'s)')
     .description('list the routes of the local state')
     .option('--json', 'print the routes as JSON')
     .action(async (_opts, cmd: Command) => {
@@ -227,8 +238,8 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await routesCommand(ctx(cmd), cmd.optsWithGlobals());
     });
 
-  program
-    .command('apps')
+  addClusterOptions(program.command('apps'))
+    .option('-n, --namespace <ns>', 'namespace to read (kubernetes target; else the context\'s)')
     .description('list the apps of the local state')
     .option('--json', 'print the apps as JSON')
     .action(async (_opts, cmd: Command) => {
@@ -253,13 +264,15 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await renderCommand(ctx(cmd), cmd.optsWithGlobals());
     });
 
-  addTranslateOptions(program.command('target'))
+  addTranslateOptions(program.command('target').argument('[target]', 'local, kubernetes or http: where commands deliver by default'))
     .description('show the stored settings, or set them (flags), as cf target does')
+    .option('--kubeconfig <path>', 'kubeconfig file to keep for the kubernetes target')
+    .option('--context <name>', 'kubeconfig context to keep for the kubernetes target')
     .option('--output-dir <dir>', 'directory that changing commands keep in sync with the whole state')
     .option('--unset <setting>', 'forget a stored setting (default-domain, internal-domain, gateway, namespace, istio-api, service-host-template, output-dir); repeatable', collect)
     .option('--json', 'print the settings as JSON')
-    .action(async (_opts, cmd: Command) => {
+    .action(async (where: string | undefined, _opts, cmd: Command) => {
       const { targetCommand } = await import('./commands/target.ts');
-      await targetCommand(ctx(cmd), cmd.optsWithGlobals());
+      await targetCommand(ctx(cmd), where, cmd.optsWithGlobals());
     });
 }
