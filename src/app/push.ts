@@ -67,7 +67,18 @@ export function applyManifest(state: State, manifest: Manifest, routing: Routing
     return missing.length === 0;
   });
   // No default domain here: cf adds a default route only to an app that has none, in the state.
-  const built = buildRouteTable({ apps: manifest.apps, routes }, { ...routing, defaultDomain: undefined });
+  // A TCP route pushed without a port keeps the port its host was given before (recorded in the
+  // state); a new one gets a port no route of the state uses.
+  const assignedTcpPorts = new Map<string, number>();
+  const reservedTcpPorts = new Set<number>(Object.values(state.tcpPorts));
+  for (const key of Object.keys(state.routes).sort()) {
+    const record = state.routes[key] as RouteRecord;
+    if (record.protocol === 'tcp' && record.port !== undefined && !assignedTcpPorts.has(`tcp://${record.fqdn}`)) {
+      assignedTcpPorts.set(`tcp://${record.fqdn}`, record.port);
+      reservedTcpPorts.delete(record.port);
+    }
+  }
+  const built = buildRouteTable({ apps: manifest.apps, routes }, { ...routing, defaultDomain: undefined, assignedTcpPorts, reservedTcpPorts });
   warnings.push(...built.warnings.filter((w) => w.code !== 'NO_ROUTE'));
 
   const apps: Record<string, AppRecord> = { ...state.apps };
@@ -121,7 +132,10 @@ function knownDomains(state: State, routing: RoutingOptions): string[] {
 }
 
 function mergeRoute(state: State, route: Route, known: readonly string[], notices: string[]): State {
-  const existing = Object.hasOwn(state.routes, route.key) ? state.routes[route.key] : undefined;
+  // The state's key is the route's identity with its port: a TCP route written without one
+  // (`tcp://host`, key `tcp://host` in the table) is stored as host:PORT once a port is assigned.
+  const key = routeKey({ fqdn: route.fqdn, path: route.path, port: route.port });
+  const existing = Object.hasOwn(state.routes, key) ? state.routes[key] : undefined;
   const { host, domain } = route.port !== undefined ? { host: undefined, domain: route.fqdn } : splitHostDomain(route.fqdn, known);
   let record: RouteRecord = existing ?? {
     fqdn: route.fqdn,
@@ -159,8 +173,8 @@ function mergeRoute(state: State, route: Route, known: readonly string[], notice
     record = { ...record, destinations };
   }
   if (existing && JSON.stringify(existing) === JSON.stringify(record)) return state;
-  let next: State = { ...state, routes: { ...state.routes, [route.key]: record } };
-  if (route.port !== undefined) next = reserveTcpPort(next, route.key, route.port);
+  let next: State = { ...state, routes: { ...state.routes, [key]: record } };
+  if (route.port !== undefined) next = reserveTcpPort(next, key, route.port);
   return next;
 }
 

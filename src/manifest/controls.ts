@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import type { SourceSpan } from '../diagnostics/source-file.ts';
 import { ToolError, type ErrorCode, type Warning } from '../diagnostics/tool-error.ts';
 import { parseDuration } from './duration.ts';
@@ -232,12 +233,13 @@ export function parseEndpoint(text: string): ParsedEndpoint {
     port = Number(portText);
     if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) return { ok: false, message: `port ${portText} must be from 1 to 65535` };
   }
-  const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
-  if (ipv4) {
-    if (ipv4.slice(1).some((o) => Number(o) > 255)) return { ok: false, message: 'is not a valid IPv4 address' };
-    return { ok: true, address, port, ip: true };
+  // As Istio (Go's netip) reads addresses: no leading zeros in IPv4 octets, no IPv6 zone.
+  if (/^[\d.]+$/.test(address) && address.split('.').length === 4) {
+    return isIPv4(address) ? { ok: true, address, port, ip: true } : { ok: false, message: 'is not a valid IPv4 address (octets 0-255, no leading zeros)' };
   }
-  if (address.includes(':')) return { ok: true, address, port, ip: true };
+  if (address.includes(':')) {
+    return isIPv6(address) && !address.includes('%') ? { ok: true, address: address.toLowerCase(), port, ip: true } : { ok: false, message: 'is not a valid IPv6 address' };
+  }
   if (/^\d+(\.\d+)*$/.test(address)) return { ok: false, message: 'is neither an IP address nor a host name' };
   if (!address.includes('.')) return { ok: false, message: 'a host name endpoint must be fully qualified (contain a dot)' };
   return { ok: true, address: address.toLowerCase(), port, ip: false };

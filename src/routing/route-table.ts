@@ -51,6 +51,8 @@ export interface RoutingOptions {
   readonly tcpPortRange?: PortRange | undefined;
   /** Ports given earlier to port-less TCP routes, by route key (kept by the state commands). */
   readonly assignedTcpPorts?: ReadonlyMap<string, number> | undefined;
+  /** Gateway ports already taken by routes outside this table (the state's), never handed out again. */
+  readonly reservedTcpPorts?: ReadonlySet<number> | undefined;
 }
 
 export const DEFAULT_INTERNAL_DOMAIN = 'apps.internal';
@@ -140,7 +142,33 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     .map((a) => ({ name: a.name, instances: a.instances, port: a.port, data: a.data, span: a.span }))
     .sort((a, b) => compare(a.name, b.name));
   const routes = assignTcpPorts([...drafts.values()].map((draft) => finishRoute(draft, apps, options, warnings)), options, warnings);
+  checkTcpPorts(routes);
   return { table: { routes: sortRoutes(routes), apps }, warnings };
+}
+
+/**
+ * A plain TCP port on the ingress gateway carries no host name (no SNI), so it can serve one route
+ * only: two external TCP routes on one port, of different hosts, cannot both hold (cf: "Port 'N' is
+ * not available").
+ */
+function checkTcpPorts(routes: readonly Route[]): void {
+  const byPort = new Map<number, Route>();
+  const errors: ToolError[] = [];
+  for (const route of [...routes].sort((a, b) => compare(a.key, b.key))) {
+    if (route.protocol !== 'tcp' || route.internal || route.port === undefined) continue;
+    const first = byPort.get(route.port);
+    if (!first) {
+      byPort.set(route.port, route);
+      continue;
+    }
+    errors.push(
+      new ToolError('ROUTE_CONFLICT', `route ${route.fqdn}:${route.port}: Port '${route.port}' is not available: route ${first.fqdn}:${route.port} already uses it`, {
+        span: route.span,
+        hint: 'a TCP port on the gateway serves one route; give this route another port',
+      }),
+    );
+  }
+  if (errors.length > 0) failWith(errors);
 }
 
 /** Port-less TCP routes get a port from the range; the user is told which (a NOTICE). */
@@ -148,7 +176,8 @@ function assignTcpPorts(routes: Route[], options: RoutingOptions, warnings: Warn
   const tcp = routes.filter((r) => r.protocol === 'tcp');
   if (!tcp.some((r) => r.port === undefined)) return routes;
   const range = options.tcpPortRange ?? DEFAULT_TCP_PORT_RANGE;
-  const ports = allocateTcpPorts(tcp, range, options.assignedTcpPorts);
+  const reserved = [...(options.reservedTcpPorts ?? [])].map((port) => ({ key: `reserved:${port}`, port }));
+  const ports = allocateTcpPorts([...tcp, ...reserved], range, options.assignedTcpPorts);
   return routes.map((r) => {
     const port = r.port === undefined ? ports.get(r.key) : undefined;
     if (port === undefined) return r;
