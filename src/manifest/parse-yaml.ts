@@ -1,11 +1,13 @@
 import {
+  Composer,
+  Parser,
   isAlias,
   isMap,
   isPair,
   isScalar,
   isSeq,
-  parseAllDocuments,
   type Alias,
+  type Document,
   type Node,
   type Scalar,
   type YAMLMap,
@@ -30,6 +32,8 @@ export interface ParsedYaml {
 
 const DEFAULT_MAX_ALIAS_NODES = 100_000;
 const DEFAULT_MAX_DEPTH = 256;
+/** More tags or anchors than this in front of one node is refused before composing (a node has one of each). */
+const MAX_PROPS_IN_A_ROW = 64;
 
 /**
  * Parses YAML as cf's parser (gopkg.in/yaml.v2) reads it: YAML 1.1 scalars (`yes` is true), merge keys
@@ -42,17 +46,35 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
   const errors: ToolError[] = [];
   const span = (start: number, end: number): SourceSpan => ({ source, start, end });
 
-  const docs = parseAllDocuments(source.text, {
-    version: '1.1',
-    merge: false,
-    prettyErrors: false,
-    strict: true,
-    uniqueKeys: (a, b) => sameKey(a, b) && !isMergeKey(a),
-  });
-  const list = Array.isArray(docs) ? docs : [];
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  // The yaml library's parser (text → CST) is iterative, but its composer (CST → nodes) recurses once
+  // per nesting level and overflows the stack on `[[[[...` tens of thousands deep, and it is
+  // quadratic in a run of tags (`!a !a !a ...`). So the CST is checked first, without recursion, and
+  // only a CST within the limits is composed.
+  const tokens = [...new Parser().parse(source.text)];
+  const limit = checkTokenLimits(tokens, maxDepth);
+  if (limit) {
+    errors.push(new ToolError('YAML_SYNTAX', limit.message, { span: span(limit.offset, limit.offset + 1), hint: limit.hint }));
+    return { value: null, spans, errors };
+  }
+  let list: Document.Parsed[];
+  try {
+    // uniqueKeys: the library compares every key with every earlier one (quadratic in the size of a
+    // map); duplicates are found below in one pass instead.
+    const composer = new Composer({ version: '1.1', merge: false, strict: true, uniqueKeys: false });
+    list = [...composer.compose(tokens, false, source.text.length)];
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    errors.push(new ToolError('YAML_SYNTAX', 'the input is nested too deeply to read', { span: span(0, 1), hint: 'a manifest is never this deep; check the file' }));
+    return { value: null, spans, errors };
+  }
   for (const doc of list) {
     for (const error of doc.errors) {
       const [start, end] = error.pos;
+      if (/call stack/i.test(error.message)) {
+        errors.push(new ToolError('YAML_SYNTAX', 'the input is nested too deeply to read', { span: span(start, Math.max(end, start + 1)), hint: 'a manifest is never this deep; check the file' }));
+        continue;
+      }
       const code = error.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'YAML_SYNTAX';
       const message =
         code === 'DUPLICATE_KEY'
@@ -75,7 +97,6 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
 
   const doc = list[0] as NonNullable<(typeof list)[number]>;
   const maxAliasNodes = options.maxAliasNodes ?? DEFAULT_MAX_ALIAS_NODES;
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   let aliasBudget = maxAliasNodes;
   const sizes = new Map<Node, number>();
 
@@ -149,11 +170,20 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
         if (entry) spans.setEntry(out, key, entry.value, entry.key);
       }
     };
+    // Keys written in this map (merged ones may be overridden); checked once, where the map is written.
+    const written = viaAlias ? undefined : new Set<unknown>();
     for (const pair of map.items) {
       if (!isPair(pair)) continue;
       const keyNode = pair.key as Node | null;
       const valueNode = pair.value as Node | null;
       const keySpan = nodeSpan(keyNode, mapSpan);
+      if (written && !isMergeKey(keyNode)) {
+        const identity = keyIdentity(keyNode);
+        if (identity !== undefined && written.has(identity)) {
+          errors.push(new ToolError('DUPLICATE_KEY', `duplicate key ${quoteKeyAt(source.text, keySpan.start, keySpan.end)}: each key may appear once in a map`, { span: keySpan }));
+        }
+        if (identity !== undefined) written.add(identity);
+      }
       if (isMergeKey(keyNode)) {
         const sources: Node[] = isSeq(valueNode) ? ((valueNode as YAMLSeq).items as Node[]) : valueNode ? [valueNode] : [];
         // yaml.v2 merges a list of maps from last to first, so that earlier maps take precedence.
@@ -176,11 +206,75 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
 
   try {
     const value = convert(doc?.contents as Node | null, 0, span(0, 1), false);
-    return { value, spans, errors };
+    return { value: errors.length > 0 ? null : value, spans, errors };
   } catch (error) {
     if (error instanceof Stop) return { value: null, spans, errors };
     throw error;
   }
+}
+
+/**
+ * What makes two keys the same, as the library's default check (scalars by value, so `1` and `1.0`
+ * are one key but `1` and `"1"` are not); other keys (collections, aliases) are never duplicates.
+ */
+function keyIdentity(node: Node | null): unknown {
+  if (node === null) return 'null:';
+  if (!isScalar(node)) return undefined;
+  const value = keyValue(node as Scalar);
+  if (typeof value === 'number' && Number.isNaN(value)) return undefined;
+  if (value instanceof Date) return `date:${value.getTime()}`;
+  if (typeof value === 'object' && value !== null) return undefined;
+  return `${typeof value}:${String(value)}`;
+}
+
+interface LimitProblem {
+  readonly offset: number;
+  readonly message: string;
+  readonly hint: string;
+}
+
+/**
+ * Walks the CST without recursion: refuses nesting deeper than `maxDepth` and runs of more than
+ * MAX_PROPS_IN_A_ROW tags or anchors, at the first offending token.
+ */
+export function checkTokenLimits(tokens: readonly unknown[], maxDepth: number): LimitProblem | undefined {
+  type Tok = { type?: string; offset?: number; start?: unknown; sep?: unknown; end?: unknown; key?: unknown; value?: unknown; items?: unknown };
+  const stack: { token: Tok; depth: number }[] = [];
+  for (const token of tokens) if (token && typeof token === 'object') stack.push({ token: token as Tok, depth: 0 });
+  const props = (list: unknown): LimitProblem | undefined => {
+    if (!Array.isArray(list)) return undefined;
+    let run = 0;
+    for (const t of list as Tok[]) {
+      if (t?.type === 'tag' || t?.type === 'anchor') {
+        run += 1;
+        if (run > MAX_PROPS_IN_A_ROW) {
+          return { offset: t.offset ?? 0, message: `more than ${MAX_PROPS_IN_A_ROW} tags or anchors on one node`, hint: 'a node takes at most one tag and one anchor' };
+        }
+      }
+    }
+    return undefined;
+  };
+  while (stack.length > 0) {
+    const { token, depth } = stack.pop() as { token: Tok; depth: number };
+    const problem = props(token.start) ?? props(token.sep) ?? props(token.end);
+    if (problem) return problem;
+    const collection = token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection';
+    const inner = collection ? depth + 1 : depth;
+    if (inner > maxDepth) {
+      return { offset: token.offset ?? 0, message: `nesting deeper than ${maxDepth} levels`, hint: 'a manifest is never this deep; check the file' };
+    }
+    if (token.value && typeof token.value === 'object') stack.push({ token: token.value as Tok, depth: inner });
+    if (token.key && typeof token.key === 'object') stack.push({ token: token.key as Tok, depth: inner });
+    if (Array.isArray(token.items)) {
+      for (const item of token.items as Tok[]) {
+        const p = props(item.start) ?? props(item.sep);
+        if (p) return p;
+        if (item.key && typeof item.key === 'object') stack.push({ token: item.key as Tok, depth: inner });
+        if (item.value && typeof item.value === 'object') stack.push({ token: item.value as Tok, depth: inner });
+      }
+    }
+  }
+  return undefined;
 }
 
 function isMergeKey(node: unknown): boolean {
