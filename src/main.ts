@@ -59,7 +59,7 @@ export async function run(argv: readonly string[]): Promise<void> {
   process.on('SIGINT', () => {
     if (interrupted) process.exit(130);
     interrupted = true;
-    controller.abort(new ToolError('USAGE', 'interrupted'));
+    controller.abort(new ToolError('INTERRUPTED', 'interrupted; stopped cleanly'));
   });
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {

@@ -17,6 +17,8 @@ export interface Io {
   readonly cwd: string;
   /** Aborted on Ctrl-C: long operations stop cleanly. */
   readonly signal?: AbortSignal | undefined;
+  /** Asks a question on the terminal and returns the answer line (only used when stdin is a TTY). */
+  readonly prompt?: ((question: string) => Promise<string>) | undefined;
 }
 
 export function nodeIo(signal?: AbortSignal): Io {
@@ -45,5 +47,14 @@ export function nodeIo(signal?: AbortSignal): Io {
     env: process.env,
     cwd: process.cwd(),
     signal,
+    prompt: async (question) => {
+      const { createInterface } = await import('node:readline/promises');
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
   };
 }
