@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { main } from '../../src/main.ts';
+import type { Resource } from '../../src/render/resource.ts';
+import { assertValidIstio } from '../istio/validate-istio.ts';
 import { memoryIo } from './memory-io.ts';
 
 export interface CliRun {
@@ -115,6 +117,8 @@ export function assertValidIstioOutput(yamlText: string, context = ''): Doc[] {
       }
     }
   }
+  // And the full Istio checker (CRD schemas and Istio's own validation rules).
+  assertValidIstio(values as unknown as Resource[]);
   return values;
 }
 
