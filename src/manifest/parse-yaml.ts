@@ -1,5 +1,6 @@
 import {
   Composer,
+  Lexer,
   Parser,
   isAlias,
   isMap,
@@ -22,6 +23,8 @@ export interface ParseYamlOptions {
   readonly maxAliasNodes?: number;
   /** Nesting depth beyond which the input is refused. */
   readonly maxDepth?: number;
+  /** How many lexical tokens a file may have (memory and time guard; see DEFAULT_MAX_TOKENS). */
+  readonly maxTokens?: number;
 }
 
 export interface ParsedYaml {
@@ -32,6 +35,12 @@ export interface ParsedYaml {
 
 const DEFAULT_MAX_ALIAS_NODES = 100_000;
 const DEFAULT_MAX_DEPTH = 256;
+/**
+ * The yaml library needs about 1 KB of memory and 10 µs per item of a collection, so 10 MB of `x,`
+ * in a flow sequence (5M items) took 90 s and then aborted Node with out-of-memory. Two million
+ * tokens is about 400,000 items, some 20 times a very large real manifest, and reads in seconds.
+ */
+const DEFAULT_MAX_TOKENS = 2_000_000;
 /** More tags or anchors than this in front of one node is refused before composing (a node has one of each). */
 const MAX_PROPS_IN_A_ROW = 64;
 
@@ -51,7 +60,23 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
   // per nesting level and overflows the stack on `[[[[...` tens of thousands deep, and it is
   // quadratic in a run of tags (`!a !a !a ...`). So the CST is checked first, without recursion, and
   // only a CST within the limits is composed.
-  const tokens = [...new Parser().parse(source.text)];
+  const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
+  const tokens: ReturnType<Parser['end']> extends Generator<infer T> ? T[] : never = [];
+  const parser = new Parser();
+  let lexemes = 0;
+  for (const lexeme of new Lexer().lex(source.text)) {
+    if (++lexemes > maxTokens) {
+      errors.push(
+        new ToolError('INPUT_TOO_LARGE', `more than ${maxTokens} YAML tokens; a manifest this size is refused to keep memory and time bounded`, {
+          span: span(parser.offset, parser.offset + 1),
+          hint: 'split the manifest into several -f files',
+        }),
+      );
+      return { value: null, spans, errors };
+    }
+    for (const token of parser.next(lexeme)) tokens.push(token);
+  }
+  for (const token of parser.end()) tokens.push(token);
   const limit = checkTokenLimits(tokens, maxDepth);
   if (limit) {
     errors.push(new ToolError('YAML_SYNTAX', limit.message, { span: span(limit.offset, limit.offset + 1), hint: limit.hint }));
