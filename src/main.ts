@@ -65,6 +65,16 @@ export async function run(argv: readonly string[]): Promise<void> {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       // `cfmesh convert ... | head`: the reader went away; nothing left to say to it.
       if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      // `cfmesh convert ... > out.yaml` on a full disk (ENOSPC), or a closed stdout (EBADF): the
+      // product is lost, so success would be a lie. Local I/O, exit 3. (stderr failing has no one to tell.)
+      if (stream === process.stdout) {
+        try {
+          process.stderr.write(`error FILE_WRITE cannot write to stdout: ${error.code ?? error.message}\n`);
+        } catch {
+          // stderr is gone too
+        }
+        process.exit(3);
+      }
     });
   }
   process.on('uncaughtException', (error) => {
