@@ -158,3 +158,25 @@ test('hostile: no stack trace even with CFMESH_DEBUG unset and a deep input thro
   assert.equal(report.errors[0]?.code, 'YAML_SYNTAX');
   assert.equal(report.errors[0]?.line, 1);
 });
+
+test('hostile: an endless stdin is refused once past the limit, not read to the end', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [join(root, 'bin', 'cfmesh.js'), 'convert', '-f', '-', '--max-input-size', '1MiB'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => void (err += d.toString()));
+  child.stdin.on('error', () => {}); // EPIPE once cfmesh has stopped reading
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  let sent = 0;
+  const pump = () => {
+    while (sent < 512 * 1024 * 1024 && child.stdin.writable) {
+      sent += chunk.length;
+      if (!child.stdin.write(chunk)) return void child.stdin.once('drain', pump);
+    }
+  };
+  pump();
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  child.stdin.destroy();
+  assert.equal(code, 1, err);
+  assert.match(err, /error INPUT_TOO_LARGE <stdin> is larger than the input limit \(more than 1048576 bytes\)/);
+  assert.ok(sent < 64 * 1024 * 1024, `stopped reading early (${sent} bytes sent)`);
+});
