@@ -60,3 +60,62 @@ function assertNoCrash(exit: number, err: string): void {
   assert.ok([0, 1, 2].includes(exit), `exit ${exit}: ${err.slice(0, 2000)}`);
   assert.doesNotMatch(err, /^\s+at /m);
 }
+
+// The same for the other inputs: a mutated vars file (through stdin), mutated --var values, and a
+// mutated second -f file beside a valid first one.
+const varsFixture = join(fixturesRoot, 'vars-file-and-flag');
+const varsManifest = readFileSync(join(varsFixture, 'manifest.yml'), 'utf8');
+const varsFile = new Uint8Array(readFileSync(join(varsFixture, 'vars.yml')));
+
+test(`mutated vars files, --var values and second manifests never crash (${Math.ceil(runs / 2)} cases)`, { timeout: 600_000 + runs * 500 }, async () => {
+  const { hostileScalar } = await import('./arbitraries.ts');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'cfmesh-fuzz-vars-'));
+  writeFileSync(join(dir, 'manifest.yml'), varsManifest);
+  let pushes = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(mutation, { minLength: 1, maxLength: 3 }),
+      fc.oneof(hostileScalar, fc.string({ maxLength: 12 })),
+      fc.oneof(hostileScalar, fc.string({ maxLength: 12 })),
+      fc.constantFrom('vars-file', 'var-flag', 'second-manifest', 'push'),
+      validManifest,
+      async (mutations, domain, major, which, second) => {
+        let run;
+        if (which === 'vars-file') {
+          run = await runCli(['convert', '-f', 'manifest.yml', '--vars-file', '-', '--var', 'domain=example.com', '--var', 'major=2'], { cwd: dir, stdin: mutate(varsFile, mutations) });
+        } else if (which === 'var-flag') {
+          writeFileSync(join(dir, 'vars.yml'), varsFile);
+          run = await runCli(['convert', '-f', 'manifest.yml', '--vars-file', 'vars.yml', '--var', `domain=${domain}`, '--var', `major=${major}`], { cwd: dir });
+        } else if (which === 'push') {
+          // The state commands read manifests through the same loader; a refused push leaves the state
+          // readable. A fresh state each time: conflicts with earlier pushes are not about the manifest.
+          const state = join(dir, `state-${++pushes}`);
+          run = await runCli(['--state', state, 'push', '-f', '-', ...secondArgs(second.args)], { cwd: dir, stdin: mutate(new Uint8Array(Buffer.from(second.manifest)), mutations) });
+          assertHandled({ ...run, out: run.exit === 1 ? '' : run.out }, 'mutated push');
+          const routes = await runCli(['--state', state, 'routes', '--json'], { cwd: dir });
+          assert.equal(routes.exit, 0, routes.err);
+          JSON.parse(routes.out);
+          return;
+        } else {
+          writeFileSync(join(dir, 'vars.yml'), varsFile);
+          run = await runCli(['convert', '-f', 'manifest.yml', '-f', '-', '--vars-file', 'vars.yml', '--var', 'domain=example.com', '--var', 'major=2', ...secondArgs(second.args)], {
+            cwd: dir,
+            stdin: mutate(new Uint8Array(Buffer.from(second.manifest)), mutations),
+          });
+        }
+        assertHandled(run, `mutated ${which}`);
+        if (run.exit === 0) assertValidIstioOutput(run.out, `mutated ${which} that stayed valid`);
+      },
+    ),
+    { numRuns: Math.ceil(runs / 2) },
+  );
+});
+
+/** The generated manifest's own flags except its vars file (the slot is taken by the fixture's). */
+function secondArgs(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i += 2) if (args[i] !== '--vars-file') out.push(args[i] as string, args[i + 1] as string);
+  return out;
+}
