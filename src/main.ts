@@ -33,7 +33,8 @@ function reportFailure(error: unknown, argv: readonly string[], io: Io): ExitCod
   if (error instanceof ToolError) {
     if (!(error as ToolError & { reported?: boolean }).reported) {
       const warnings = (error as ToolError & { warnings?: readonly Warning[] }).warnings ?? [];
-      printProblems(io, c, warnings, error, { quiet: argv.includes('-q') || argv.includes('--quiet') });
+      // An INTERNAL error is told once, by the bug notice below, not also as an input problem.
+      printProblems(io, c, warnings, error.code === 'INTERNAL' ? undefined : error, { quiet: argv.includes('-q') || argv.includes('--quiet') });
     }
     const code = EXIT_CODES[error.code];
     if (error.code === 'INTERNAL') printBugNotice(io, error);
