@@ -115,6 +115,24 @@ test('exit 70: an internal error gives the bug notice, never a stack trace', asy
   assert.match(debug.err(), /^\s+at /m);
 });
 
+test('exit 70: a ToolError INTERNAL (a broken invariant) is told once, as the bug notice', async () => {
+  const io = memoryIo({ stdin: 'applications: [{name: a, routes: [{route: a.example.com}]}]\n' });
+  const { ToolError } = await import('../src/diagnostics/tool-error.ts');
+  const exit = await main(['convert', '-f', '-'], {
+    ...io,
+    stdout: {
+      isTTY: false,
+      write: () => {
+        throw new ToolError('INTERNAL', 'invariant broken: two resources map to one file');
+      },
+    },
+  });
+  assert.equal(exit, 70);
+  assert.equal(io.err().split('invariant broken').length - 1, 1, io.err());
+  assert.match(io.err(), /hit an internal error: invariant broken/);
+  assertNoStackTrace(io.err());
+});
+
 test('exit 130: Ctrl-C while the control plane does not answer stops cleanly', async () => {
   // An endpoint that accepts the connection and never answers.
   const sockets = new Set<import('node:net').Socket>();

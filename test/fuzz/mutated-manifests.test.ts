@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { assertHandled, assertValidIstioOutput, fuzzRuns, runCli } from '../helpers/reliability.ts';
+import { assertHandled, assertValidIstioOutput, fuzzRuns, fuzzSeed, runCli } from '../helpers/reliability.ts';
 import { mutate, mutation, validManifest } from './arbitraries.ts';
 
 const fixturesRoot = join(import.meta.dirname, '..', '..', 'fixtures');
@@ -50,7 +50,7 @@ test(`mutated manifests end in exit 0/1/2 with a positioned error, never a crash
       assertHandled(run, 'mutated manifest');
       if (run.exit === 0) assertValidIstioOutput(run.out, 'mutated manifest that stayed valid');
     }),
-    { numRuns: runs },
+    { numRuns: runs, ...fuzzSeed() },
   );
   assert.ok(slowest < 10_000, `slowest case took ${slowest} ms`);
   if (process.env['FUZZ_RUNS']) console.log(`mutated manifests: ${runs} cases, exits ${JSON.stringify(Object.fromEntries(exits))}, slowest ${slowest.toFixed(1)} ms`);
@@ -109,7 +109,7 @@ test(`mutated vars files, --var values and second manifests never crash (${Math.
         if (run.exit === 0) assertValidIstioOutput(run.out, `mutated ${which} that stayed valid`);
       },
     ),
-    { numRuns: Math.ceil(runs / 2) },
+    { numRuns: Math.ceil(runs / 2), ...fuzzSeed() },
   );
 });
 

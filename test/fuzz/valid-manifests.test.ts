@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { assertHandled, assertValidIstioOutput, fuzzRuns, runCli, tempDir } from '../helpers/reliability.ts';
+import { assertHandled, assertValidIstioOutput, fuzzRuns, fuzzSeed, runCli, tempDir } from '../helpers/reliability.ts';
 import { validManifest } from './arbitraries.ts';
 
 const runs = fuzzRuns(60);
@@ -33,7 +33,7 @@ test(`generated valid manifests convert to consistent Istio config (${runs} case
       assert.equal(validate.exit, 0);
       assert.equal((JSON.parse(validate.out) as { valid: boolean }).valid, true);
     }),
-    { numRuns: runs },
+    { numRuns: runs, ...fuzzSeed() },
   );
   if (process.env['FUZZ_RUNS']) console.log(`valid manifests: ${runs} cases, slowest convert ${slowest.toFixed(1)} ms`);
 });
