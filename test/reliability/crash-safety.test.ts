@@ -3,7 +3,7 @@
 // removed). After every kill DIR holds, for every resource file, exactly the old or the new content
 // (whole and parseable), every resource file is listed in the index (so a later run can clean it
 // up), and temporary files are hidden dot-files only. A final run completes and leaves exactly the
-// new set. Bounded to about 8 s of killing (30 s under npm run fuzz; CRASH_BUDGET_MS overrides).
+// new set. Bounded to about 6 s of killing (30 s under npm run fuzz; CRASH_BUDGET_MS overrides).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'cfmesh.js');
 const INDEX = '.cfmesh-files.json';
 const TEMP = /^\..+\.tmp-\d+-[0-9a-f]{8}$/;
-const BUDGET_MS = Number(process.env['CRASH_BUDGET_MS'] ?? (process.env['FUZZ_RUNS'] ? 30_000 : 8_000));
+const BUDGET_MS = Number(process.env['CRASH_BUDGET_MS'] ?? (process.env['FUZZ_RUNS'] ? 30_000 : 6_000));
 
 function manifest(from: number, to: number, instances: number): string {
   let text = 'applications:\n';
