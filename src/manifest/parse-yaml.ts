@@ -308,11 +308,6 @@ function isMergeKey(node: unknown): boolean {
   return typeof scalar.value === 'symbol' || (scalar.value === '<<' && scalar.type === 'PLAIN');
 }
 
-function sameKey(a: unknown, b: unknown): boolean {
-  if (isScalar(a) && isScalar(b)) return keyValue(a as Scalar) === keyValue(b as Scalar);
-  return a === b;
-}
-
 function keyValue(scalar: Scalar): unknown {
   const value = scalar.value;
   return typeof value === 'symbol' ? '<<' : value;
