@@ -31,7 +31,7 @@ test('stdin and file give the same bytes', () => {
 });
 
 test('every command has help with examples, exit 0', () => {
-  for (const command of ['convert', 'validate']) {
+  for (const command of ['convert', 'validate', 'diff', 'push', 'map-route', 'unmap-route', 'create-route', 'delete-route', 'delete', 'update-route', 'routes', 'apps', 'route', 'render', 'target']) {
     const r = run([command, '--help']);
     assert.equal(r.status, 0, command);
     assert.match(r.stdout, /Examples:/, command);

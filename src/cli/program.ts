@@ -119,10 +119,21 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
 
 /** Output flags of every command that changes the state. `-o` is cf's route option on route commands, so there only --output-dir. */
 function addStateOutputOptions(cmd: Command, shortO: boolean): Command {
-  return cmd
+  return addClusterOptions(cmd)
     .option('--output <format>', 'yaml (default) or json')
     .option(shortO ? '-o, --output-dir <dir>' : '--output-dir <dir>', 'keep DIR in sync with the whole state instead of printing the changed resources (default: the stored output dir, see target)')
-    .option('--dry-run', 'show a diff of the resources that would change; write nothing');
+    .addOption(new Option('--dry-run [mode]', 'show a diff of the resources that would change and write nothing; server: let the API server check it (kubernetes target)').choices(['client', 'server']).preset('client'))
+    .option('--force-conflicts', 'take over fields another field manager owns (kubernetes target)')
+    .option('--applyset <name>', 'ApplySet parent Secret tracking what cfmesh applied (default cfmesh)')
+    .option('--request-timeout <seconds>', 'timeout of each request to the cluster (default 30)');
+}
+
+/** Where state commands read and deliver: the local state (default), or the cluster. */
+function addClusterOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--target <target>', 'local (default, or as stored by `cfmesh target`) or kubernetes: the cluster is the state').choices(['local', 'kubernetes']))
+    .option('--kubeconfig <path>', 'kubeconfig file (else KUBECONFIG, else ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (else its current-context)');
 }
 
 function addRouteOptions(cmd: Command, port = true): Command {
@@ -132,6 +143,50 @@ function addRouteOptions(cmd: Command, port = true): Command {
 }
 
 const STATE_EXAMPLES = {
+  unmapRoute: `
+Examples:
+  $ cfmesh unmap-route reviews-v3 example.com --hostname reviews
+  $ cfmesh unmap-route reviews-v3 example.com --hostname reviews --path /api
+  $ cfmesh unmap-route db-proxy tcp.example.com --port 1024`,
+  createRoute: `
+Examples:
+  $ cfmesh create-route example.com --hostname shop
+  $ cfmesh create-route example.com --hostname shop --path /cart -o loadbalancing=least-connection
+  $ cfmesh create-route tcp.example.com --port 1024`,
+  deleteRoute: `
+Examples:
+  $ cfmesh delete-route example.com --hostname shop           # asks on a terminal
+  $ cfmesh delete-route example.com --hostname shop -f        # scripts
+  $ cfmesh delete-route tcp.example.com --port 1024 -f`,
+  deleteApp: `
+Examples:
+  $ cfmesh delete reviews-v3            # asks on a terminal
+  $ cfmesh delete reviews-v3 -r -f      # also its routes no other app uses`,
+  routes: `
+Examples:
+  $ cfmesh routes
+  $ cfmesh routes --json | jq '.[] | {url, destinations}'
+  $ cfmesh routes --target kubernetes --context prod     # the live VirtualServices`,
+  apps: `
+Examples:
+  $ cfmesh apps
+  $ cfmesh apps --json`,
+  route: `
+Examples:
+  $ cfmesh route example.com --hostname reviews
+  $ cfmesh route example.com --hostname reviews --path /api --json
+  $ cfmesh route tcp.example.com --port 1024`,
+  render: `
+Examples:
+  $ cfmesh render | kubectl apply -f -
+  $ cfmesh render --output json
+  $ cfmesh render -o deploy/istio/`,
+  target: `
+Examples:
+  $ cfmesh target                                        # show the stored settings
+  $ cfmesh target --default-domain example.com -n shop --gateway shop-ingress
+  $ cfmesh target kubernetes --context prod              # commands go to the cluster from now on
+  $ cfmesh target local --unset output-dir`,
   push: `
 Examples:
   $ cfmesh push -f reviews.yml
@@ -176,6 +231,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
 
   addStateOutputOptions(addRouteOptions(program.command('unmap-route').argument('<app>').argument('<domain>')), true)
     .description('remove a route from an app (the route stays)')
+    .addHelpText('after', STATE_EXAMPLES.unmapRoute)
     .action(async (app: string, domain: string, _opts, cmd: Command) => {
       const { unmapRouteCommand } = await import('./commands/unmap-route.ts');
       await unmapRouteCommand(ctx(cmd), app, domain, cmd.optsWithGlobals());
@@ -184,6 +240,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
   addStateOutputOptions(addRouteOptions(program.command('create-route').argument('<domain>')), false)
     .description('create a route with no app mapped')
     .option('-o, --option <key=value>', 'route option (loadbalancing=...); repeatable', collect)
+    .addHelpText('after', STATE_EXAMPLES.createRoute)
     .action(async (domain: string, _opts, cmd: Command) => {
       const { createRouteCommand } = await import('./commands/create-route.ts');
       await createRouteCommand(ctx(cmd), domain, cmd.optsWithGlobals());
@@ -192,6 +249,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
   addStateOutputOptions(addRouteOptions(program.command('delete-route').argument('<domain>')), true)
     .description('delete a route and its mappings')
     .option('-f, --force', 'do not ask (required when stdin is not a terminal)')
+    .addHelpText('after', STATE_EXAMPLES.deleteRoute)
     .action(async (domain: string, _opts, cmd: Command) => {
       const { deleteRouteCommand } = await import('./commands/delete-route.ts');
       await deleteRouteCommand(ctx(cmd), domain, cmd.optsWithGlobals());
@@ -201,6 +259,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
     .description('delete an app and its mappings')
     .option('-r, --delete-routes', "also delete the app's routes that no other app uses")
     .option('-f, --force', 'do not ask (required when stdin is not a terminal)')
+    .addHelpText('after', STATE_EXAMPLES.deleteApp)
     .action(async (app: string, _opts, cmd: Command) => {
       const { deleteCommand } = await import('./commands/delete.ts');
       await deleteCommand(ctx(cmd), app, cmd.optsWithGlobals());
@@ -218,19 +277,21 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await updateRouteCommand(ctx(cmd), first, second, cmd.optsWithGlobals());
     });
 
-  program
-    .command('routes')
+  addClusterOptions(program.command('routes'))
+    .option('-n, --namespace <ns>', 'namespace to read (kubernetes target; else the context\'s)')
     .description('list the routes of the local state')
     .option('--json', 'print the routes as JSON')
+    .addHelpText('after', STATE_EXAMPLES.routes)
     .action(async (_opts, cmd: Command) => {
       const { routesCommand } = await import('./commands/routes.ts');
       await routesCommand(ctx(cmd), cmd.optsWithGlobals());
     });
 
-  program
-    .command('apps')
+  addClusterOptions(program.command('apps'))
+    .option('-n, --namespace <ns>', 'namespace to read (kubernetes target; else the context\'s)')
     .description('list the apps of the local state')
     .option('--json', 'print the apps as JSON')
+    .addHelpText('after', STATE_EXAMPLES.apps)
     .action(async (_opts, cmd: Command) => {
       const { appsCommand } = await import('./commands/apps.ts');
       await appsCommand(ctx(cmd), cmd.optsWithGlobals());
@@ -239,6 +300,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
   addRouteOptions(program.command('route').argument('<domain>'))
     .description('show one route in detail')
     .option('--json', 'print the route as JSON')
+    .addHelpText('after', STATE_EXAMPLES.route)
     .action(async (domain: string, _opts, cmd: Command) => {
       const { routeCommand } = await import('./commands/route.ts');
       await routeCommand(ctx(cmd), domain, cmd.optsWithGlobals());
@@ -248,18 +310,22 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
     .description('print the whole Istio configuration of the local state')
     .option('--output <format>', 'yaml (default) or json (a List)')
     .option('-o, --output-dir <dir>', 'write one file per resource into DIR, removing files cfmesh wrote there before that are no longer produced')
+    .addHelpText('after', STATE_EXAMPLES.render)
     .action(async (_opts, cmd: Command) => {
       const { renderCommand } = await import('./commands/render.ts');
       await renderCommand(ctx(cmd), cmd.optsWithGlobals());
     });
 
-  addTranslateOptions(program.command('target'))
+  addTranslateOptions(program.command('target').argument('[target]', 'local, kubernetes or http: where commands deliver by default'))
     .description('show the stored settings, or set them (flags), as cf target does')
+    .option('--kubeconfig <path>', 'kubeconfig file to keep for the kubernetes target')
+    .option('--context <name>', 'kubeconfig context to keep for the kubernetes target')
     .option('--output-dir <dir>', 'directory that changing commands keep in sync with the whole state')
     .option('--unset <setting>', 'forget a stored setting (default-domain, internal-domain, gateway, namespace, istio-api, service-host-template, output-dir); repeatable', collect)
     .option('--json', 'print the settings as JSON')
-    .action(async (_opts, cmd: Command) => {
+    .addHelpText('after', STATE_EXAMPLES.target)
+    .action(async (where: string | undefined, _opts, cmd: Command) => {
       const { targetCommand } = await import('./commands/target.ts');
-      await targetCommand(ctx(cmd), cmd.optsWithGlobals());
+      await targetCommand(ctx(cmd), where, cmd.optsWithGlobals());
     });
 }

@@ -99,7 +99,7 @@ export async function removeLeftoverTemps(dir: string, prefixes: readonly string
     const pid = Number.parseInt(name.slice(prefix.length), 10);
     if (pid === process.pid) continue;
     const file = path.join(dir, name);
-    let stale = !Number.isInteger(pid) || pid <= 0 || !processAlive(pid);
+    let stale = maxAgeMs <= 0 || !Number.isInteger(pid) || pid <= 0 || !processAlive(pid);
     if (!stale) {
       try {
         stale = now - (await stat(file)).mtimeMs > maxAgeMs;

@@ -282,7 +282,7 @@ function validateState(doc: Record<string, unknown>): asserts doc is Record<stri
   const ports = objectAt(doc['tcpPorts'], 'tcpPorts');
   for (const k in ports) intAt(ports[k], 'tcpPorts', k, '');
   const settings = objectAt(doc['settings'], 'settings');
-  for (const k of ['defaultDomain', 'gateway', 'namespace', 'istioApiVersion', 'serviceHostTemplate', 'output', 'target']) {
+  for (const k of ['defaultDomain', 'gateway', 'namespace', 'istioApiVersion', 'serviceHostTemplate', 'output', 'target', 'kubeconfig', 'context']) {
     optString(settings[k], 'settings', undefined, `.${k}`);
   }
   const internal = settings['internalDomains'];

@@ -22,8 +22,12 @@ import { statePaths } from './location.ts';
 import type { StatePaths } from './location.ts';
 import type { State } from './types.ts';
 
-/** Temp files older than this are removed even if a process with their pid seems alive. */
-const LEFTOVER_MAX_AGE_MS = 60_000;
+/**
+ * Temp files are only written by the lock holder, so once we hold the lock every temp file that is
+ * not ours is left over from a writer that died or lost the lock: age 0 removes them all. (Going by
+ * the pid alone is not enough: pids wrap, and a dead writer's pid may belong to someone else by now.)
+ */
+const LEFTOVER_MAX_AGE_MS = 0;
 
 export interface UpdateOptions extends LockOptions {}
 

@@ -68,6 +68,9 @@ export interface Settings {
   /** A directory (absolute) that state-changing commands keep in sync with the whole state. */
   readonly output?: string | undefined;
   readonly target?: string | undefined;
+  /** Kubeconfig file and context kept by `target kubernetes` (flags win). */
+  readonly kubeconfig?: string | undefined;
+  readonly context?: string | undefined;
   /** Room for more settings before they earn a field of their own. */
   readonly extra?: JsonObject | undefined;
 }

@@ -49,7 +49,9 @@ export type Fault =
   | { readonly type: 'reset' }
   | { readonly type: 'delay'; readonly ms: number }
   /** Answers like an apiserver that does not serve the path: plain-text `404 page not found`. */
-  | { readonly type: 'plain404' };
+  | { readonly type: 'plain404' }
+  /** Runs `run` (e.g. another writer changing the object) and then serves the request normally. */
+  | { readonly type: 'before'; readonly run: () => void };
 
 export interface RecordedRequest {
   readonly method: string;
@@ -552,6 +554,7 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
         return 0;
       }
       if (fault.type === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+      if (fault.type === 'before') fault.run();
       if (fault.type === 'plain404') return plain404();
       if (fault.type === 'status') {
         const reason = fault.code === 429 ? 'TooManyRequests' : fault.code === 503 ? 'ServiceUnavailable' : 'InternalError';

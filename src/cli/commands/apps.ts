@@ -2,10 +2,13 @@ import { appsView, formatTable } from '../../app/views.ts';
 import { readState } from '../../state/index.ts';
 import type { CommandContext } from '../context.ts';
 import { stateDirFor, type StateFlags } from './state-common.ts';
+import { liveAppsCommand, targetOf, type ClusterFlags } from './cluster.ts';
 
 /** `apps [--json]`: every app with its instances, port and routes. */
-export async function appsCommand(ctx: CommandContext, flags: StateFlags & { json?: boolean | undefined }): Promise<void> {
-  const views = appsView(await readState(stateDirFor(ctx, flags)));
+export async function appsCommand(ctx: CommandContext, flags: StateFlags & ClusterFlags & { json?: boolean | undefined }): Promise<void> {
+  const state = await readState(stateDirFor(ctx, flags));
+  if (targetOf(flags, state.settings) === 'kubernetes') return liveAppsCommand(ctx, flags, state.settings);
+  const views = appsView(state);
   if (flags.json) {
     ctx.io.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
     return;

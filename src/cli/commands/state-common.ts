@@ -9,16 +9,35 @@ import { writeDirectory } from '../../sinks/directory-sink.ts';
 import { readState, resolveStateDir, updateState } from '../../state/index.ts';
 import type { Settings, State } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
+import type { KubeConfig } from '../../kube/kubeconfig.ts';
+import { clusterConfig, targetOf, type ClusterFlags } from './cluster.ts';
+import { applyToCluster } from '../delivery.ts';
+
+/** The ApplySet of what the state commands deliver (convert --apply uses `cfmesh`), so neither prunes the other's objects. */
+export const STATE_APPLYSET = 'cfmesh-state';
 import { istioOptions, parseFormat, routingOptions, type TranslateFlags } from '../options.ts';
 
 export interface StateFlags {
   readonly state?: string | undefined;
 }
 
-export interface DeliveryFlags extends StateFlags, TranslateFlags {
+export interface DeliveryFlags extends StateFlags, TranslateFlags, ClusterFlags {
   readonly output?: string | undefined;
   readonly outputDir?: string | undefined;
-  readonly dryRun?: boolean | undefined;
+  readonly dryRun?: string | boolean | undefined;
+}
+
+/** Thrown from inside a state transform when the stored target turns out to be the cluster. */
+class NeedsCluster {
+  readonly settings: Settings;
+  constructor(settings: Settings) {
+    this.settings = settings;
+  }
+}
+
+export interface StateChangeOptions {
+  /** With the cluster as the target, do this instead of changing the local state (update-route --weight). */
+  readonly live?: ((settings: Settings) => Promise<void>) | undefined;
 }
 
 /** `--state DIR`, else CFMESH_HOME, else ~/.cfmesh (docs/adr/0004-state-location.md). */
@@ -52,13 +71,36 @@ export interface Change {
  * resources on stdout (so `... | kubectl apply -f -` works), deleted ones listed on stderr; or, with
  * --output-dir (flag or stored setting), the directory kept in sync with the whole state.
  */
-export async function runStateChange(ctx: CommandContext, flags: DeliveryFlags, transform: (state: State, settings: TranslateSettings) => Change): Promise<void> {
+export async function runStateChange(
+  ctx: CommandContext,
+  flags: DeliveryFlags,
+  transform: (state: State, settings: TranslateSettings) => Change,
+  options: StateChangeOptions = {},
+  cluster?: KubeConfig,
+): Promise<void> {
+  if (flags.target === 'kubernetes' && !cluster) {
+    const stored = (await readState(stateDirFor(ctx, flags))).settings;
+    if (options.live) return options.live(stored);
+    return runStateChange(ctx, flags, transform, options, await clusterConfig(ctx, flags, stored));
+  }
+  try {
+    return await runStateChangeOn(ctx, flags, transform, cluster);
+  } catch (error) {
+    if (!(error instanceof NeedsCluster)) throw error;
+    if (options.live) return options.live(error.settings);
+    return runStateChange(ctx, { ...flags, target: 'kubernetes' }, transform, options, await clusterConfig(ctx, flags, error.settings));
+  }
+}
+
+async function runStateChangeOn(ctx: CommandContext, flags: DeliveryFlags, transform: (state: State, settings: TranslateSettings) => Change, cluster: KubeConfig | undefined): Promise<void> {
   const format = parseFormat(flags.output ?? 'yaml');
   const dir = stateDirFor(ctx, flags);
   let change: Change | undefined;
   let settings: TranslateSettings | undefined;
   const fn = (state: State): State => {
-    settings = translateSettings(flags, state.settings);
+    if (!cluster && targetOf(flags, state.settings) === 'kubernetes') throw new NeedsCluster(state.settings);
+    // With the cluster as the target, resources go to the kubeconfig context's namespace unless -n says otherwise.
+    settings = translateSettings(cluster ? { ...flags, namespace: flags.namespace ?? cluster.namespace } : flags, cluster ? { ...state.settings, namespace: undefined } : state.settings);
     change = transform(state, settings);
     // Under --strict a warning fails the command before anything is written.
     ctx.warn(change.warnings ?? []);
@@ -77,10 +119,20 @@ export async function runStateChange(ctx: CommandContext, flags: DeliveryFlags, 
   for (const notice of done.notices ?? []) ctx.info(notice);
 
   const outputDir = flags.outputDir !== undefined ? resolve(ctx.io.cwd, flags.outputDir) : after.settings.output;
-  if (outputDir !== undefined) {
+  if (cluster) {
+    // The whole configuration of the state, pruned within its own ApplySet: a delivery that failed
+    // (or a change made while the cluster was away) is made good by the next command, and running
+    // the same command again converges.
+    if (flags.dryRun === true || flags.dryRun === 'client') printDiff(ctx, format, resourceChanges(before, after, used).changes);
+    else {
+      const whole = renderState(after, used);
+      ctx.warn(whole.warnings.filter((w) => w.code !== 'ZERO_INSTANCES' || before !== after));
+      await applyToCluster(ctx, cluster, whole.resources, { ...flags, applyset: flags.applyset ?? STATE_APPLYSET }, { prune: true });
+    }
+  } else if (outputDir !== undefined) {
     const whole = renderState(after, used);
     if (flags.dryRun) printDiff(ctx, format, resourceChanges(before, after, used).changes);
-    const report = writeDirectory(outputDir, whole.resources, format, { dryRun: flags.dryRun === true });
+    const report = writeDirectory(outputDir, whole.resources, format, { dryRun: Boolean(flags.dryRun) });
     ctx.info(`${flags.dryRun ? 'would write to ' : ''}${outputDir}: ${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed`);
   } else {
     const { changes, warnings } = resourceChanges(before, after, used);

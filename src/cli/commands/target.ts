@@ -7,6 +7,8 @@ import { parseDomain, parseIstioApi, parseLabel, parseServiceHostTemplate, type 
 import { stateDirFor, translateSettings, type StateFlags } from './state-common.ts';
 
 export interface TargetFlags extends StateFlags, TranslateFlags {
+  readonly kubeconfig?: string | undefined;
+  readonly context?: string | undefined;
   readonly outputDir?: string | undefined;
   readonly unset?: string[] | undefined;
   readonly json?: boolean | undefined;
@@ -21,6 +23,8 @@ const UNSETTABLE: Record<string, keyof Settings> = {
   'istio-api': 'istioApiVersion',
   'service-host-template': 'serviceHostTemplate',
   'output-dir': 'output',
+  kubeconfig: 'kubeconfig',
+  context: 'context',
 };
 
 /**
@@ -28,9 +32,15 @@ const UNSETTABLE: Record<string, keyof Settings> = {
  * [--service-host-template T] [--output-dir DIR] [--unset NAME]...`: shows the stored settings, and
  * sets them first when flags are given (as `cf target` shows and switches the target).
  */
-export async function targetCommand(ctx: CommandContext, flags: TargetFlags): Promise<void> {
+export async function targetCommand(ctx: CommandContext, where: string | undefined, flags: TargetFlags): Promise<void> {
   const dir = stateDirFor(ctx, flags);
   const changes: Partial<Record<keyof Settings, unknown>> = {};
+  if (where !== undefined) {
+    if (!['local', 'kubernetes', 'http'].includes(where)) throw new ToolError('USAGE', `target takes local, kubernetes or http (got "${where}")`, { hint: 'e.g. cfmesh target kubernetes --context prod' });
+    changes.target = where === 'local' ? undefined : where;
+  }
+  if (flags.kubeconfig !== undefined) changes.kubeconfig = resolve(ctx.io.cwd, flags.kubeconfig);
+  if (flags.context !== undefined) changes.context = flags.context;
   if (flags.defaultDomain !== undefined) changes.defaultDomain = parseDomain('--default-domain', flags.defaultDomain);
   if (flags.internalDomain?.length) changes.internalDomains = flags.internalDomain.map((d) => parseDomain('--internal-domain', d));
   if (flags.gateway !== undefined) changes.gateway = parseLabel('--gateway', flags.gateway);
@@ -63,6 +73,9 @@ export async function targetCommand(ctx: CommandContext, flags: TargetFlags): Pr
     istioApi: effective.istio.apiVersion,
     serviceHostTemplate: effective.istio.serviceHostTemplate,
     outputDir: s.output ?? null,
+    target: s.target ?? 'local',
+    kubeconfig: s.kubeconfig ?? null,
+    context: s.context ?? null,
   };
   if (flags.json) {
     ctx.io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
@@ -77,6 +90,8 @@ export async function targetCommand(ctx: CommandContext, flags: TargetFlags): Pr
     ['istio api', view.istioApi],
     ['service host', view.serviceHostTemplate],
     ['output dir', view.outputDir ?? '(none: changes go to stdout)'],
+    ['target', view.target],
+    ...(view.target === 'kubernetes' ? ([['kubeconfig', view.kubeconfig ?? '(KUBECONFIG or ~/.kube/config)'], ['context', view.context ?? '(current-context)']] as [string, string][]) : []),
   ];
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   ctx.io.stdout.write(rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`).join('\n') + '\n');

@@ -5,6 +5,7 @@ import type { CommandContext } from '../context.ts';
 import { parseWeight } from '../options.ts';
 import { routeOptionsFrom, targetFrom, type RouteFlags } from './route-flags.ts';
 import { runStateChange, type DeliveryFlags } from './state-common.ts';
+import { updateLiveWeight } from './cluster.ts';
 
 export interface UpdateRouteFlags extends RouteFlags, DeliveryFlags {
   readonly weight?: string | undefined;
@@ -31,7 +32,9 @@ export async function updateRouteCommand(ctx: CommandContext, first: string, sec
     const weight = parseWeight(flags.weight);
     const target = targetFrom(second, flags);
     ctx.info(`Updating route ${target.url}: ${weight}% to app ${app}...`);
-    await runStateChange(ctx, flags, (state) => setWeight(state, app, target, weight));
+    await runStateChange(ctx, flags, (state) => setWeight(state, app, target, weight), {
+      live: (stored) => updateLiveWeight(ctx, flags, stored, app, target, weight),
+    });
     return;
   }
   const target = targetFrom(first, flags);
