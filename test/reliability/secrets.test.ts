@@ -112,6 +112,15 @@ const CASES: readonly SecretCase[] = [
   { name: 'update-route --weight', argv: () => ['--state', 'state', 'update-route', 'web', 'example.com', '--hostname', 'shop', '--weight', '100'] },
   { name: 'render', argv: () => ['--state', 'state', 'render'] },
   { name: 'target', argv: () => ['--state', 'state', 'target'] },
+  // The cluster as the state.
+  { name: 'push --target kubernetes (exec plugin)', argv: (ctx) => ['--state', 'state', ...convertish('push'), ...kube(ctx, 'exec')] },
+  { name: 'routes --target kubernetes --json (client key)', argv: (ctx) => ['--state', 'state', 'routes', '--json', ...kube(ctx, 'certData')] },
+  { name: 'update-route --weight --target kubernetes (token file)', argv: (ctx) => ['--state', 'state', 'update-route', 'web', 'example.com', '--hostname', 'shop', '--weight', '100', ...kube(ctx, 'tokenFile')] },
+  {
+    name: 'push --target kubernetes, API server refusing (401) and echoing headers',
+    argv: (ctx) => ['--state', 'state', ...convertish('push'), ...kube(ctx, 'basic')],
+    prepare: (ctx) => ctx.kube.inject({ type: 'status', code: 401 }, 50),
+  },
 ];
 
 describe('secrets never appear in output, errors or written files', () => {
