@@ -1,8 +1,8 @@
 // Property: every generated VALID manifest converts (exit 0) to Istio output that parses, has weights
 // summing to 100 in every route, valid unique names, one VirtualService per host, and is the same
-// bytes twice and through stdin. FUZZ_RUNS raises the number of cases (npm run fuzz: 10000).
+// bytes twice and through stdin; -o DIR writes one file per resource and a second run changes nothing. FUZZ_RUNS raises the number of cases (npm run fuzz: 10000).
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -29,6 +29,14 @@ test(`generated valid manifests convert to consistent Istio config (${runs} case
       const viaStdin = await runCli(['convert', '-f', '-', ...c.args], { cwd: dir, stdin: c.manifest });
       assert.equal(viaStdin.exit, 0);
       assert.equal(viaStdin.out, first.out, 'stdin and file give the same bytes');
+      // -o DIR: one file per resource, the same documents as stdout; a second run rewrites nothing.
+      const toDir = await runCli([...argv, '-o', 'out'], { cwd: dir });
+      assert.equal(toDir.exit, 0, toDir.err);
+      const files = readdirSync(join(dir, 'out')).filter((f) => !f.startsWith('.')).sort();
+      assert.equal(files.length, (first.out.match(/^kind: /gm) ?? []).length, 'one file per resource');
+      const again = await runCli([...argv, '-o', 'out'], { cwd: dir });
+      assert.match(again.err, new RegExp(`out: 0 written, ${files.length} unchanged, 0 removed`));
+      rmSync(join(dir, 'out'), { recursive: true });
       const validate = await runCli(['validate', '-f', 'manifest.yml', '--json', ...c.args], { cwd: dir });
       assert.equal(validate.exit, 0);
       assert.equal((JSON.parse(validate.out) as { valid: boolean }).valid, true);
