@@ -33,7 +33,8 @@ function reportFailure(error: unknown, argv: readonly string[], io: Io): ExitCod
   if (error instanceof ToolError) {
     if (!(error as ToolError & { reported?: boolean }).reported) {
       const warnings = (error as ToolError & { warnings?: readonly Warning[] }).warnings ?? [];
-      printProblems(io, c, warnings, error, { quiet: argv.includes('-q') || argv.includes('--quiet') });
+      // An INTERNAL error is told once, by the bug notice below, not also as an input problem.
+      printProblems(io, c, warnings, error.code === 'INTERNAL' ? undefined : error, { quiet: argv.includes('-q') || argv.includes('--quiet') });
     }
     const code = EXIT_CODES[error.code];
     if (error.code === 'INTERNAL') printBugNotice(io, error);
@@ -65,6 +66,16 @@ export async function run(argv: readonly string[]): Promise<void> {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       // `cfmesh convert ... | head`: the reader went away; nothing left to say to it.
       if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      // `cfmesh convert ... > out.yaml` on a full disk (ENOSPC), or a closed stdout (EBADF): the
+      // product is lost, so success would be a lie. Local I/O, exit 3. (stderr failing has no one to tell.)
+      if (stream === process.stdout) {
+        try {
+          process.stderr.write(`error FILE_WRITE cannot write to stdout: ${error.code ?? error.message}\n`);
+        } catch {
+          // stderr is gone too
+        }
+        process.exit(3);
+      }
     });
   }
   process.on('uncaughtException', (error) => {

@@ -16,9 +16,9 @@ export async function readSources(io: Io, paths: readonly string[], maxBytes: nu
   const out: SourceFile[] = [];
   for (const path of paths) {
     if (path === '-') {
-      stdin ??= io.readStdin();
+      stdin ??= io.readStdin(maxBytes);
       const bytes = await stdin;
-      if (bytes.length > maxBytes) throw tooLarge('<stdin>', bytes.length, maxBytes);
+      if (bytes.length > maxBytes) throw tooLarge('<stdin>', undefined, maxBytes);
       out.push(decodeSource('<stdin>', bytes));
       continue;
     }
@@ -55,6 +55,7 @@ function readFileLimited(absolute: string, shown: string, maxBytes: number): Uin
   }
 }
 
-function tooLarge(name: string, size: number, max: number): ToolError {
-  return new ToolError('INPUT_TOO_LARGE', `${name} is larger than the input limit (${size} > ${max} bytes)`, { hint: 'raise the limit with --max-input-size if the file is genuine' });
+/** `size` is undefined for stdin, which is not read past the limit. */
+function tooLarge(name: string, size: number | undefined, max: number): ToolError {
+  return new ToolError('INPUT_TOO_LARGE', `${name} is larger than the input limit (${size === undefined ? `more than ${max}` : `${size} > ${max}`} bytes)`, { hint: 'raise the limit with --max-input-size if the file is genuine' });
 }

@@ -1,11 +1,14 @@
 import {
+  Composer,
+  Lexer,
+  Parser,
   isAlias,
   isMap,
   isPair,
   isScalar,
   isSeq,
-  parseAllDocuments,
   type Alias,
+  type Document,
   type Node,
   type Scalar,
   type YAMLMap,
@@ -20,6 +23,8 @@ export interface ParseYamlOptions {
   readonly maxAliasNodes?: number;
   /** Nesting depth beyond which the input is refused. */
   readonly maxDepth?: number;
+  /** How many lexical tokens a file may have (memory and time guard; see DEFAULT_MAX_TOKENS). */
+  readonly maxTokens?: number;
 }
 
 export interface ParsedYaml {
@@ -30,6 +35,14 @@ export interface ParsedYaml {
 
 const DEFAULT_MAX_ALIAS_NODES = 100_000;
 const DEFAULT_MAX_DEPTH = 256;
+/**
+ * The yaml library needs about 1 KB of memory and 10 µs per item of a collection, so 10 MB of `x,`
+ * in a flow sequence (5M items) took 90 s and then aborted Node with out-of-memory. Two million
+ * tokens is about 400,000 items, some 20 times a very large real manifest, and reads in seconds.
+ */
+const DEFAULT_MAX_TOKENS = 2_000_000;
+/** More tags or anchors than this in front of one node is refused before composing (a node has one of each). */
+const MAX_PROPS_IN_A_ROW = 64;
 
 /**
  * Parses YAML as cf's parser (gopkg.in/yaml.v2) reads it: YAML 1.1 scalars (`yes` is true), merge keys
@@ -42,17 +55,51 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
   const errors: ToolError[] = [];
   const span = (start: number, end: number): SourceSpan => ({ source, start, end });
 
-  const docs = parseAllDocuments(source.text, {
-    version: '1.1',
-    merge: false,
-    prettyErrors: false,
-    strict: true,
-    uniqueKeys: (a, b) => sameKey(a, b) && !isMergeKey(a),
-  });
-  const list = Array.isArray(docs) ? docs : [];
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  // The yaml library's parser (text → CST) is iterative, but its composer (CST → nodes) recurses once
+  // per nesting level and overflows the stack on `[[[[...` tens of thousands deep, and it is
+  // quadratic in a run of tags (`!a !a !a ...`). So the CST is checked first, without recursion, and
+  // only a CST within the limits is composed.
+  const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
+  const tokens: ReturnType<Parser['end']> extends Generator<infer T> ? T[] : never = [];
+  const parser = new Parser();
+  let lexemes = 0;
+  for (const lexeme of new Lexer().lex(source.text)) {
+    if (++lexemes > maxTokens) {
+      errors.push(
+        new ToolError('INPUT_TOO_LARGE', `more than ${maxTokens} YAML tokens; a manifest this size is refused to keep memory and time bounded`, {
+          span: span(parser.offset, parser.offset + 1),
+          hint: 'split the manifest into several -f files',
+        }),
+      );
+      return { value: null, spans, errors };
+    }
+    for (const token of parser.next(lexeme)) tokens.push(token);
+  }
+  for (const token of parser.end()) tokens.push(token);
+  const limit = checkTokenLimits(tokens, maxDepth);
+  if (limit) {
+    errors.push(new ToolError('YAML_SYNTAX', limit.message, { span: span(limit.offset, limit.offset + 1), hint: limit.hint }));
+    return { value: null, spans, errors };
+  }
+  let list: Document.Parsed[];
+  try {
+    // uniqueKeys: the library compares every key with every earlier one (quadratic in the size of a
+    // map); duplicates are found below in one pass instead.
+    const composer = new Composer({ version: '1.1', merge: false, strict: true, uniqueKeys: false });
+    list = [...composer.compose(tokens, false, source.text.length)];
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    errors.push(new ToolError('YAML_SYNTAX', 'the input is nested too deeply to read', { span: span(0, 1), hint: 'a manifest is never this deep; check the file' }));
+    return { value: null, spans, errors };
+  }
   for (const doc of list) {
     for (const error of doc.errors) {
       const [start, end] = error.pos;
+      if (/call stack/i.test(error.message)) {
+        errors.push(new ToolError('YAML_SYNTAX', 'the input is nested too deeply to read', { span: span(start, Math.max(end, start + 1)), hint: 'a manifest is never this deep; check the file' }));
+        continue;
+      }
       const code = error.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'YAML_SYNTAX';
       const message =
         code === 'DUPLICATE_KEY'
@@ -75,7 +122,6 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
 
   const doc = list[0] as NonNullable<(typeof list)[number]>;
   const maxAliasNodes = options.maxAliasNodes ?? DEFAULT_MAX_ALIAS_NODES;
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   let aliasBudget = maxAliasNodes;
   const sizes = new Map<Node, number>();
 
@@ -149,11 +195,20 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
         if (entry) spans.setEntry(out, key, entry.value, entry.key);
       }
     };
+    // Keys written in this map (merged ones may be overridden); checked once, where the map is written.
+    const written = viaAlias ? undefined : new Set<unknown>();
     for (const pair of map.items) {
       if (!isPair(pair)) continue;
       const keyNode = pair.key as Node | null;
       const valueNode = pair.value as Node | null;
       const keySpan = nodeSpan(keyNode, mapSpan);
+      if (written && !isMergeKey(keyNode)) {
+        const identity = keyIdentity(keyNode);
+        if (identity !== undefined && written.has(identity)) {
+          errors.push(new ToolError('DUPLICATE_KEY', `duplicate key ${quoteKeyAt(source.text, keySpan.start, keySpan.end)}: each key may appear once in a map`, { span: keySpan }));
+        }
+        if (identity !== undefined) written.add(identity);
+      }
       if (isMergeKey(keyNode)) {
         const sources: Node[] = isSeq(valueNode) ? ((valueNode as YAMLSeq).items as Node[]) : valueNode ? [valueNode] : [];
         // yaml.v2 merges a list of maps from last to first, so that earlier maps take precedence.
@@ -176,22 +231,81 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
 
   try {
     const value = convert(doc?.contents as Node | null, 0, span(0, 1), false);
-    return { value, spans, errors };
+    return { value: errors.length > 0 ? null : value, spans, errors };
   } catch (error) {
     if (error instanceof Stop) return { value: null, spans, errors };
     throw error;
   }
 }
 
+/**
+ * What makes two keys the same, as the library's default check (scalars by value, so `1` and `1.0`
+ * are one key but `1` and `"1"` are not); other keys (collections, aliases) are never duplicates.
+ */
+function keyIdentity(node: Node | null): unknown {
+  if (node === null) return 'null:';
+  if (!isScalar(node)) return undefined;
+  const value = keyValue(node as Scalar);
+  if (typeof value === 'number' && Number.isNaN(value)) return undefined;
+  if (value instanceof Date) return `date:${value.getTime()}`;
+  if (typeof value === 'object' && value !== null) return undefined;
+  return `${typeof value}:${String(value)}`;
+}
+
+interface LimitProblem {
+  readonly offset: number;
+  readonly message: string;
+  readonly hint: string;
+}
+
+/**
+ * Walks the CST without recursion: refuses nesting deeper than `maxDepth` and runs of more than
+ * MAX_PROPS_IN_A_ROW tags or anchors, at the first offending token.
+ */
+export function checkTokenLimits(tokens: readonly unknown[], maxDepth: number): LimitProblem | undefined {
+  type Tok = { type?: string; offset?: number; start?: unknown; sep?: unknown; end?: unknown; key?: unknown; value?: unknown; items?: unknown };
+  const stack: { token: Tok; depth: number }[] = [];
+  for (const token of tokens) if (token && typeof token === 'object') stack.push({ token: token as Tok, depth: 0 });
+  const props = (list: unknown): LimitProblem | undefined => {
+    if (!Array.isArray(list)) return undefined;
+    let run = 0;
+    for (const t of list as Tok[]) {
+      if (t?.type === 'tag' || t?.type === 'anchor') {
+        run += 1;
+        if (run > MAX_PROPS_IN_A_ROW) {
+          return { offset: t.offset ?? 0, message: `more than ${MAX_PROPS_IN_A_ROW} tags or anchors on one node`, hint: 'a node takes at most one tag and one anchor' };
+        }
+      }
+    }
+    return undefined;
+  };
+  while (stack.length > 0) {
+    const { token, depth } = stack.pop() as { token: Tok; depth: number };
+    const problem = props(token.start) ?? props(token.sep) ?? props(token.end);
+    if (problem) return problem;
+    const collection = token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection';
+    const inner = collection ? depth + 1 : depth;
+    if (inner > maxDepth) {
+      return { offset: token.offset ?? 0, message: `nesting deeper than ${maxDepth} levels`, hint: 'a manifest is never this deep; check the file' };
+    }
+    if (token.value && typeof token.value === 'object') stack.push({ token: token.value as Tok, depth: inner });
+    if (token.key && typeof token.key === 'object') stack.push({ token: token.key as Tok, depth: inner });
+    if (Array.isArray(token.items)) {
+      for (const item of token.items as Tok[]) {
+        const p = props(item.start) ?? props(item.sep);
+        if (p) return p;
+        if (item.key && typeof item.key === 'object') stack.push({ token: item.key as Tok, depth: inner });
+        if (item.value && typeof item.value === 'object') stack.push({ token: item.value as Tok, depth: inner });
+      }
+    }
+  }
+  return undefined;
+}
+
 function isMergeKey(node: unknown): boolean {
   if (!isScalar(node)) return false;
   const scalar = node as Scalar;
   return typeof scalar.value === 'symbol' || (scalar.value === '<<' && scalar.type === 'PLAIN');
-}
-
-function sameKey(a: unknown, b: unknown): boolean {
-  if (isScalar(a) && isScalar(b)) return keyValue(a as Scalar) === keyValue(b as Scalar);
-  return a === b;
 }
 
 function keyValue(scalar: Scalar): unknown {

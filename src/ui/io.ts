@@ -8,7 +8,11 @@ export interface Io {
   readonly stdout: OutStream;
   readonly stderr: OutStream;
   readonly stdinIsTTY: boolean;
-  readStdin(): Promise<Uint8Array>;
+  /**
+   * All of stdin. With `maxBytes`, reading may stop once more than that has arrived (the caller
+   * refuses the input then), so `cat /dev/zero | cfmesh convert -f -` does not fill the memory.
+   */
+  readStdin(maxBytes?: number): Promise<Uint8Array>;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   /** Aborted on Ctrl-C: long operations stop cleanly. */
@@ -30,9 +34,14 @@ export function nodeIo(signal?: AbortSignal): Io {
     stdout: stream(process.stdout),
     stderr: stream(process.stderr),
     stdinIsTTY: process.stdin.isTTY === true,
-    readStdin: async () => {
+    readStdin: async (maxBytes?: number) => {
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      let total = 0;
+      for await (const chunk of process.stdin) {
+        chunks.push(chunk as Buffer);
+        total += (chunk as Buffer).length;
+        if (maxBytes !== undefined && total > maxBytes) break;
+      }
       return Buffer.concat(chunks);
     },
     env: process.env,

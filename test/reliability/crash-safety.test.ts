@@ -1,0 +1,122 @@
+// Crash safety of `-o DIR`: the real binary is SIGKILLed at random moments while it rewrites a large
+// directory, alternating between two manifests (different content for shared files, files added and
+// removed). After every kill DIR holds, for every resource file, exactly the old or the new content
+// (whole and parseable), every resource file is listed in the index (so a later run can clean it
+// up), and temporary files are hidden dot-files only. A final run completes and leaves exactly the
+// new set. Bounded to about 6 s of killing (30 s under npm run fuzz; CRASH_BUDGET_MS overrides).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { runCli, tempDir } from '../helpers/reliability.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'cfmesh.js');
+const INDEX = '.cfmesh-files.json';
+const TEMP = /^\..+\.tmp-\d+-[0-9a-f]{8}$/;
+const BUDGET_MS = Number(process.env['CRASH_BUDGET_MS'] ?? (process.env['FUZZ_RUNS'] ? 30_000 : 6_000));
+
+function manifest(from: number, to: number, instances: number): string {
+  let text = 'applications:\n';
+  for (let i = from; i < to; i++) text += `- name: app-${i}\n  instances: ${instances}\n  routes:\n  - route: app-${i}.example.com\n  - route: shared-${i % 50}.example.com/p${i}\n`;
+  return text;
+}
+
+function spawnConvert(cwd: string, file: string, extra: readonly string[]): { done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>; kill: () => void } {
+  const child = spawn(process.execPath, [bin, 'convert', '-f', file, '-o', 'out', ...extra], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+  return { done, kill: () => void child.kill('SIGKILL') };
+}
+
+function readDir(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of readdirSync(dir)) out.set(entry, readFileSync(join(dir, entry), 'utf8'));
+  return out;
+}
+
+test('SIGKILL at random moments during -o DIR: every file old or new, whole, and cleaned up by the next run', { timeout: BUDGET_MS + 60_000 }, async (t) => {
+  assert.ok(existsSync(join(root, 'dist', 'entry.js')), 'the binary is built (npm test builds first)');
+  const dir = tempDir();
+  writeFileSync(join(dir, 'a.yml'), manifest(0, 200, 1));
+  writeFileSync(join(dir, 'b.yml'), manifest(40, 240, 2));
+  const targets = [
+    { file: 'a.yml', extra: [] as string[] },
+    { file: 'b.yml', extra: ['--namespace', 'shop'] },
+  ];
+  // What each run writes when it completes (in-process, same code).
+  const refs = await Promise.all(
+    targets.map(async ({ file, extra }, i) => {
+      const refDir = join(dir, `ref-${i}`);
+      const run = await runCli(['convert', '-f', file, '-o', refDir, ...extra], { cwd: dir });
+      assert.equal(run.exit, 0, run.err);
+      const files = readDir(refDir);
+      files.delete(INDEX);
+      return files;
+    }),
+  );
+
+  const out = join(dir, 'out');
+  const started = Date.now();
+  const first = spawnConvert(dir, 'a.yml', []);
+  assert.equal((await first.done).code, 0);
+  const fullRunMs = Date.now() - started;
+
+  let kills = 0;
+  let completed = 0;
+  let tempLeft = 0;
+  let mixed = 0;
+  const deadline = Date.now() + BUDGET_MS;
+  for (let round = 0; Date.now() < deadline; round++) {
+    const target = targets[round % 2] as (typeof targets)[number];
+    const run = spawnConvert(dir, target.file, target.extra);
+    // Mostly while files are written (start-up and parsing come first), sometimes at the very end.
+    const delay = Math.floor(fullRunMs * (0.25 + Math.random() * 0.8));
+    const timer = setTimeout(run.kill, delay);
+    const result = await run.done;
+    clearTimeout(timer);
+    if (result.signal === 'SIGKILL') kills++;
+    else {
+      assert.equal(result.code, 0, result.stderr);
+      completed++;
+    }
+
+    const entries = readDir(out);
+    const index = entries.get(INDEX);
+    assert.ok(index !== undefined, 'the index is always there once a run has completed');
+    const listed = new Set((JSON.parse(index) as { files: string[] }).files);
+    let fromA = 0;
+    let fromB = 0;
+    for (const [name, content] of entries) {
+      if (name === INDEX) continue;
+      if (TEMP.test(name)) {
+        tempLeft++;
+        continue;
+      }
+      assert.ok(!name.startsWith('.'), `unexpected hidden file ${name}`);
+      const a = refs[0]?.get(name);
+      const b = refs[1]?.get(name);
+      assert.ok(content === a || content === b, `${name} is neither the old nor the new content (round ${round}, killed after ${delay} ms):\n${content.slice(0, 300)}`);
+      if (content === a) fromA++;
+      else fromB++;
+      const docs = parseAllDocuments(content);
+      assert.ok(Array.isArray(docs) && docs.every((d) => d.errors.length === 0), `${name} parses`);
+      assert.ok(listed.has(name), `${name} is listed in the index, so a later run can remove it`);
+    }
+    if (fromA > 0 && fromB > 0) mixed++;
+  }
+
+  // The next run completes and cleans up: exactly the new set, no temporary files.
+  const final = spawnConvert(dir, 'b.yml', ['--namespace', 'shop']);
+  assert.equal((await final.done).code, 0);
+  const entries = readDir(out);
+  assert.deepEqual((JSON.parse(entries.get(INDEX) ?? '{}') as { files: string[] }).files, [...(refs[1]?.keys() ?? [])].sort());
+  entries.delete(INDEX);
+  assert.deepEqual([...entries.keys()].sort(), [...(refs[1]?.keys() ?? [])].sort(), 'stale files removed, temporary files cleaned');
+  for (const [name, content] of entries) assert.equal(content, refs[1]?.get(name));
+  t.diagnostic(`${kills} kills, ${completed} runs completed, ${mixed} kills left a mix of old and new files, ${tempLeft} temporary files seen after kills; a full run takes ${fullRunMs} ms for ${refs[0]?.size} files`);
+  assert.ok(kills >= 3, `only ${kills} kills landed`);
+});
