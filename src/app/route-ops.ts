@@ -7,7 +7,8 @@ import { ToolError } from '../diagnostics/tool-error.ts';
 import type { AppProtocol } from '../manifest/types.ts';
 import { compare } from '../routing/route-table.ts';
 import { largestRemainder, rescaleWeights } from '../routing/weights.ts';
-import type { RouteDestination, RouteRecord, State } from '../state/types.ts';
+import { applyControlFlags, type ControlFlags } from '../routing/controls.ts';
+import type { JsonObject, RouteDestination, RouteRecord, State } from '../state/types.ts';
 import { validateRouteOptions } from './route-options.ts';
 import type { RouteTarget } from './route-target.ts';
 import { effectiveDestinations, isWeighted } from './state-model.ts';
@@ -270,4 +271,18 @@ export function updateRouteOptions(state: State, target: RouteTarget, set: Reado
   validateRouteOptions(sorted, target.url);
   if (JSON.stringify(sorted) === JSON.stringify(route.options)) return same(state, `Route ${target.url} already has these options. Nothing has been updated.`);
   return { state: withRoute(state, { ...route, options: sorted }, target.key), notices: [] };
+}
+
+/**
+ * `update-route DOMAIN ... --timeout D --retries N --retry-on C --per-try-timeout D`: the per-route
+ * traffic controls, in the manifest's shape (`timeout`, `retries: {attempts, retry-on, per-try-timeout}`),
+ * so the state and `convert` share one model and one translation.
+ */
+export function updateRouteControls(state: State, target: RouteTarget, flags: ControlFlags): Outcome {
+  const route = requireRoute(state, target);
+  if (route.protocol === 'tcp') throw new ToolError('USAGE', `route ${target.url} is a TCP route; timeouts and retries are HTTP controls`);
+  const controls = applyControlFlags(route.controls ?? {}, flags) as JsonObject;
+  if (JSON.stringify(controls) === JSON.stringify(route.controls ?? {})) return same(state, `Route ${target.url} already has these settings. Nothing has been updated.`);
+  const next: RouteRecord = Object.keys(controls).length > 0 ? { ...route, controls } : { ...route, controls: undefined };
+  return { state: withRoute(state, next, target.key), notices: [] };
 }

@@ -202,7 +202,8 @@ Examples:
   $ cfmesh update-route reviews-v1 example.com --hostname reviews --weight 90
   $ cfmesh update-route example.com --hostname reviews --destination reviews-v1=90 --destination reviews-v2=10
   $ cfmesh update-route example.com --hostname reviews -o loadbalancing=least-connection
-  $ cfmesh update-route example.com --hostname reviews -r loadbalancing`,
+  $ cfmesh update-route example.com --hostname reviews -r loadbalancing
+  $ cfmesh update-route example.com --hostname reviews --timeout 2s --retries 3 --retry-on 5xx,connect-failure`,
 };
 
 function registerStateCommands(program: Command, io: Io, globals: (cmd: Command) => GlobalFlags): void {
@@ -222,6 +223,10 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
     .description('map a route to an app (creating the route if needed)')
     .option('--app-port <port>', 'port of the app to send to')
     .option('--app-protocol <protocol>', 'http1 or http2')
+    .option('--timeout <duration>', 'request timeout of the route, e.g. 2s')
+    .option('--retries <n>', 'retry attempts of the route')
+    .option('--retry-on <conditions>', "what to retry on (5xx, connect-failure, ...); repeatable or comma-separated", collect)
+    .option('--per-try-timeout <duration>', 'timeout of each try')
     .option('-o, --option <key=value>', 'route option for a new route (loadbalancing=...); repeatable', collect)
     .addHelpText('after', STATE_EXAMPLES.mapRoute)
     .action(async (app: string, domain: string, _opts, cmd: Command) => {
@@ -269,6 +274,10 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
     .description("shift a route's traffic (APP DOMAIN --weight W, or DOMAIN --destination APP=W...) or change its options (DOMAIN -o/-r)")
     .option('--weight <percent>', "APP's share of the route, 0-100; the others are rescaled in proportion")
     .option('--destination <app=weight>', 'every destination of the route with its weight, summing to 100; repeatable', collect)
+    .option('--timeout <duration>', 'request timeout of the route, e.g. 2s or 500ms (none removes it)')
+    .option('--retries <n>', 'retry attempts of the route (0 turns retries off)')
+    .option('--retry-on <conditions>', "what to retry on: Istio's list (5xx, connect-failure, ...); repeatable or comma-separated", collect)
+    .option('--per-try-timeout <duration>', 'timeout of each try')
     .option('-o, --option <key=value>', 'set a route option (loadbalancing=round-robin|least-connection|hash, hash_header, hash_balance); repeatable', collect)
     .option('-r, --remove-option <key>', 'remove a route option; repeatable', collect)
     .addHelpText('after', STATE_EXAMPLES.updateRoute)

@@ -1,12 +1,13 @@
 import { validateRouteOptions } from '../../app/route-options.ts';
-import { mapRoute } from '../../app/route-ops.ts';
+import { mapRoute, updateRouteControls } from '../../app/route-ops.ts';
+import { controlFlags, type ControlFlagValues } from './update-route.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import type { CommandContext } from '../context.ts';
 import { parsePort } from '../options.ts';
 import { routeOptionsFrom, targetFrom, type RouteFlags } from './route-flags.ts';
 import { runStateChange, type DeliveryFlags } from './state-common.ts';
 
-export interface MapRouteFlags extends RouteFlags, DeliveryFlags {
+export interface MapRouteFlags extends RouteFlags, DeliveryFlags, ControlFlagValues {
   readonly appPort?: string | undefined;
   readonly appProtocol?: string | undefined;
   readonly option?: string[] | undefined;
@@ -22,9 +23,13 @@ export async function mapRouteCommand(ctx: CommandContext, app: string, domain: 
   }
   const options = routeOptionsFrom(flags.option, target);
   validateRouteOptions(options, target.url);
+  const controls = controlFlags(flags);
   await runStateChange(ctx, flags, (state) => {
     if (!Object.hasOwn(state.routes, target.key) && Object.hasOwn(state.apps, app)) ctx.info(`Creating route ${target.url}...`);
     ctx.info(`Mapping route ${target.url} to app ${app}${appProtocol ? ` with protocol ${appProtocol}` : ''}...`);
-    return mapRoute(state, app, target, { appPort, appProtocol, options });
+    const mapped = mapRoute(state, app, target, { appPort, appProtocol, options });
+    if (controls === undefined) return mapped;
+    const tuned = updateRouteControls(mapped.state, target, controls);
+    return { ...mapped, state: tuned.state };
   });
 }

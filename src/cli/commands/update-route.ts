@@ -1,4 +1,5 @@
-import { setWeight, setWeights, updateRouteOptions, type Outcome } from '../../app/route-ops.ts';
+import { setWeight, setWeights, updateRouteControls, updateRouteOptions, type Outcome } from '../../app/route-ops.ts';
+import type { ControlFlags } from '../../routing/controls.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import type { State } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
@@ -7,11 +8,34 @@ import { routeOptionsFrom, targetFrom, type RouteFlags } from './route-flags.ts'
 import { runStateChange, type DeliveryFlags } from './state-common.ts';
 import { updateLiveWeight } from './cluster.ts';
 
+export interface ControlFlagValues {
+  readonly timeout?: string | undefined;
+  readonly retries?: string | undefined;
+  readonly retryOn?: string[] | undefined;
+  readonly perTryTimeout?: string | undefined;
+}
+
 export interface UpdateRouteFlags extends RouteFlags, DeliveryFlags {
   readonly weight?: string | undefined;
   readonly destination?: string[] | undefined;
   readonly option?: string[] | undefined;
   readonly removeOption?: string[] | undefined;
+  readonly timeout?: string | undefined;
+  readonly retries?: string | undefined;
+  readonly retryOn?: string[] | undefined;
+  readonly perTryTimeout?: string | undefined;
+}
+
+/** The per-route control flags as the pure layer takes them, or undefined when none was given. */
+export function controlFlags(flags: ControlFlagValues): ControlFlags | undefined {
+  if (flags.timeout === undefined && flags.retries === undefined && flags.retryOn === undefined && flags.perTryTimeout === undefined) return undefined;
+  if (flags.retries !== undefined && !/^\d+$/.test(flags.retries)) throw new ToolError('USAGE', `--retries must be a whole number (got "${flags.retries}")`);
+  return {
+    timeout: flags.timeout,
+    retries: flags.retries !== undefined ? Number(flags.retries) : undefined,
+    retryOn: flags.retryOn?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== ''),
+    perTryTimeout: flags.perTryTimeout,
+  };
 }
 
 /**
@@ -26,8 +50,8 @@ export async function updateRouteCommand(ctx: CommandContext, first: string, sec
     if (flags.weight === undefined) {
       throw new ToolError('USAGE', 'Incorrect Usage: update-route APP DOMAIN needs --weight W', { hint: 'to change route options, name only the route: cfmesh update-route DOMAIN [--hostname H] -o KEY=VALUE' });
     }
-    if (flags.destination?.length || flags.option?.length || flags.removeOption?.length) {
-      throw new ToolError('USAGE', 'Incorrect Usage: --weight cannot be used together with --destination, -o or -r', { hint: 'use update-route DOMAIN --destination APP=W ... for several weights at once' });
+    if (flags.destination?.length || flags.option?.length || flags.removeOption?.length || controlFlags(flags) !== undefined) {
+      throw new ToolError('USAGE', 'Incorrect Usage: --weight cannot be used together with --destination, -o, -r, --timeout or --retries', { hint: 'use update-route DOMAIN --destination APP=W ... for several weights at once' });
     }
     const weight = parseWeight(flags.weight);
     const target = targetFrom(second, flags);
@@ -44,7 +68,8 @@ export async function updateRouteCommand(ctx: CommandContext, first: string, sec
   const weights = parseDestinations(flags.destination ?? [], target.url);
   const set = routeOptionsFrom(flags.option, target);
   const remove = flags.removeOption ?? [];
-  if (weights.size === 0 && Object.keys(set).length === 0 && remove.length === 0) {
+  const controls = controlFlags(flags);
+  if (weights.size === 0 && Object.keys(set).length === 0 && remove.length === 0 && controls === undefined) {
     throw new ToolError('USAGE', `Route option support: 'No options were specified for the update of the Route ${target.url}'`, {
       hint: 'give -o KEY=VALUE, -r KEY or --destination APP=WEIGHT (or update-route APP DOMAIN --weight W)',
     });
@@ -60,6 +85,11 @@ export async function updateRouteCommand(ctx: CommandContext, first: string, sec
     }
     if (Object.keys(set).length > 0 || remove.length > 0) {
       const r = updateRouteOptions(next, target, set, remove);
+      next = r.state;
+      notices.push(...r.notices);
+    }
+    if (controls !== undefined) {
+      const r = updateRouteControls(next, target, controls);
       next = r.state;
       notices.push(...r.notices);
     }
