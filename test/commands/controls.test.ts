@@ -11,7 +11,7 @@ test('update-route --timeout/--retries set the route controls; the printed Virtu
   assert.equal((await s.run('push', '-f', 'reviews.yml')).exit, 0);
   const r = await s.run('update-route', 'example.com', '--hostname', 'reviews', '--timeout', '2s', '--retries', '3', '--retry-on', '5xx,connect-failure', '--per-try-timeout', '500ms');
   assert.equal(r.exit, 0, r.err);
-  const vs = (istioDocs(r.out) as Vs[]).find((d) => d.kind === 'VirtualService');
+  const vs = (istioDocs(r.out) as unknown as Vs[]).find((d) => d.kind === 'VirtualService');
   assert.ok(vs, r.out);
   assert.equal(vs.spec.http[0]?.timeout, '2s');
   assert.deepEqual(vs.spec.http[0]?.retries, { attempts: 3, perTryTimeout: '500ms', retryOn: '5xx,connect-failure' });
@@ -23,7 +23,7 @@ test('update-route --timeout/--retries set the route controls; the printed Virtu
 
   const off = await s.run('update-route', 'example.com', '--hostname', 'reviews', '--timeout', 'none', '--retries', '0');
   assert.equal(off.exit, 0, off.err);
-  const after = (istioDocs(off.out) as Vs[]).find((d) => d.kind === 'VirtualService');
+  const after = (istioDocs(off.out) as unknown as Vs[]).find((d) => d.kind === 'VirtualService');
   assert.equal(after?.spec.http[0]?.timeout, undefined);
   assert.deepEqual(after?.spec.http[0]?.retries, { attempts: 0 });
 });
@@ -47,6 +47,6 @@ test('map-route --timeout sets the control on the route it maps', async (t) => {
   assert.equal((await s.run('push', '-f', 'reviews.yml')).exit, 0);
   const r = await s.run('map-route', 'reviews-v1', 'example.com', '--hostname', 'ratings', '--timeout', '750ms');
   assert.equal(r.exit, 0, r.err);
-  const vs = (istioDocs(r.out) as (Vs & { metadata: { name: string } })[]).find((d) => d.kind === 'VirtualService' && d.metadata.name === 'ratings.example.com');
+  const vs = (istioDocs(r.out) as unknown as (Vs & { metadata: { name: string } })[]).find((d) => d.kind === 'VirtualService' && d.metadata.name === 'ratings.example.com');
   assert.equal(vs?.spec.http[0]?.timeout, '750ms');
 });
