@@ -61,12 +61,7 @@ export async function run(argv: readonly string[]): Promise<void> {
     interrupted = true;
     controller.abort(new ToolError('USAGE', 'interrupted'));
   });
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      // `cfmesh convert ... | head`: the reader went away; nothing left to say to it.
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    });
-  }
+  // EPIPE (`cfmesh convert ... | head`) is handled where nodeIo opens each stream, on first write.
   process.on('uncaughtException', (error) => {
     printBugNotice(nodeIo(), error);
     process.exit(70);

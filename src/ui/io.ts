@@ -1,3 +1,5 @@
+import { isatty } from 'node:tty';
+
 /** Everything the CLI touches of its process, injected so the whole CLI runs in-process in tests. */
 export interface OutStream {
   write(chunk: string): void;
@@ -16,18 +18,13 @@ export interface Io {
 }
 
 export function nodeIo(signal?: AbortSignal): Io {
-  const stream = (s: NodeJS.WriteStream): OutStream => ({
-    write: (chunk) => {
-      s.write(chunk);
-    },
-    get isTTY() {
-      return s.isTTY === true;
-    },
-  });
   return {
-    stdout: stream(process.stdout),
-    stderr: stream(process.stderr),
-    stdinIsTTY: process.stdin.isTTY === true,
+    stdout: lazyStream(1),
+    stderr: lazyStream(2),
+    // process.stdin builds a stream on first touch; asking the file descriptor costs nothing
+    get stdinIsTTY() {
+      return isatty(0);
+    },
     readStdin: async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -36,5 +33,30 @@ export function nodeIo(signal?: AbortSignal): Io {
     env: process.env,
     cwd: process.cwd(),
     signal,
+  };
+}
+
+/**
+ * process.stdout/stderr are created on first use (a pipe's stream loads `net`), so the stream is
+ * touched only when something is written: a `convert` that prints no warning never builds stderr.
+ */
+function lazyStream(fd: 1 | 2): OutStream {
+  let stream: NodeJS.WriteStream | undefined;
+  const open = (): NodeJS.WriteStream => {
+    if (stream) return stream;
+    stream = fd === 1 ? process.stdout : process.stderr;
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      // `cfmesh convert ... | head`: the reader went away; nothing left to say to it.
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    });
+    return stream;
+  };
+  return {
+    write: (chunk) => {
+      open().write(chunk);
+    },
+    get isTTY() {
+      return stream ? stream.isTTY === true : isatty(fd);
+    },
   };
 }
