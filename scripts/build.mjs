@@ -43,6 +43,23 @@ const chalkWithoutDetection = {
   },
 };
 
+// commander requires node:child_process at load (~3 ms: it pulls in net) for executable
+// subcommands, which cfmesh does not have. The bundle gives it a stand-in that loads the real
+// module on first use, so behaviour is unchanged if it were ever used.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => {
+      if (!args.importer.includes(join('node_modules', 'commander'))) return undefined;
+      return { path: 'lazy-child-process', namespace: 'cfmesh-lazy' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'cfmesh-lazy' }, () => ({
+      contents: "let real; const load = () => (real ??= process.getBuiltinModule('node:child_process'));\nmodule.exports = { spawn: (...a) => load().spawn(...a), execFile: (...a) => load().execFile(...a), fork: (...a) => load().fork(...a) };\n",
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
   entryPoints: [join(root, 'src/entry.ts')],
@@ -58,6 +75,6 @@ await build({
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [chalkWithoutDetection],
+  plugins: [chalkWithoutDetection, lazyChildProcess],
   banner: { js: "import { createRequire as __cfmeshCreateRequire } from 'node:module'; const require = __cfmeshCreateRequire(import.meta.url);" },
 });
