@@ -1,5 +1,3 @@
-import { isatty } from 'node:tty';
-
 /** Everything the CLI touches of its process, injected so the whole CLI runs in-process in tests. */
 export interface OutStream {
   write(chunk: string): void;
@@ -21,9 +19,9 @@ export function nodeIo(signal?: AbortSignal): Io {
   return {
     stdout: lazyStream(1),
     stderr: lazyStream(2),
-    // process.stdin builds a stream on first touch; asking the file descriptor costs nothing
+    // process.stdin builds a stream on first touch
     get stdinIsTTY() {
-      return isatty(0);
+      return process.stdin.isTTY === true;
     },
     readStdin: async () => {
       const chunks: Buffer[] = [];
@@ -38,7 +36,8 @@ export function nodeIo(signal?: AbortSignal): Io {
 
 /**
  * process.stdout/stderr are created on first use (a pipe's stream loads `net`), so the stream is
- * touched only when something is written: a `convert` that prints no warning never builds stderr.
+ * touched only when something is written (or its isTTY is asked, to colour what is about to be
+ * written): a `convert` that prints no warning never builds stderr.
  */
 function lazyStream(fd: 1 | 2): OutStream {
   let stream: NodeJS.WriteStream | undefined;
@@ -55,8 +54,9 @@ function lazyStream(fd: 1 | 2): OutStream {
     write: (chunk) => {
       open().write(chunk);
     },
+    // asked only to decide colour, i.e. just before writing
     get isTTY() {
-      return stream ? stream.isTTY === true : isatty(fd);
+      return open().isTTY === true;
     },
   };
 }
