@@ -26,6 +26,10 @@ const SAFE_PLAIN = /^[A-Za-z_/][\w./-]*$/;
 // few spellings of each; refusing every case is simpler and safe), and floats with no digit before
 // the exponent (`e0`, `E-12`), which its float pattern allows.
 const RESERVED = /^(?:y|n|yes|no|true|false|on|off|null|e[-+]?\d+)$/i;
+// Exactly the spellings of those that yaml's yaml-1.1 tags claim (schema/yaml-1.1/bool.js,
+// float.js; null.js), which it therefore writes double-quoted; `yEs` it writes plain, so that
+// case is left to the library.
+const QUOTED = /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF|[Nn]ull|NULL|[eE][-+]?[0-9]+)$/;
 // Longer keys are written as explicit `? key` entries by the library.
 const MAX_KEY = 1000;
 
@@ -39,11 +43,16 @@ function safeString(s: string): boolean {
   return SAFE_PLAIN.test(s) && !RESERVED.test(s);
 }
 
-/** The scalar as written after `key: ` or `- `, or undefined when the library must decide. */
+/**
+ * The scalar as written after `key: ` or `- `, or undefined when the library must decide. Besides
+ * plain strings it knows two that the library double-quotes: the YAML 1.1 words above (`"yes"`)
+ * and `*` (an alias indicator; every Gateway has `hosts: ["*"]`).
+ */
 function scalar(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
-      return safeString(value) ? value : undefined;
+      if (SAFE_PLAIN.test(value)) return !RESERVED.test(value) ? value : QUOTED.test(value) ? `"${value}"` : undefined;
+      return value === '*' ? '"*"' : undefined;
     case 'number':
       return Number.isSafeInteger(value) && !Object.is(value, -0) ? String(value) : undefined;
     case 'boolean':
