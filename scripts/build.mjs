@@ -60,6 +60,17 @@ const lazyChildProcess = {
   },
 };
 
+// yaml ships CommonJS for node (dist/) and the same code as ES modules (browser/dist/). The ES
+// build lets esbuild hoist and drop what cfmesh never calls, and saves the CommonJS wrappers at
+// load. The only difference is where the library's rare warnings go (console.warn instead of
+// process.emitWarning); cfmesh reads doc.errors/warnings itself.
+const yamlAsEsm = {
+  name: 'yaml-as-esm',
+  setup(b) {
+    b.onResolve({ filter: /^yaml$/ }, () => ({ path: join(root, 'node_modules/yaml/browser/index.js') }));
+  },
+};
+
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
   entryPoints: [join(root, 'src/entry.ts')],
@@ -75,6 +86,6 @@ await build({
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [chalkWithoutDetection, lazyChildProcess],
+  plugins: [chalkWithoutDetection, lazyChildProcess, yamlAsEsm],
   banner: { js: "import { createRequire as __cfmeshCreateRequire } from 'node:module'; const require = __cfmeshCreateRequire(import.meta.url);" },
 });
