@@ -1,5 +1,6 @@
 // Build: compile the JSON Schemas into standalone ajv validators (so no schema is compiled at start-up),
-// then bundle the CLI into one ESM file with esbuild (start-up: one file to load, not a module graph).
+// then bundle the CLI with esbuild: dist/entry.cjs (answers --version) and dist/cli.cjs (everything
+// else), CommonJS. docs/adr/0007-performance.md explains the choices.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,21 +72,63 @@ const yamlAsEsm = {
   },
 };
 
-rmSync(join(root, 'dist'), { recursive: true, force: true });
-await build({
-  entryPoints: [join(root, 'src/entry.ts')],
-  outdir: join(root, 'dist'),
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
+// Packages too large to parse on every start: each becomes its own file in dist/vendor/, loaded by
+// require() only when code that imports it runs (a command imported with `await import()`). They
+// hold none of cfmesh's modules, so no class is ever loaded twice.
+const VENDOR_LAZY = ['undici', 'ora'];
+const vendorExternal = {
+  name: 'vendor-external',
+  setup(b) {
+    const filter = new RegExp(`^(${VENDOR_LAZY.join('|')})$`);
+    b.onResolve({ filter }, (args) => ({ path: `./vendor/${args.path}.cjs`, external: true }));
+  },
+};
+
+// entry.ts imports ./main.ts lazily; in the build that is dist/cli.cjs, a separate file, so that
+// --version never parses it.
+const mainExternal = {
+  name: 'main-external',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/main\.ts$/ }, () => ({ path: './cli.cjs', external: true }));
+  },
+};
+
+// CommonJS, not ES modules: the whole CLI is two files read with one synchronous read each,
+// without the ES module loader (its set-up, async reads and linking cost ~10 ms of a
+// `convert`). Dynamic imports inside cli.cjs stay lazy (esbuild defers each imported module's
+// evaluation to its import()), so a command's code runs only when that command does.
+// No top-level await in src/ (except entry.ts, which the build rewrites); import.meta.url is
+// provided for code that resolves files or packages next to the bundle.
+const common = {
   bundle: true,
-  splitting: true,
-  define: { CFMESH_VERSION: JSON.stringify(pkg.version) },
+  define: { CFMESH_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__cfmeshImportMetaUrl' },
   platform: 'node',
   target: 'node20',
-  format: 'esm',
+  format: 'cjs',
+  // import() of a file outside the bundle (cli.cjs, vendor/*) becomes require(): a real import()
+  // would start the ES module loader, which then lexes the whole CommonJS file for its exports
+  supported: { 'dynamic-import': false },
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [chalkWithoutDetection, lazyChildProcess, yamlAsEsm],
-  banner: { js: "import { createRequire as __cfmeshCreateRequire } from 'node:module'; const require = __cfmeshCreateRequire(import.meta.url);" },
+  banner: { js: '"use strict";\nconst __cfmeshImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+};
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/entry.ts')],
+  outfile: join(root, 'dist/entry.cjs'),
+  plugins: [mainExternal],
+  banner: undefined,
+  define: { CFMESH_VERSION: JSON.stringify(pkg.version) },
 });
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/main.ts')],
+  outfile: join(root, 'dist/cli.cjs'),
+  plugins: [chalkWithoutDetection, lazyChildProcess, yamlAsEsm, vendorExternal],
+});
+for (const name of VENDOR_LAZY) {
+  await build({ ...common, banner: undefined, define: undefined, stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root }, outfile: join(root, `dist/vendor/${name}.cjs`) });
+}

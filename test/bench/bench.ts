@@ -324,7 +324,7 @@ function table(figures: readonly Figure[]): string {
 
 async function mainBench(): Promise<void> {
   mkdirSync(benchDir, { recursive: true });
-  if (!process.env['BENCH_BIN'] && !existsSync(join(root, 'dist/entry.js'))) throw new Error('dist/ is missing: run `node scripts/build.mjs` (npm run bench does)');
+  if (!process.env['BENCH_BIN'] && !existsSync(join(root, 'dist/entry.cjs'))) throw new Error('dist/ is missing: run `node scripts/build.mjs` (npm run bench does)');
   const scratch = mkdtempSync(join(tmpdir(), 'cfmesh-bench-'));
   const ctx: Ctx = { scratch, inputs: new Map(), results: new Map() };
   const figures: Figure[] = [];

@@ -1,4 +1,4 @@
-// The built binary (dist/, made by scripts/build.mjs with its resolution tweaks: chalk without its
+// The built binary (dist/, made by scripts/build.mjs: CommonJS, with resolution tweaks: chalk without its
 // probe, yaml's ES build, lazy child_process) must print exactly what the source prints: every
 // golden success fixture goes through bin/cfmesh.js, and --version answers without loading more.
 import assert from 'node:assert/strict';
