@@ -9,6 +9,8 @@ export interface Run {
   readonly ms: number;
   /** Peak resident set size in KiB (from /usr/bin/time), when measured. */
   readonly maxRssKiB?: number | undefined;
+  /** User + system CPU time in ms (from /usr/bin/time, 10 ms resolution), when measured. */
+  readonly cpuMs?: number | undefined;
   readonly status: number | null;
   readonly stderr: string;
   readonly timedOut: boolean;
@@ -34,7 +36,7 @@ export function runNode(spec: SpawnSpec, scratch: string): Run {
   const rssFile = join(scratch, `rss-${process.pid}.txt`);
   const wrap = spec.rss === true && HAVE_GNU_TIME;
   const command = wrap ? TIME : process.execPath;
-  const args = wrap ? ['-f', '%M', '-o', rssFile, process.execPath, ...spec.args] : [...spec.args];
+  const args = wrap ? ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...spec.args] : [...spec.args];
   try {
     const start = process.hrtime.bigint();
     const result = spawnSync(command, args, {
@@ -47,13 +49,18 @@ export function runNode(spec: SpawnSpec, scratch: string): Run {
     });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     let maxRssKiB: number | undefined;
+    let cpuMs: number | undefined;
     if (wrap && existsSync(rssFile)) {
-      const last = readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '';
-      maxRssKiB = /^\d+$/.test(last) ? Number(last) : undefined;
+      // the last line (a killed child adds a line before it)
+      const m = /^(\d+) ([\d.]+) ([\d.]+)$/.exec(readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '');
+      if (m) {
+        maxRssKiB = Number(m[1]);
+        cpuMs = Math.round((Number(m[2]) + Number(m[3])) * 1000);
+      }
       rmSync(rssFile, { force: true });
     }
     const timedOut = (result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
-    return { ms, maxRssKiB, status: result.status, stderr: String(result.stderr ?? ''), timedOut };
+    return { ms, maxRssKiB, cpuMs, status: result.status, stderr: String(result.stderr ?? ''), timedOut };
   } finally {
     closeSync(out);
   }
