@@ -1,3 +1,5 @@
+import { writeSync } from 'node:fs';
+
 /** Everything the CLI touches of its process, injected so the whole CLI runs in-process in tests. */
 export interface OutStream {
   write(chunk: string): void;
@@ -35,9 +37,11 @@ export function nodeIo(signal?: AbortSignal): Io {
 }
 
 /**
- * process.stdout/stderr are created on first use (a pipe's stream loads `net`), so the stream is
- * touched only when something is written (or its isTTY is asked, to colour what is about to be
- * written): a `convert` that prints no warning never builds stderr.
+ * Output goes to the file descriptor with writeSync while it can: process.stdout/stderr are
+ * streams built on first use, and building one loads Node's stream machinery (and `net` for a
+ * pipe), several ms of a small convert. If the descriptor is non-blocking and full (EAGAIN), the
+ * rest of that write and every later one go through the stream, so order is kept. A reader that
+ * went away (EPIPE, `cfmesh convert ... | head`) ends the process quietly, as before.
  */
 function lazyStream(fd: 1 | 2): OutStream {
   let stream: NodeJS.WriteStream | undefined;
@@ -45,18 +49,31 @@ function lazyStream(fd: 1 | 2): OutStream {
     if (stream) return stream;
     stream = fd === 1 ? process.stdout : process.stderr;
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      // `cfmesh convert ... | head`: the reader went away; nothing left to say to it.
       if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     });
     return stream;
   };
   return {
     write: (chunk) => {
-      open().write(chunk);
+      if (stream) {
+        stream.write(chunk);
+        return;
+      }
+      const bytes = Buffer.from(chunk, 'utf8');
+      let at = 0;
+      try {
+        while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+        if (code !== 'EAGAIN') throw error;
+        open().write(bytes.subarray(at));
+      }
     },
     // asked only to decide colour, i.e. just before writing
     get isTTY() {
-      return open().isTTY === true;
+      // node:tty loads net: only when colour is being decided
+      return stream ? stream.isTTY === true : process.getBuiltinModule('node:tty').isatty(fd);
     },
   };
 }
