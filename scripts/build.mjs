@@ -109,6 +109,10 @@ const common = {
   // would start the ES module loader, which then lexes the whole CommonJS file for its exports
   supported: { 'dynamic-import': false },
   minifySyntax: true,
+  // ~180 KB less to scan at every start (~2 ms); names are kept, so stack traces stay readable,
+  // and the linked source map gives lines with NODE_OPTIONS=--enable-source-maps
+  minifyWhitespace: true,
+  sourcemap: 'linked',
   legalComments: 'none',
   logLevel: 'warning',
   banner: { js: '"use strict";\nconst __cfmeshImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
