@@ -59,12 +59,13 @@ export async function run(argv: readonly string[]): Promise<void> {
   process.on('SIGINT', () => {
     if (interrupted) process.exit(130);
     interrupted = true;
-    controller.abort(new ToolError('USAGE', 'interrupted'));
+    controller.abort(new ToolError('INTERRUPTED', 'interrupted; stopped cleanly'));
   });
-  // EPIPE (`cfmesh convert ... | head`) is handled where nodeIo opens each stream, on first write.
+  // `cfmesh convert ... | head`: the reader went away; nothing left to say to it.
+  const brokenPipe = () => process.exit(process.exitCode ?? 0);
   process.on('uncaughtException', (error) => {
-    printBugNotice(nodeIo(), error);
+    printBugNotice(nodeIo(undefined, brokenPipe), error);
     process.exit(70);
   });
-  process.exitCode = await main(argv, nodeIo(controller.signal));
+  process.exitCode = await main(argv, nodeIo(controller.signal, brokenPipe));
 }

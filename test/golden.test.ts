@@ -12,6 +12,8 @@ import { parseAllDocuments } from 'yaml';
 import { main } from '../src/main.ts';
 import { expectGolden } from './helpers/golden.ts';
 import { memoryIo } from './helpers/memory-io.ts';
+import { assertValidIstio } from './istio/validate-istio.ts';
+import type { Resource } from '../src/render/resource.ts';
 
 const root = join(import.meta.dirname, '..', 'fixtures');
 
@@ -48,6 +50,11 @@ for (const name of readdirSync(root).sort()) {
     const docs = parseAllDocuments(io.out());
     assert.ok(Array.isArray(docs));
     for (const doc of docs) assert.deepEqual(doc.errors, []);
+    // Every golden output passes Istio's CRD schemas and validation rules, and cfmesh's own.
+    const resources = io.out().trimStart().startsWith('{')
+      ? (JSON.parse(io.out()) as { items: Resource[] }).items
+      : docs.map((d) => d.toJS() as Resource).filter((r) => r !== null);
+    assertValidIstio(resources);
     // Same input, same bytes.
     const again = memoryIo({ cwd: dir, stdin });
     await main(args, again);

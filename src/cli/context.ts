@@ -8,6 +8,7 @@ export interface GlobalFlags {
   readonly color?: boolean | undefined;
   readonly quiet?: boolean | undefined;
   readonly strict?: boolean | undefined;
+  readonly verbose?: boolean | undefined;
 }
 
 /** What a command needs of the terminal: streams, colour, and the warning policy. */
@@ -17,6 +18,8 @@ export interface CommandContext {
   readonly flags: GlobalFlags;
   /** Progress and notices on stderr (never stdout), silenced by --quiet. */
   info(line: string): void;
+  /** Debug lines on stderr with --verbose or CFMESH_DEBUG=1 (never secrets: callers pass redacted text). */
+  debug(line: string): void;
   /** Prints warnings; under --strict, fails once they are printed. */
   warn(warnings: readonly Warning[]): void;
 }
@@ -33,6 +36,9 @@ export function createContext(io: Io, flags: GlobalFlags): CommandContext {
     flags,
     info: (line) => {
       if (!flags.quiet) io.stderr.write(`${line}\n`);
+    },
+    debug: (line) => {
+      if (flags.verbose || io.env['CFMESH_DEBUG']) io.stderr.write(`${colors().dim(`debug: ${line}`)}\n`);
     },
     warn: (warnings) => {
       if (warnings.length === 0) return;

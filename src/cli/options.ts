@@ -1,7 +1,8 @@
 import { ToolError } from '../diagnostics/tool-error.ts';
-import { DEFAULT_ISTIO_OPTIONS, type IstioApiVersion, type IstioOptions } from '../istio/options.ts';
+import { DEFAULT_ISTIO_OPTIONS, type IstioApiVersion, type IstioOptions, type MtlsMode } from '../istio/options.ts';
 import type { OutputFormat } from '../render/render.ts';
 import { DEFAULT_INTERNAL_DOMAIN, type RoutingOptions } from '../routing/route-table.ts';
+import { parsePortRange } from '../routing/tcp-ports.ts';
 
 /** Flag values are checked here, at the edge, into typed values; a bad one is a usage error (exit 2). */
 const usage = (message: string, hint?: string) => new ToolError('USAGE', message, { hint });
@@ -67,6 +68,14 @@ export interface TranslateFlags {
   readonly namespace?: string | undefined;
   readonly serviceHostTemplate?: string | undefined;
   readonly istioApi?: string | undefined;
+  readonly mtls?: string | undefined;
+  readonly gatewayNamespace?: string | undefined;
+  readonly tcpPortRange?: string | undefined;
+}
+
+export function parseMtls(value: string): MtlsMode {
+  if (value === 'off' || value === 'strict' || value === 'istio-mutual') return value;
+  throw usage(`--mtls must be off, strict or istio-mutual (got "${value}")`, 'strict adds a STRICT PeerAuthentication; istio-mutual also forces ISTIO_MUTUAL in DestinationRules');
 }
 
 /** Settings from flags over stored settings over defaults. */
@@ -75,7 +84,8 @@ export function routingOptions(flags: TranslateFlags, stored: Partial<RoutingOpt
   const internalDomains = flags.internalDomain?.length
     ? flags.internalDomain.map((d) => parseDomain('--internal-domain', d))
     : (stored.internalDomains ?? [DEFAULT_INTERNAL_DOMAIN]);
-  return { defaultDomain, internalDomains };
+  const tcpPortRange = flags.tcpPortRange !== undefined ? parsePortRange(flags.tcpPortRange) : stored.tcpPortRange;
+  return tcpPortRange ? { defaultDomain, internalDomains, tcpPortRange } : { defaultDomain, internalDomains };
 }
 
 export function istioOptions(flags: TranslateFlags, stored: Partial<IstioOptions> = {}): IstioOptions {
@@ -86,5 +96,7 @@ export function istioOptions(flags: TranslateFlags, stored: Partial<IstioOptions
     serviceHostTemplate:
       flags.serviceHostTemplate !== undefined ? parseServiceHostTemplate(flags.serviceHostTemplate) : (stored.serviceHostTemplate ?? DEFAULT_ISTIO_OPTIONS.serviceHostTemplate),
     defaultPort: stored.defaultPort ?? DEFAULT_ISTIO_OPTIONS.defaultPort,
+    mtls: flags.mtls !== undefined ? parseMtls(flags.mtls) : (stored.mtls ?? 'off'),
+    gatewayNamespace: flags.gatewayNamespace !== undefined ? parseLabel('--gateway-namespace', flags.gatewayNamespace) : stored.gatewayNamespace,
   };
 }

@@ -2,9 +2,11 @@ import { Command, Option } from 'commander';
 import type { Io } from '../ui/io.ts';
 import { createContext, type GlobalFlags } from './context.ts';
 import { collect } from './options.ts';
+import { addDeliveryOptions } from './delivery.ts';
 
-declare const CFMESH_VERSION: string;
-export const VERSION = typeof CFMESH_VERSION === 'string' ? CFMESH_VERSION : '0.0.0-dev';
+import { VERSION } from './version.ts';
+
+export { VERSION };
 
 const EXAMPLES = {
   convert: `
@@ -13,7 +15,14 @@ Examples:
   $ cfmesh convert -f manifest.yml | kubectl apply -f -
   $ cfmesh convert -f manifest.yml --vars-file prod.yml --var host=shop -o deploy/istio/
   $ cat manifest.yml | cfmesh convert -f - --output json
-  $ cfmesh convert -f base.yml -f extra-routes.yml --default-domain example.com --namespace shop`,
+  $ cfmesh convert -f base.yml -f extra-routes.yml --default-domain example.com --namespace shop
+  $ cfmesh convert -f manifest.yml --target kubernetes --context prod        # server-side apply, prune what is gone
+  $ cfmesh convert -f manifest.yml --apply --dry-run=server
+  $ cfmesh convert -f manifest.yml --target http --url https://cp.example.com/v1/bundles --token-env CP_TOKEN`,
+  diff: `
+Examples:
+  $ cfmesh diff -f manifest.yml                       # current kubeconfig context; exit 1 when something differs
+  $ cfmesh diff -f manifest.yml --context prod -n shop`,
   validate: `
 Examples:
   $ cfmesh validate -f manifest.yml
@@ -38,7 +47,10 @@ export function addTranslateOptions(cmd: Command): Command {
     .option('--gateway <name>', 'name of the ingress Gateway (default cloudfoundry-ingress)')
     .option('-n, --namespace <ns>', 'namespace of the resources and of {namespace} in hosts (default "default")')
     .option('--service-host-template <template>', 'destination host per app (default {app}.{namespace}.svc.cluster.local)')
-    .option('--istio-api <version>', 'networking.istio.io version: v1 (default), v1beta1 or v1alpha3');
+    .option('--istio-api <version>', 'networking.istio.io version: v1 (default), v1beta1 or v1alpha3')
+    .option('--mtls <mode>', 'off (default: Istio auto mTLS), strict (STRICT PeerAuthentication) or istio-mutual (also ISTIO_MUTUAL clients)')
+    .option('--gateway-namespace <ns>', "namespace of the ingress gateway's pods, for its AuthorizationPolicies (default istio-system)")
+    .option('--tcp-port-range <from-to>', 'gateway ports for TCP routes written without one (default 1024-65535)');
 }
 
 /**
@@ -53,6 +65,8 @@ export function buildProgram(io: Io): Command {
     .addOption(new Option('--no-color', 'no colour (also NO_COLOR=1)'))
     .option('-q, --quiet', 'print only errors and the product')
     .option('--strict', 'treat warnings as errors (exit 1)')
+    .option('--verbose', 'debug lines on stderr (requests, timings; never secrets)')
+    .option('--state <dir>', 'state directory of the state commands (default $CFMESH_HOME, else ~/.cfmesh)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -69,9 +83,11 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
 
   const globals = (cmd: Command): GlobalFlags => cmd.optsWithGlobals() as GlobalFlags;
 
-  addTranslateOptions(addManifestOptions(program.command('convert').description('translate cf manifests into Istio configuration')))
+  addDeliveryOptions(addTranslateOptions(addManifestOptions(program.command('convert').description('translate cf manifests into Istio configuration'))))
     .option('--output <format>', 'yaml (default) or json (a List)')
     .option('-o, --output-dir <dir>', 'write one file per resource into DIR, removing files cfmesh wrote there before that are no longer produced')
+    .option('--apply', 'same as --target kubernetes: server-side apply to the cluster')
+    .option('--json', 'with a control-plane target: the delivery report as JSON on stdout')
     .addHelpText('after', EXAMPLES.convert)
     .action(async (_opts, cmd: Command) => {
       const { convertCommand } = await import('./commands/convert.ts');
@@ -86,5 +102,230 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
       await validateCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals());
     });
 
+  addTranslateOptions(addManifestOptions(program.command('diff').description('show what applying the manifests would change in the cluster (exit 1 when something differs)')))
+    .option('--kubeconfig <path>', 'kubeconfig file (else KUBECONFIG, else ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (else its current-context)')
+    .option('--applyset <name>', 'ApplySet whose members no longer rendered show as removed (default cfmesh)')
+    .option('--force-conflicts', 'diff as if conflicts with other field managers were forced')
+    .addHelpText('after', EXAMPLES.diff)
+    .action(async (_opts, cmd: Command) => {
+      const { diffCommand } = await import('./commands/diff.ts');
+      await diffCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals());
+    });
+
+  registerStateCommands(program, io, globals);
   return program;
+}
+
+/** Output flags of every command that changes the state. `-o` is cf's route option on route commands, so there only --output-dir. */
+function addStateOutputOptions(cmd: Command, shortO: boolean): Command {
+  return addClusterOptions(cmd)
+    .option('--output <format>', 'yaml (default) or json')
+    .option(shortO ? '-o, --output-dir <dir>' : '--output-dir <dir>', 'keep DIR in sync with the whole state instead of printing the changed resources (default: the stored output dir, see target)')
+    .addOption(new Option('--dry-run [mode]', 'show a diff of the resources that would change and write nothing; server: let the API server check it (kubernetes target)').choices(['client', 'server']).preset('client'))
+    .option('--force-conflicts', 'take over fields another field manager owns (kubernetes target)')
+    .option('--applyset <name>', 'ApplySet parent Secret tracking what cfmesh applied (default cfmesh)')
+    .option('--request-timeout <seconds>', 'timeout of each request to the cluster (default 30)');
+}
+
+/** Where state commands read and deliver: the local state (default), or the cluster. */
+function addClusterOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--target <target>', 'local (default, or as stored by `cfmesh target`) or kubernetes: the cluster is the state').choices(['local', 'kubernetes']))
+    .option('--kubeconfig <path>', 'kubeconfig file (else KUBECONFIG, else ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (else its current-context)');
+}
+
+function addRouteOptions(cmd: Command, port = true): Command {
+  cmd.option('--hostname <host>', 'host name of the route (host.DOMAIN)').option('--path <path>', 'path of the route (a leading / is added)');
+  if (port) cmd.option('--port <port>', 'port of a TCP route');
+  return cmd;
+}
+
+const STATE_EXAMPLES = {
+  unmapRoute: `
+Examples:
+  $ cfmesh unmap-route reviews-v3 example.com --hostname reviews
+  $ cfmesh unmap-route reviews-v3 example.com --hostname reviews --path /api
+  $ cfmesh unmap-route db-proxy tcp.example.com --port 1024`,
+  createRoute: `
+Examples:
+  $ cfmesh create-route example.com --hostname shop
+  $ cfmesh create-route example.com --hostname shop --path /cart -o loadbalancing=least-connection
+  $ cfmesh create-route tcp.example.com --port 1024`,
+  deleteRoute: `
+Examples:
+  $ cfmesh delete-route example.com --hostname shop           # asks on a terminal
+  $ cfmesh delete-route example.com --hostname shop -f        # scripts
+  $ cfmesh delete-route tcp.example.com --port 1024 -f`,
+  deleteApp: `
+Examples:
+  $ cfmesh delete reviews-v3            # asks on a terminal
+  $ cfmesh delete reviews-v3 -r -f      # also its routes no other app uses`,
+  routes: `
+Examples:
+  $ cfmesh routes
+  $ cfmesh routes --json | jq '.[] | {url, destinations}'
+  $ cfmesh routes --target kubernetes --context prod     # the live VirtualServices`,
+  apps: `
+Examples:
+  $ cfmesh apps
+  $ cfmesh apps --json`,
+  route: `
+Examples:
+  $ cfmesh route example.com --hostname reviews
+  $ cfmesh route example.com --hostname reviews --path /api --json
+  $ cfmesh route tcp.example.com --port 1024`,
+  render: `
+Examples:
+  $ cfmesh render | kubectl apply -f -
+  $ cfmesh render --output json
+  $ cfmesh render -o deploy/istio/`,
+  target: `
+Examples:
+  $ cfmesh target                                        # show the stored settings
+  $ cfmesh target --default-domain example.com -n shop --gateway shop-ingress
+  $ cfmesh target kubernetes --context prod              # commands go to the cluster from now on
+  $ cfmesh target local --unset output-dir`,
+  push: `
+Examples:
+  $ cfmesh push -f reviews.yml
+  $ cfmesh push reviews-v2 -f reviews.yml --var version=2 | kubectl apply -f -
+  $ cfmesh push my-app -f manifest.yml --random-route`,
+  mapRoute: `
+Examples:
+  $ cfmesh map-route reviews-v1 example.com --hostname reviews
+  $ cfmesh map-route reviews-v1 example.com --hostname reviews --path /api --app-port 9080
+  $ cfmesh map-route db-proxy tcp.example.com --port 1024`,
+  updateRoute: `
+Examples:
+  $ cfmesh update-route reviews-v1 example.com --hostname reviews --weight 90
+  $ cfmesh update-route example.com --hostname reviews --destination reviews-v1=90 --destination reviews-v2=10
+  $ cfmesh update-route example.com --hostname reviews -o loadbalancing=least-connection
+  $ cfmesh update-route example.com --hostname reviews -r loadbalancing`,
+};
+
+function registerStateCommands(program: Command, io: Io, globals: (cmd: Command) => GlobalFlags): void {
+  const ctx = (cmd: Command) => createContext(io, globals(cmd));
+
+  addStateOutputOptions(addTranslateOptions(addManifestOptions(program.command('push').argument('[app_name]', 'app to push (multi-app manifest) or new name (single-app manifest)'))), true)
+    .description('apply a manifest to the local state (apps created or updated, routes added)')
+    .option('--no-route', 'map no route to the app (removes its mappings)')
+    .option('--random-route', 'give the app a random route if it has none')
+    .addHelpText('after', STATE_EXAMPLES.push)
+    .action(async (app: string | undefined, _opts, cmd: Command) => {
+      const { pushCommand } = await import('./commands/push.ts');
+      await pushCommand(ctx(cmd), app, cmd.optsWithGlobals());
+    });
+
+  addStateOutputOptions(addRouteOptions(program.command('map-route').argument('<app>').argument('<domain>')), false)
+    .description('map a route to an app (creating the route if needed)')
+    .option('--app-port <port>', 'port of the app to send to')
+    .option('--app-protocol <protocol>', 'http1 or http2')
+    .option('-o, --option <key=value>', 'route option for a new route (loadbalancing=...); repeatable', collect)
+    .addHelpText('after', STATE_EXAMPLES.mapRoute)
+    .action(async (app: string, domain: string, _opts, cmd: Command) => {
+      const { mapRouteCommand } = await import('./commands/map-route.ts');
+      await mapRouteCommand(ctx(cmd), app, domain, cmd.optsWithGlobals());
+    });
+
+  addStateOutputOptions(addRouteOptions(program.command('unmap-route').argument('<app>').argument('<domain>')), true)
+    .description('remove a route from an app (the route stays)')
+    .addHelpText('after', STATE_EXAMPLES.unmapRoute)
+    .action(async (app: string, domain: string, _opts, cmd: Command) => {
+      const { unmapRouteCommand } = await import('./commands/unmap-route.ts');
+      await unmapRouteCommand(ctx(cmd), app, domain, cmd.optsWithGlobals());
+    });
+
+  addStateOutputOptions(addRouteOptions(program.command('create-route').argument('<domain>')), false)
+    .description('create a route with no app mapped')
+    .option('-o, --option <key=value>', 'route option (loadbalancing=...); repeatable', collect)
+    .addHelpText('after', STATE_EXAMPLES.createRoute)
+    .action(async (domain: string, _opts, cmd: Command) => {
+      const { createRouteCommand } = await import('./commands/create-route.ts');
+      await createRouteCommand(ctx(cmd), domain, cmd.optsWithGlobals());
+    });
+
+  addStateOutputOptions(addRouteOptions(program.command('delete-route').argument('<domain>')), true)
+    .description('delete a route and its mappings')
+    .option('-f, --force', 'do not ask (required when stdin is not a terminal)')
+    .addHelpText('after', STATE_EXAMPLES.deleteRoute)
+    .action(async (domain: string, _opts, cmd: Command) => {
+      const { deleteRouteCommand } = await import('./commands/delete-route.ts');
+      await deleteRouteCommand(ctx(cmd), domain, cmd.optsWithGlobals());
+    });
+
+  addStateOutputOptions(program.command('delete').argument('<app>'), true)
+    .description('delete an app and its mappings')
+    .option('-r, --delete-routes', "also delete the app's routes that no other app uses")
+    .option('-f, --force', 'do not ask (required when stdin is not a terminal)')
+    .addHelpText('after', STATE_EXAMPLES.deleteApp)
+    .action(async (app: string, _opts, cmd: Command) => {
+      const { deleteCommand } = await import('./commands/delete.ts');
+      await deleteCommand(ctx(cmd), app, cmd.optsWithGlobals());
+    });
+
+  addStateOutputOptions(addRouteOptions(program.command('update-route').argument('<app_or_domain>').argument('[domain]')), false)
+    .description("shift a route's traffic (APP DOMAIN --weight W, or DOMAIN --destination APP=W...) or change its options (DOMAIN -o/-r)")
+    .option('--weight <percent>', "APP's share of the route, 0-100; the others are rescaled in proportion")
+    .option('--destination <app=weight>', 'every destination of the route with its weight, summing to 100; repeatable', collect)
+    .option('-o, --option <key=value>', 'set a route option (loadbalancing=round-robin|least-connection|hash, hash_header, hash_balance); repeatable', collect)
+    .option('-r, --remove-option <key>', 'remove a route option; repeatable', collect)
+    .addHelpText('after', STATE_EXAMPLES.updateRoute)
+    .action(async (first: string, second: string | undefined, _opts, cmd: Command) => {
+      const { updateRouteCommand } = await import('./commands/update-route.ts');
+      await updateRouteCommand(ctx(cmd), first, second, cmd.optsWithGlobals());
+    });
+
+  addClusterOptions(program.command('routes'))
+    .option('-n, --namespace <ns>', 'namespace to read (kubernetes target; else the context\'s)')
+    .description('list the routes of the local state')
+    .option('--json', 'print the routes as JSON')
+    .addHelpText('after', STATE_EXAMPLES.routes)
+    .action(async (_opts, cmd: Command) => {
+      const { routesCommand } = await import('./commands/routes.ts');
+      await routesCommand(ctx(cmd), cmd.optsWithGlobals());
+    });
+
+  addClusterOptions(program.command('apps'))
+    .option('-n, --namespace <ns>', 'namespace to read (kubernetes target; else the context\'s)')
+    .description('list the apps of the local state')
+    .option('--json', 'print the apps as JSON')
+    .addHelpText('after', STATE_EXAMPLES.apps)
+    .action(async (_opts, cmd: Command) => {
+      const { appsCommand } = await import('./commands/apps.ts');
+      await appsCommand(ctx(cmd), cmd.optsWithGlobals());
+    });
+
+  addRouteOptions(program.command('route').argument('<domain>'))
+    .description('show one route in detail')
+    .option('--json', 'print the route as JSON')
+    .addHelpText('after', STATE_EXAMPLES.route)
+    .action(async (domain: string, _opts, cmd: Command) => {
+      const { routeCommand } = await import('./commands/route.ts');
+      await routeCommand(ctx(cmd), domain, cmd.optsWithGlobals());
+    });
+
+  addTranslateOptions(program.command('render'))
+    .description('print the whole Istio configuration of the local state')
+    .option('--output <format>', 'yaml (default) or json (a List)')
+    .option('-o, --output-dir <dir>', 'write one file per resource into DIR, removing files cfmesh wrote there before that are no longer produced')
+    .addHelpText('after', STATE_EXAMPLES.render)
+    .action(async (_opts, cmd: Command) => {
+      const { renderCommand } = await import('./commands/render.ts');
+      await renderCommand(ctx(cmd), cmd.optsWithGlobals());
+    });
+
+  addTranslateOptions(program.command('target').argument('[target]', 'local, kubernetes or http: where commands deliver by default'))
+    .description('show the stored settings, or set them (flags), as cf target does')
+    .option('--kubeconfig <path>', 'kubeconfig file to keep for the kubernetes target')
+    .option('--context <name>', 'kubeconfig context to keep for the kubernetes target')
+    .option('--output-dir <dir>', 'directory that changing commands keep in sync with the whole state')
+    .option('--unset <setting>', 'forget a stored setting (default-domain, internal-domain, gateway, namespace, istio-api, service-host-template, output-dir); repeatable', collect)
+    .option('--json', 'print the settings as JSON')
+    .addHelpText('after', STATE_EXAMPLES.target)
+    .action(async (where: string | undefined, _opts, cmd: Command) => {
+      const { targetCommand } = await import('./commands/target.ts');
+      await targetCommand(ctx(cmd), where, cmd.optsWithGlobals());
+    });
 }

@@ -1,7 +1,7 @@
 import type { ErrorCode } from './tool-error.ts';
 
-/** 0 success; 1 invalid input or failed check; 2 usage; 3 local file I/O; 4 control plane; 70 bug. */
-export type ExitCode = 0 | 1 | 2 | 3 | 4 | 70;
+/** 0 success; 1 invalid input or failed check; 2 usage; 3 local file I/O; 4 control plane; 70 bug; 130 interrupted (Ctrl-C), as shells report it. */
+export type ExitCode = 0 | 1 | 2 | 3 | 4 | 70 | 130;
 
 export const EXIT_CODES: Record<ErrorCode, ExitCode> = {
   YAML_SYNTAX: 1,
@@ -39,4 +39,5 @@ export const EXIT_CODES: Record<ErrorCode, ExitCode> = {
   CRD_MISSING: 4,
   KUBECONFIG: 1,
   INTERNAL: 70,
+  INTERRUPTED: 130,
 };

@@ -44,7 +44,9 @@ export type ErrorCode =
   | 'CRD_MISSING'
   | 'KUBECONFIG'
   // a bug (exit 70)
-  | 'INTERNAL';
+  | 'INTERNAL'
+  // Ctrl-C (exit 130)
+  | 'INTERRUPTED';
 
 export interface ToolErrorOptions {
   readonly span?: SourceSpan | undefined;

@@ -8,7 +8,18 @@ export interface IstioOptions {
   /** Destination host per app; `{app}`, `{namespace}` (and `{service}`, `{version}`) are replaced. */
   readonly serviceHostTemplate: string;
   readonly defaultPort: number;
+  /**
+   * mTLS: `off` (default; Istio's auto mTLS decides), `strict` (a namespace-wide STRICT
+   * PeerAuthentication), `istio-mutual` (that, plus clients forced to ISTIO_MUTUAL in every
+   * DestinationRule cfmesh emits).
+   */
+  readonly mtls?: MtlsMode | undefined;
+  /** Namespace of the ingress gateway workload, where its AuthorizationPolicies must live (default istio-system). */
+  readonly gatewayNamespace?: string | undefined;
 }
+
+export type MtlsMode = 'off' | 'strict' | 'istio-mutual';
+export const DEFAULT_GATEWAY_NAMESPACE = 'istio-system';
 
 export const DEFAULT_ISTIO_OPTIONS: IstioOptions = {
   namespace: 'default',

@@ -1,5 +1,6 @@
 import type { SourceSpan } from '../diagnostics/source-file.ts';
 import { ToolError, type Warning } from '../diagnostics/tool-error.ts';
+import { checkAppExtensions, checkRouteControls, type CheckContext } from './controls.ts';
 import { parseRoute } from './route-address.ts';
 import type { SpanIndex } from './span-index.ts';
 import type { AppProtocol, AppRoute, DestinationSpec, Manifest, ManifestApp, Protocol, WeightedRouteSpec } from './types.ts';
@@ -39,6 +40,7 @@ export function normalizeManifest(value: unknown, spans: SpanIndex, fileSpan: So
   const at = (container: object, key: string | number): SourceSpan => spans.entry(container, key)?.value ?? spans.container(container) ?? fileSpan;
   const keyAt = (container: object, key: string | number): SourceSpan => spans.entry(container, key)?.key ?? at(container, key);
 
+  const check: CheckContext = { at, keyAt, errors, warnings };
   const warned = new Set<string>();
   const legacy = (key: string, span: SourceSpan, message: string, hint: string) => {
     if (warned.has(key)) return;
@@ -65,12 +67,13 @@ export function normalizeManifest(value: unknown, spans: SpanIndex, fileSpan: So
       }
     }
     const name = typeof app['name'] === 'string' ? app['name'] : '';
+    checkAppExtensions(app, name, check);
     const routes: AppRoute[] = [];
     const rawRoutes = Array.isArray(app['routes']) ? (app['routes'] as unknown[]) : [];
     rawRoutes.forEach((raw, i) => {
       const entry = asMap(raw);
       const routeSpan = at(rawRoutes, i);
-      const parsed = parseEntry(entry, routeSpan, (k) => at(entry, k), errors);
+      const parsed = parseEntry(entry, routeSpan, (k) => at(entry, k), errors, check);
       if (parsed) routes.push({ ...parsed, span: routeSpan });
     });
     apps.push({
@@ -91,7 +94,7 @@ export function normalizeManifest(value: unknown, spans: SpanIndex, fileSpan: So
   topRoutes.forEach((raw, i) => {
     const entry = asMap(raw);
     const routeSpan = at(topRoutes, i);
-    const parsed = parseEntry(entry, routeSpan, (k) => at(entry, k), errors);
+    const parsed = parseEntry(entry, routeSpan, (k) => at(entry, k), errors, check);
     if (!parsed) return;
     const list = Array.isArray(entry['destinations']) ? (entry['destinations'] as unknown[]) : [];
     const destinations: DestinationSpec[] = list.map((d, j) => {
@@ -115,6 +118,7 @@ function parseEntry(
   span: SourceSpan,
   at: (key: string) => SourceSpan,
   errors: ToolError[],
+  check: CheckContext,
 ): Omit<AppRoute, 'span'> | undefined {
   const route = entry['route'];
   if (typeof route !== 'string') return undefined; // the schema has reported it
@@ -129,7 +133,8 @@ function parseEntry(
   for (const key of Object.keys(rawOptions).sort()) options[key] = String(rawOptions[key]);
   const controls: Record<string, unknown> = {};
   for (const key of Object.keys(entry).sort()) if (!ROUTE_KEYS.has(key)) controls[key] = entry[key];
-  return { address: parsed.address, protocol: parsed.protocol, options, controls };
+  const references = checkRouteControls(entry, parsed.address, parsed.protocol, check);
+  return { address: parsed.address, protocol: parsed.protocol, options, controls, references };
 }
 
 function webInstances(app: Record<string, unknown>): number {

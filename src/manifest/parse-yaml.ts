@@ -208,8 +208,18 @@ function keyString(node: Node | null): string {
   return String(node);
 }
 
+// yaml.v2 (cf's parser) reads a plain scalar as a number only in these forms; eemeli/yaml's YAML 1.1
+// schema is looser (`.` is NaN there, `12:30` is sexagesimal 750), so anything else stays a string.
+const V2_INT = /^[-+]?(0[xX][0-9a-fA-F_]+|0[oO]?[0-7_]+|0[bB][01_]+|[0-9][0-9_]*)$/;
+const V2_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+const V2_SPECIAL = /^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$/;
+
 function scalarValue(scalar: Scalar): unknown {
   const value = scalar.value;
+  if (typeof value === 'number' && scalar.type === 'PLAIN' && typeof scalar.source === 'string') {
+    const source = scalar.source;
+    if (!V2_INT.test(source) && !V2_FLOAT.test(source.replace(/_/g, '')) && !V2_SPECIAL.test(source)) return source;
+  }
   if (typeof value === 'bigint') return Number(value);
   if (value instanceof Date) return scalar.source ?? value.toISOString();
   if (value instanceof Uint8Array) return scalar.source ?? '';

@@ -41,11 +41,12 @@ export function parseRoute(route: string, protocol: Protocol | undefined): Parse
   }
   const isTcp = protocol === 'tcp' || (protocol === undefined && port !== undefined) || scheme === 'tcp';
   if (isTcp) {
-    if (port === undefined) return { ok: false, message: `route '${route}': Routes with protocol 'tcp' must specify a port.`, hint: 'write the route as domain:PORT' };
     if (path !== undefined) return { ok: false, message: `route '${route}': Paths are not supported for TCP routes.` };
     if (scheme === 'http' || scheme === 'https') return { ok: false, message: `route '${route}': a route with a port is a TCP route and cannot use ${scheme}://` };
     if (protocol !== undefined && protocol !== 'tcp') return { ok: false, message: `route '${route}': Routes with protocol '${protocol}' do not support ports.` };
     if (host.startsWith('*.')) return { ok: false, message: `route '${route}': Hosts are not supported for TCP routes.` };
+    // cf requires a port on a TCP route; cfmesh allocates one when none is written (routing/tcp-ports.ts).
+    if (port === undefined) return { ok: true, address: { fqdn: host, tcp: true }, protocol: 'tcp' };
     return { ok: true, address: { fqdn: host, port }, protocol: 'tcp' };
   }
   if (port !== undefined) return { ok: false, message: `route '${route}': Routes with protocol 'http' do not support ports.` };
@@ -89,10 +90,11 @@ function checkHostname(host: string, route: string): ParsedRoute | undefined {
 
 /** `host.domain[:port][/path]`, as cf renders a route URL. */
 export function routeUrl(address: RouteAddress): string {
+  if (address.tcp && address.port === undefined) return `tcp://${address.fqdn}`;
   return `${address.fqdn}${address.port !== undefined ? `:${address.port}` : ''}${address.path ?? ''}`;
 }
 
-/** Identity: FQDN plus path for HTTP, FQDN plus port for TCP. */
+/** Identity: FQDN plus path for HTTP, FQDN plus port for TCP (`tcp://FQDN` for a TCP route whose port is allocated). */
 export function routeKey(address: RouteAddress): string {
   return routeUrl(address);
 }

@@ -125,6 +125,57 @@ const appRoutesAgreeWithWeightedRoutes: Rule = ({ manifest, errors }) => {
   }
 };
 
+/** Apps named by rule destinations and mirrors exist (as destinations must). */
+const referencedAppsExist: Rule = ({ manifest, errors }) => {
+  const apps = new Map(manifest.apps.map((a) => [a.name, a]));
+  const entries = [...manifest.routes, ...manifest.apps.filter((a) => !a.noRoute).flatMap((a) => a.routes)];
+  for (const route of entries) {
+    for (const ref of route.references ?? []) {
+      const app = apps.get(ref.app);
+      if (!app) {
+        errors.push(new ToolError('UNKNOWN_APP', `route ${ref.route}: ${ref.role} "${ref.app}" is not an app in the manifest`, { span: ref.span, hint: suggest(ref.app, [...apps.keys()]) }));
+      } else if (app.noRoute && ref.role !== 'mirror') {
+        errors.push(new ToolError('ROUTE_CONFLICT', `route ${ref.route}: ${ref.role} "${ref.app}" has no-route: true`, { span: ref.span }));
+      }
+    }
+  }
+};
+
+/**
+ * Apps that are versions of one service share its host and are told apart by DestinationRule
+ * subsets, so within a service each version is taken once and every app has one (an app that names
+ * only `service` is the service's one and only workload). Versions either all run in Kubernetes or
+ * all have `endpoints`: one host cannot be both a Kubernetes Service and a list of outside endpoints.
+ */
+const serviceVersions: Rule = ({ manifest, errors }) => {
+  const byService = new Map<string, (typeof manifest.apps)[number][]>();
+  for (const app of manifest.apps) {
+    const service = app.data['service'];
+    const version = app.data['version'];
+    if (typeof service !== 'string' && typeof version !== 'string') continue;
+    const key = typeof service === 'string' ? service : app.name;
+    byService.set(key, [...(byService.get(key) ?? []), app]);
+  }
+  for (const [service, apps] of byService) {
+    const seen = new Map<string, string>();
+    for (const app of apps) {
+      const version = typeof app.data['version'] === 'string' ? app.data['version'] : undefined;
+      if (version === undefined && apps.length > 1) {
+        errors.push(new ToolError('ROUTE_CONFLICT', `app "${app.name}" is one of ${apps.length} apps of service "${service}" but has no version`, { span: app.span, hint: 'give each app of the service a distinct `version:`' }));
+        continue;
+      }
+      const other = version !== undefined ? seen.get(version) : undefined;
+      if (other !== undefined) errors.push(new ToolError('ROUTE_CONFLICT', `apps "${other}" and "${app.name}" are both version "${version}" of service "${service}"`, { span: app.span }));
+      if (version !== undefined) seen.set(version, app.name);
+    }
+    const external = apps.filter((a) => Array.isArray(a.data['endpoints']));
+    if (external.length > 0 && external.length < apps.length) {
+      const app = apps.find((a) => !Array.isArray(a.data['endpoints'])) as (typeof apps)[number];
+      errors.push(new ToolError('ROUTE_CONFLICT', `service "${service}": app "${app.name}" has no endpoints while "${(external[0] as (typeof apps)[number]).name}" has; one host cannot be both a Kubernetes Service and a list of outside endpoints`, { span: app.span, hint: 'give every version `endpoints:`, or none' }));
+    }
+  }
+};
+
 export const RULES: readonly Rule[] = [
   appNamesPresent,
   appNamesUnique,
@@ -132,6 +183,8 @@ export const RULES: readonly Rule[] = [
   noRouteIgnoresRoutes,
   weightedRoutes,
   appRoutesAgreeWithWeightedRoutes,
+  referencedAppsExist,
+  serviceVersions,
 ];
 
 export function checkRules(manifest: Manifest, rules: readonly Rule[] = RULES): { errors: ToolError[]; warnings: Warning[] } {

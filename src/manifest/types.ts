@@ -8,6 +8,17 @@ export interface RouteAddress {
   readonly fqdn: string;
   readonly path?: string | undefined;
   readonly port?: number | undefined;
+  /** A TCP route written without a port (`protocol: tcp`): the port is allocated later (routing/tcp-ports.ts). */
+  readonly tcp?: boolean | undefined;
+}
+
+/** An app named by a route's rules or mirror (checked to exist, like destinations). */
+export interface AppReference {
+  readonly app: string;
+  readonly span: SourceSpan;
+  /** What names it: `mirror`, `rule 2 destination`. */
+  readonly role: string;
+  readonly route: string;
 }
 
 /** Per-route traffic controls of the manifest extension, kept as written (translated by istio/). */
@@ -18,6 +29,7 @@ export interface AppRoute {
   readonly protocol: Protocol;
   readonly options: Readonly<Record<string, string>>;
   readonly controls: RouteControls;
+  readonly references?: readonly AppReference[] | undefined;
   readonly span: SourceSpan;
 }
 
@@ -50,6 +62,7 @@ export interface WeightedRouteSpec {
   readonly protocol: Protocol;
   readonly options: Readonly<Record<string, string>>;
   readonly controls: RouteControls;
+  readonly references?: readonly AppReference[] | undefined;
   readonly destinations: readonly DestinationSpec[];
   readonly span: SourceSpan;
 }

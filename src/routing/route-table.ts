@@ -2,6 +2,7 @@ import type { SourceSpan } from '../diagnostics/source-file.ts';
 import { ToolError, failWith, type Warning } from '../diagnostics/tool-error.ts';
 import { parseRoute, routeKey, routeUrl } from '../manifest/route-address.ts';
 import type { AppProtocol, Manifest, ManifestApp, RouteAddress, RouteControls } from '../manifest/types.ts';
+import { allocateTcpPorts, DEFAULT_TCP_PORT_RANGE, type PortRange } from './tcp-ports.ts';
 import { largestRemainder } from './weights.ts';
 
 /** The target-neutral route table: what routes exist and where their traffic goes. No mesh words here. */
@@ -46,6 +47,10 @@ export interface RouteTable {
 export interface RoutingOptions {
   readonly defaultDomain?: string | undefined;
   readonly internalDomains: readonly string[];
+  /** Where TCP routes written without a port get one (default 1024-65535). */
+  readonly tcpPortRange?: PortRange | undefined;
+  /** Ports given earlier to port-less TCP routes, by route key (kept by the state commands). */
+  readonly assignedTcpPorts?: ReadonlyMap<string, number> | undefined;
 }
 
 export const DEFAULT_INTERNAL_DOMAIN = 'apps.internal';
@@ -100,6 +105,8 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     }
   }
   const routed = new Set(manifest.routes.flatMap((r) => r.destinations.map((d) => d.app)));
+  // An app that only receives a rule's or a mirror's traffic is routed too: it gets no default route.
+  for (const route of [...manifest.routes, ...manifest.apps.flatMap((a) => a.routes)]) for (const ref of route.references ?? []) routed.add(ref.app);
   for (const app of manifest.apps) {
     if (app.noRoute) continue;
     for (const route of app.routes) {
@@ -134,8 +141,22 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     .sort((a, b) => compare(a.name, b.name));
   // one lookup for every route (building it per route made the table quadratic in the number of apps)
   const instances = new Map(apps.map((a) => [a.name, a.instances]));
-  const routes = [...drafts.values()].map((draft) => finishRoute(draft, instances, options, warnings));
+  const routes = assignTcpPorts([...drafts.values()].map((draft) => finishRoute(draft, instances, options, warnings)), options, warnings);
   return { table: { routes: sortRoutes(routes), apps }, warnings };
+}
+
+/** Port-less TCP routes get a port from the range; the user is told which (a NOTICE). */
+function assignTcpPorts(routes: Route[], options: RoutingOptions, warnings: Warning[]): Route[] {
+  const tcp = routes.filter((r) => r.protocol === 'tcp');
+  if (!tcp.some((r) => r.port === undefined)) return routes;
+  const range = options.tcpPortRange ?? DEFAULT_TCP_PORT_RANGE;
+  const ports = allocateTcpPorts(tcp, range, options.assignedTcpPorts);
+  return routes.map((r) => {
+    const port = r.port === undefined ? ports.get(r.key) : undefined;
+    if (port === undefined) return r;
+    warnings.push({ code: 'NOTICE', message: `route ${r.key} has no port; it gets gateway port ${port} (from ${range.from}-${range.to}, stable for this route)`, span: r.span, hint: `write the route as ${r.fqdn}:${port} to pin it` });
+    return { ...r, port };
+  });
 }
 
 function finishRoute(draft: Draft, instances: ReadonlyMap<string, number>, options: RoutingOptions, warnings: Warning[]): Route {

@@ -4,15 +4,15 @@
  */
 export function largestRemainder(parts: readonly number[], total = 100): number[] {
   if (parts.length === 0) return [];
-  const sum = parts.reduce((s, p) => s + p, 0);
-  const basis = sum > 0 ? parts : parts.map(() => 1);
-  const basisSum = sum > 0 ? sum : parts.length;
-  const exact = basis.map((p) => (p * total) / basisSum);
-  const shares = exact.map((e) => Math.floor(e + 1e-9));
+  const positive = parts.map((p) => (Number.isFinite(p) && p > 0 ? Math.round(p) : 0));
+  const sum = positive.reduce((s, p) => s + p, 0);
+  const basis = sum > 0 ? positive : positive.map(() => 1);
+  const basisSum = sum > 0 ? sum : positive.length;
+  // Integer arithmetic: exact quotients and remainders, so ties really are ties.
+  const shares = basis.map((p) => Math.floor((p * total) / basisSum));
+  const remainders = basis.map((p) => (p * total) % basisSum);
   let left = total - shares.reduce((s, p) => s + p, 0);
-  const order = exact
-    .map((e, i) => ({ i, frac: e - Math.floor(e + 1e-9) }))
-    .sort((a, b) => b.frac - a.frac || a.i - b.i);
+  const order = remainders.map((r, i) => ({ i, r })).sort((a, b) => b.r - a.r || a.i - b.i);
   for (const { i } of order) {
     if (left <= 0) break;
     shares[i] = (shares[i] as number) + 1;

@@ -15,12 +15,15 @@ export interface Io {
   readonly cwd: string;
   /** Aborted on Ctrl-C: long operations stop cleanly. */
   readonly signal?: AbortSignal | undefined;
+  /** Asks a question on the terminal and returns the answer line (only used when stdin is a TTY). */
+  readonly prompt?: ((question: string) => Promise<string>) | undefined;
 }
 
-export function nodeIo(signal?: AbortSignal): Io {
+/** `onBrokenPipe`: what to do when the reader went away (EPIPE); main.ts ends the process quietly. */
+export function nodeIo(signal?: AbortSignal, onBrokenPipe: () => void = () => {}): Io {
   return {
-    stdout: lazyStream(1),
-    stderr: lazyStream(2),
+    stdout: lazyStream(1, onBrokenPipe),
+    stderr: lazyStream(2, onBrokenPipe),
     // process.stdin builds a stream on first touch
     get stdinIsTTY() {
       return process.stdin.isTTY === true;
@@ -33,6 +36,15 @@ export function nodeIo(signal?: AbortSignal): Io {
     env: process.env,
     cwd: process.cwd(),
     signal,
+    prompt: async (question) => {
+      const { createInterface } = await import('node:readline/promises');
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
   };
 }
 
@@ -41,15 +53,15 @@ export function nodeIo(signal?: AbortSignal): Io {
  * streams built on first use, and building one loads Node's stream machinery (and `net` for a
  * pipe), several ms of a small convert. If the descriptor is non-blocking and full (EAGAIN), the
  * rest of that write and every later one go through the stream, so order is kept. A reader that
- * went away (EPIPE, `cfmesh convert ... | head`) ends the process quietly, as before.
+ * went away (EPIPE, `cfmesh convert ... | head`) is handed to `onBrokenPipe`.
  */
-function lazyStream(fd: 1 | 2): OutStream {
+function lazyStream(fd: 1 | 2, onBrokenPipe: () => void): OutStream {
   let stream: NodeJS.WriteStream | undefined;
   const open = (): NodeJS.WriteStream => {
     if (stream) return stream;
     stream = fd === 1 ? process.stdout : process.stderr;
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (error.code === 'EPIPE') onBrokenPipe();
     });
     return stream;
   };
@@ -65,7 +77,10 @@ function lazyStream(fd: 1 | 2): OutStream {
         while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+        if (code === 'EPIPE') {
+          onBrokenPipe();
+          return;
+        }
         if (code !== 'EAGAIN') throw error;
         open().write(bytes.subarray(at));
       }

@@ -6,7 +6,7 @@ import type { ErrorObject } from 'ajv';
 
 const schemaUrl = new URL('../../schemas/manifest.schema.json', import.meta.url);
 const schema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as Record<string, unknown>;
-const ajv = new Ajv({ allErrors: true, strict: true });
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const validate = ajv.compile(schema);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

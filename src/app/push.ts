@@ -1,0 +1,203 @@
+/**
+ * `push`: a manifest merged into the state the way Cloud Controller applies a manifest
+ * (`POST /v3/spaces/:guid/actions/apply_manifest`): apps are created or updated, routes are added
+ * (a route missing from the manifest is not unmapped), `no-route: true` removes the app's mappings,
+ * and a top-level weighted route (the extension) replaces that route's destinations.
+ *
+ * Command-line overrides are pure manifest → manifest functions applied first, in a declared order
+ * (cf CLI ADR 0005); the merge itself is a pure function manifest → state → state that reuses the
+ * route table `convert` builds, so both commands read a manifest the same way.
+ */
+import { ToolError, type Warning } from '../diagnostics/tool-error.ts';
+import { parseRoute, splitHostDomain } from '../manifest/route-address.ts';
+import type { Manifest, ManifestApp } from '../manifest/types.ts';
+import { buildRouteTable, randomRouteHost, type Route, type RoutingOptions } from '../routing/route-table.ts';
+import { routeKey } from '../state/format.ts';
+import type { AppRecord, JsonObject, RouteDestination, RouteRecord, State } from '../state/types.ts';
+import { reserveTcpPort, withoutApp, type Outcome } from './route-ops.ts';
+import { isWeighted } from './state-model.ts';
+
+export interface PushOverrides {
+  readonly appName?: string | undefined;
+  readonly noRoute?: boolean | undefined;
+  readonly randomRoute?: boolean | undefined;
+}
+
+export const MULTI_APP_FLAGS_MESSAGE = 'Incorrect Usage: Command line flags (except -f and --no-start) cannot be applied when pushing multiple apps from a manifest file.';
+
+/** APP_NAME selects an app of a multi-app manifest, renames the app of a single-app one (cf handle_app_name_override.go). */
+export function applyAppName(manifest: Manifest, appName: string | undefined): Manifest {
+  if (appName === undefined) return manifest;
+  if (manifest.apps.length === 1) {
+    const only = manifest.apps[0] as ManifestApp;
+    const old = only.name;
+    return {
+      apps: [{ ...only, name: appName }],
+      routes: manifest.routes.map((r) => ({ ...r, destinations: r.destinations.map((d) => (d.app === old ? { ...d, app: appName } : d)) })),
+    };
+  }
+  const app = manifest.apps.find((a) => a.name === appName);
+  if (!app) throw new ToolError('NOT_FOUND', `Could not find app named '${appName}' in manifest`, { hint: `the manifest has ${manifest.apps.map((a) => `'${a.name}'`).join(', ')}` });
+  return { apps: [app], routes: manifest.routes };
+}
+
+/** `--no-route` / `--random-route`: only for one app (cf refuses them with several). */
+export function applyRouteFlags(manifest: Manifest, overrides: PushOverrides): Manifest {
+  if (!overrides.noRoute && !overrides.randomRoute) return manifest;
+  if (manifest.apps.length !== 1) throw new ToolError('USAGE', MULTI_APP_FLAGS_MESSAGE, { hint: 'name the app to push (cfmesh push APP_NAME -f ...) or drop the flag' });
+  if (overrides.noRoute && overrides.randomRoute) throw new ToolError('USAGE', 'Incorrect Usage: The following arguments cannot be used together: --no-route, --random-route');
+  const app = manifest.apps[0] as ManifestApp;
+  return { ...manifest, apps: [overrides.noRoute ? { ...app, noRoute: true } : { ...app, randomRoute: true }] };
+}
+
+export interface PushResult extends Outcome {
+  readonly apps: readonly string[];
+  readonly warnings: readonly Warning[];
+}
+
+/** The merge. `state` is not changed; untouched records keep their identity. */
+export function applyManifest(state: State, manifest: Manifest, routing: RoutingOptions): PushResult {
+  const warnings: Warning[] = [];
+  const notices: string[] = [];
+  const selected = new Set(manifest.apps.map((a) => a.name));
+  // Top-level routes of apps that are neither pushed now nor known already cannot be applied.
+  const routes = manifest.routes.filter((r) => {
+    const missing = r.destinations.filter((d) => !selected.has(d.app) && !Object.hasOwn(state.apps, d.app)).map((d) => d.app);
+    if (missing.length > 0) warnings.push({ code: 'NOTICE', message: `route ${routeKey(r.address)} was not applied: app(s) ${missing.join(', ')} are not pushed`, span: r.span });
+    return missing.length === 0;
+  });
+  // No default domain here: cf adds a default route only to an app that has none, in the state.
+  const built = buildRouteTable({ apps: manifest.apps, routes }, { ...routing, defaultDomain: undefined });
+  warnings.push(...built.warnings.filter((w) => w.code !== 'NO_ROUTE'));
+
+  const apps: Record<string, AppRecord> = { ...state.apps };
+  for (const app of manifest.apps) apps[app.name] = appRecord(app, state.apps[app.name]);
+  let next: State = { ...state, apps };
+
+  const noRoute = manifest.apps.filter((a) => a.noRoute).map((a) => a.name);
+  if (noRoute.length > 0) next = removeMappings(next, new Set(noRoute));
+
+  const known = knownDomains(next, routing);
+  for (const route of built.table.routes) next = mergeRoute(next, route, known, notices);
+
+  const routed = new Set(built.table.routes.flatMap((r) => r.destinations.map((d) => d.app)));
+  for (const app of manifest.apps) {
+    if (app.noRoute || routed.has(app.name)) continue;
+    next = defaultRoute(next, app, routing, known, warnings);
+  }
+  return { state: next, notices, warnings, apps: manifest.apps.map((a) => a.name) };
+}
+
+function appRecord(app: ManifestApp, existing: AppRecord | undefined): AppRecord {
+  // Attributes the manifest leaves out keep their current value, as Cloud Controller's apply does.
+  const data = app.data;
+  const web = Array.isArray(data['processes']) ? (data['processes'] as Record<string, unknown>[]).find((p) => p?.['type'] === 'web') : undefined;
+  const givesInstances = typeof data['instances'] === 'number' || typeof web?.['instances'] === 'number';
+  return {
+    name: app.name,
+    instances: givesInstances || !existing ? app.instances : existing.instances,
+    port: app.port ?? existing?.port,
+    extra: data as JsonObject,
+  };
+}
+
+function removeMappings(state: State, apps: ReadonlySet<string>): State {
+  let routes: Record<string, RouteRecord> | undefined;
+  for (const [key, route] of Object.entries(state.routes)) {
+    if (!route.destinations.some((d) => apps.has(d.app))) continue;
+    routes ??= { ...state.routes };
+    let after = route;
+    for (const app of apps) after = withoutApp(after, app);
+    routes[key] = after;
+  }
+  return routes ? { ...state, routes } : state;
+}
+
+function knownDomains(state: State, routing: RoutingOptions): string[] {
+  const domains = new Set<string>(routing.internalDomains);
+  if (routing.defaultDomain) domains.add(routing.defaultDomain);
+  for (const route of Object.values(state.routes)) domains.add(route.domain);
+  return [...domains];
+}
+
+function mergeRoute(state: State, route: Route, known: readonly string[], notices: string[]): State {
+  const existing = Object.hasOwn(state.routes, route.key) ? state.routes[route.key] : undefined;
+  const { host, domain } = route.port !== undefined ? { host: undefined, domain: route.fqdn } : splitHostDomain(route.fqdn, known);
+  let record: RouteRecord = existing ?? {
+    fqdn: route.fqdn,
+    host: host === '' ? undefined : host,
+    domain,
+    path: route.path,
+    port: route.port,
+    protocol: route.protocol === 'tcp' ? 'tcp' : 'http1',
+    options: {},
+    destinations: [],
+  };
+  if (Object.keys(route.options).length > 0) record = { ...record, options: { ...record.options, ...route.options } };
+  if (Object.keys(route.controls).length > 0) record = { ...record, controls: { ...(record.controls ?? {}), ...(route.controls as JsonObject) } };
+  const toDestination = (d: Route['destinations'][number], weight: number | undefined): RouteDestination => ({
+    app: d.app,
+    weight,
+    port: d.port,
+    protocol: d.protocol === 'http2' ? 'http2' : undefined,
+  });
+  if (route.weighted) {
+    record = { ...record, destinations: route.destinations.map((d) => toDestination(d, d.weight)) };
+  } else {
+    const weighted = isWeighted(record);
+    const destinations = [...record.destinations];
+    for (const d of route.destinations) {
+      const i = destinations.findIndex((x) => x.app === d.app);
+      if (i === -1) {
+        destinations.push(toDestination(d, weighted ? 0 : undefined));
+        if (weighted) notices.push(`Route ${route.key} has weighted destinations: app '${d.app}' was added with weight 0 (shift traffic with update-route ... --weight).`);
+      } else if (d.protocol === 'http2' || d.port !== undefined) {
+        destinations[i] = { ...(destinations[i] as RouteDestination), ...(d.port !== undefined ? { port: d.port } : {}), ...(d.protocol === 'http2' ? { protocol: 'http2' as const } : {}) };
+      }
+    }
+    destinations.sort((a, b) => (a.app < b.app ? -1 : a.app > b.app ? 1 : 0));
+    record = { ...record, destinations };
+  }
+  if (existing && JSON.stringify(existing) === JSON.stringify(record)) return state;
+  let next: State = { ...state, routes: { ...state.routes, [route.key]: record } };
+  if (route.port !== undefined) next = reserveTcpPort(next, route.key, route.port);
+  return next;
+}
+
+function defaultRoute(state: State, app: ManifestApp, routing: RoutingOptions, known: readonly string[], warnings: Warning[]): State {
+  if (app.defaultRoute === false && !app.randomRoute) return state;
+  for (const route of Object.values(state.routes)) if (route.destinations.some((d) => d.app === app.name)) return state;
+  const domain = routing.defaultDomain;
+  if (!domain) {
+    warnings.push({
+      code: 'NO_ROUTE',
+      message: `app "${app.name}" has no routes and no default domain is set, so it gets no route`,
+      span: app.span,
+      hint: 'set one with cfmesh target --default-domain DOMAIN, give the app `routes:`, or set no-route: true',
+    });
+    return state;
+  }
+  let next = state;
+  let host = app.name.toLowerCase();
+  if (app.randomRoute) {
+    host = state.randomRouteHosts[app.name] ?? randomRouteHost(app.name);
+    if (state.randomRouteHosts[app.name] !== host) next = { ...next, randomRouteHosts: { ...next.randomRouteHosts, [app.name]: host } };
+  }
+  const parsed = parseRoute(`${host}.${domain}`, undefined);
+  if (!parsed.ok) {
+    throw new ToolError('ROUTE_INVALID', `Failed to create default route from app name "${app.name}": ${parsed.message}`, { span: app.span, hint: 'give the app explicit `routes:` or set random-route: true' });
+  }
+  const route: Route = {
+    key: routeKey(parsed.address),
+    fqdn: parsed.address.fqdn,
+    path: undefined,
+    port: undefined,
+    protocol: 'http',
+    internal: false,
+    options: {},
+    controls: {},
+    weighted: false,
+    destinations: [{ app: app.name, weight: 100 }],
+  };
+  return mergeRoute(next, route, known, []);
+}

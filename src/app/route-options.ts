@@ -1,0 +1,57 @@
+import { ToolError } from '../diagnostics/tool-error.ts';
+import type { RouteTarget } from './route-target.ts';
+
+/**
+ * cf v8 per-route options (RFC0027, Cloud Controller `route_options_message.rb`): `loadbalancing`
+ * round-robin | least-connection | hash; with hash, `hash_header` is required and `hash_balance`
+ * allowed; the hash keys only with hash.
+ */
+export const ROUTE_OPTION_KEYS = ['loadbalancing', 'hash_header', 'hash_balance'] as const;
+const LOADBALANCING = ['round-robin', 'least-connection', 'hash'];
+
+/** `-o key=value`: cf's message for anything else. */
+export function parseRouteOptionFlag(text: string, target: RouteTarget): [string, string] {
+  const eq = text.indexOf('=');
+  const key = eq > 0 ? text.slice(0, eq).trim() : '';
+  const value = eq > 0 ? text.slice(eq + 1).trim() : '';
+  if (key === '' || value === '') {
+    throw new ToolError(
+      'USAGE',
+      `Route option '${text}' for route with host '${target.host ?? ''}', domain '${target.domain}', and path '${target.path ?? '/'}' was specified incorrectly. Please use key-value pair format key=value.`,
+      { hint: "e.g. -o loadbalancing=least-connection" },
+    );
+  }
+  return [key, value];
+}
+
+/** Checks a route's whole option set, as Cloud Controller does after a change; throws USAGE. */
+export function validateRouteOptions(options: Readonly<Record<string, string>>, url: string): void {
+  for (const key of Object.keys(options)) {
+    if (!(ROUTE_OPTION_KEYS as readonly string[]).includes(key)) {
+      throw new ToolError('USAGE', `route ${url}: unknown route option '${key}'`, { hint: `route options are ${ROUTE_OPTION_KEYS.join(', ')}` });
+    }
+  }
+  const lb = options['loadbalancing'];
+  if (lb !== undefined && !LOADBALANCING.includes(lb)) {
+    throw new ToolError('USAGE', `route ${url}: Loadbalancing must be one of 'round-robin, least-connection, hash' if present (got '${lb}')`);
+  }
+  const hashKeys = ['hash_header', 'hash_balance'].filter((k) => options[k] !== undefined);
+  if (lb === 'hash' && options['hash_header'] === undefined) {
+    throw new ToolError('USAGE', `route ${url}: Hash header must be present if loadbalancing is set to hash.`, { hint: 'add -o hash_header=HEADER' });
+  }
+  if (lb !== 'hash' && hashKeys.length > 0) {
+    throw new ToolError('USAGE', `route ${url}: ${hashKeys.join(' and ')} can only be set when loadbalancing is hash`, {
+      hint: lb === undefined ? 'add -o loadbalancing=hash' : `remove them with ${hashKeys.map((k) => `-r ${k}`).join(' ')}`,
+    });
+  }
+  const balance = options['hash_balance'];
+  if (balance !== undefined && (!/^\d+(\.\d+)?$/.test(balance) || (Number(balance) !== 0 && Number(balance) < 1.1))) {
+    throw new ToolError('USAGE', `route ${url}: Hash balance must be 0 or a number of at least 1.1 (got '${balance}')`);
+  }
+}
+
+/** `{loadbalancing=hash, hash_header=X}`, as `cf route` prints options. */
+export function formatRouteOptions(options: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(options);
+  return entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}=${v}`).join(', ')}}`;
+}

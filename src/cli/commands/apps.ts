@@ -1,0 +1,23 @@
+import { appsView, formatTable } from '../../app/views.ts';
+import { readState } from '../../state/index.ts';
+import type { CommandContext } from '../context.ts';
+import { stateDirFor, type StateFlags } from './state-common.ts';
+import { liveAppsCommand, targetOf, type ClusterFlags } from './cluster.ts';
+
+/** `apps [--json]`: every app with its instances, port and routes. */
+export async function appsCommand(ctx: CommandContext, flags: StateFlags & ClusterFlags & { json?: boolean | undefined }): Promise<void> {
+  const state = await readState(stateDirFor(ctx, flags));
+  if (targetOf(flags, state.settings) === 'kubernetes') return liveAppsCommand(ctx, flags, state.settings);
+  const views = appsView(state);
+  if (flags.json) {
+    ctx.io.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
+    return;
+  }
+  ctx.info('Getting apps...');
+  if (views.length === 0) {
+    ctx.info('No apps found.');
+    return;
+  }
+  const rows = views.map((v) => [v.name, String(v.instances), v.port === null ? '' : String(v.port), v.routes.join(', ')]);
+  ctx.io.stdout.write(formatTable(['name', 'instances', 'port', 'routes'], rows));
+}

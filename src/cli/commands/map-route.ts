@@ -1,0 +1,30 @@
+import { validateRouteOptions } from '../../app/route-options.ts';
+import { mapRoute } from '../../app/route-ops.ts';
+import { ToolError } from '../../diagnostics/tool-error.ts';
+import type { CommandContext } from '../context.ts';
+import { parsePort } from '../options.ts';
+import { routeOptionsFrom, targetFrom, type RouteFlags } from './route-flags.ts';
+import { runStateChange, type DeliveryFlags } from './state-common.ts';
+
+export interface MapRouteFlags extends RouteFlags, DeliveryFlags {
+  readonly appPort?: string | undefined;
+  readonly appProtocol?: string | undefined;
+  readonly option?: string[] | undefined;
+}
+
+/** `map-route APP DOMAIN [--hostname H] [--path P] [--app-port N] [--app-protocol P] [-o K=V]`, `map-route APP DOMAIN --port P`. */
+export async function mapRouteCommand(ctx: CommandContext, app: string, domain: string, flags: MapRouteFlags): Promise<void> {
+  const target = targetFrom(domain, flags);
+  const appPort = flags.appPort !== undefined ? parsePort('--app-port', flags.appPort) : undefined;
+  const appProtocol = flags.appProtocol;
+  if (appProtocol !== undefined && appProtocol !== 'http1' && appProtocol !== 'http2') {
+    throw new ToolError('USAGE', `--app-protocol must be http1 or http2 (got "${appProtocol}")`);
+  }
+  const options = routeOptionsFrom(flags.option, target);
+  validateRouteOptions(options, target.url);
+  await runStateChange(ctx, flags, (state) => {
+    if (!Object.hasOwn(state.routes, target.key) && Object.hasOwn(state.apps, app)) ctx.info(`Creating route ${target.url}...`);
+    ctx.info(`Mapping route ${target.url} to app ${app}${appProtocol ? ` with protocol ${appProtocol}` : ''}...`);
+    return mapRoute(state, app, target, { appPort, appProtocol, options });
+  });
+}

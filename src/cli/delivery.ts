@@ -1,0 +1,256 @@
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { ToolError } from '../diagnostics/tool-error.ts';
+import type { ApplyReport, ApplyReportItem } from '../kube/apply.ts';
+import type { KubeConfig } from '../kube/kubeconfig.ts';
+import { render, type OutputFormat } from '../render/render.ts';
+import type { Resource } from '../render/resource.ts';
+import type { CommandContext } from './context.ts';
+import { VERSION } from './version.ts';
+
+export type Target = 'local' | 'kubernetes' | 'http';
+
+export interface DeliveryFlags {
+  readonly target?: string | undefined;
+  readonly kubeconfig?: string | undefined;
+  readonly context?: string | undefined;
+  readonly namespace?: string | undefined;
+  readonly dryRun?: string | boolean | undefined;
+  readonly forceConflicts?: boolean | undefined;
+  readonly prune?: boolean | undefined;
+  readonly applyset?: string | undefined;
+  readonly url?: string | undefined;
+  readonly tokenFile?: string | undefined;
+  readonly tokenEnv?: string | undefined;
+  readonly json?: boolean | undefined;
+  readonly requestTimeout?: string | undefined;
+  readonly output?: string | undefined;
+}
+
+/** Flags of every command that delivers configuration somewhere. */
+export function addDeliveryOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--target <target>', 'where the configuration goes: local (stdout or -o DIR), kubernetes, http').choices(['local', 'kubernetes', 'http']))
+    .option('--kubeconfig <path>', 'kubeconfig file (else KUBECONFIG, else ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (else its current-context)')
+    .addOption(new Option('--dry-run [mode]', 'show what would change and change nothing; server: ask the API server (kubernetes target)').choices(['client', 'server']).preset('client'))
+    .option('--force-conflicts', 'take over fields another field manager owns (kubernetes target)')
+    .option('--no-prune', 'keep objects cfmesh applied earlier that are no longer rendered (kubernetes target)')
+    .option('--applyset <name>', 'name of the ApplySet parent Secret that tracks what cfmesh applied (default cfmesh)')
+    .option('--url <url>', 'control-plane endpoint that receives the rendered bundle (http target)')
+    .option('--token-file <file>', 'file holding the bearer token for --url')
+    .option('--token-env <var>', 'environment variable holding the bearer token for --url')
+    .option('--request-timeout <seconds>', 'timeout of each request to the control plane (default 30)');
+}
+
+export function parseTarget(flags: DeliveryFlags, stored?: string): Target {
+  const value = flags.target ?? stored ?? 'local';
+  if (value === 'local' || value === 'kubernetes' || value === 'http') return value;
+  throw new ToolError('USAGE', `--target must be local, kubernetes or http (got "${value}")`);
+}
+
+/** The kubeconfig as kubectl reads it; its context's namespace is the default namespace. */
+export async function loadKubeTarget(ctx: CommandContext, flags: DeliveryFlags): Promise<KubeConfig> {
+  const { loadKubeConfig } = await import('../kube/kubeconfig.ts');
+  return loadKubeConfig({
+    kubeconfig: flags.kubeconfig !== undefined ? resolve(ctx.io.cwd, flags.kubeconfig) : undefined,
+    context: flags.context,
+    namespace: flags.namespace,
+    env: ctx.io.env,
+    homeDir: ctx.io.env['HOME'] ?? homedir(),
+  });
+}
+
+function timeoutMs(flags: DeliveryFlags): number {
+  if (flags.requestTimeout === undefined) return 30_000;
+  const seconds = Number(flags.requestTimeout);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new ToolError('USAGE', `--request-timeout must be a number of seconds (got "${flags.requestTimeout}")`);
+  return Math.round(seconds * 1000);
+}
+
+const GROUPS: Record<string, string> = { Secret: '', ConfigMap: '' };
+
+/** `virtualservice.networking.istio.io/reviews.example.com`, as kubectl names objects. */
+export function kubectlName(item: Pick<ApplyReportItem, 'apiVersion' | 'kind' | 'name'>): string {
+  const group = item.kind in GROUPS ? GROUPS[item.kind] : item.apiVersion.includes('/') ? item.apiVersion.split('/')[0] : '';
+  return `${item.kind.toLowerCase()}${group ? `.${group}` : ''}/${item.name}`;
+}
+
+/**
+ * Server-side apply to the cluster with a report per resource (kubectl's wording on stdout, or JSON
+ * with --json), a spinner with counts on a terminal, and exit 4 when anything failed.
+ */
+export async function applyToCluster(
+  ctx: CommandContext,
+  config: KubeConfig,
+  resources: readonly Resource[],
+  flags: DeliveryFlags,
+  options: { prune: boolean },
+): Promise<ApplyReport> {
+  const [{ createKubeClient }, { applyResources }] = await Promise.all([import('../kube/client.ts'), import('../kube/apply.ts')]);
+  const dryRun = flags.dryRun === 'server';
+  const client = createKubeClient(config, { timeoutMs: timeoutMs(flags), signal: ctx.io.signal, log: ctx.debug });
+  const where = `${config.server} (namespace ${config.namespace}${config.contextName ? `, context ${config.contextName}` : ''})`;
+  const progress = await startProgress(ctx, `Applying ${resources.length} resource(s) to ${where}${dryRun ? ' (server dry run)' : ''}`);
+  let done = 0;
+  try {
+    await preflight(client, resources, config);
+    const report = await applyResources(client, resources, {
+      namespace: config.namespace,
+      applySetName: flags.applyset ?? 'cfmesh',
+      prune: options.prune && flags.prune !== false,
+      dryRun,
+      forceConflicts: flags.forceConflicts === true,
+      toolVersion: VERSION,
+      signal: ctx.io.signal,
+      onProgress: () => progress.update(`${++done}/${resources.length} applied`),
+    });
+    progress.stop();
+    printReport(ctx, report, { server: config.server, namespace: config.namespace, target: 'kubernetes' }, flags);
+    return report;
+  } catch (error) {
+    progress.stop();
+    throw interrupted(ctx, error);
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * One discovery request before anything is applied: an untrusted certificate, bad credentials, an
+ * unreachable server or missing Istio CRDs is then reported once, not once per resource.
+ */
+async function preflight(client: { discover(group: string): Promise<{ versions: readonly string[] } | undefined> }, resources: readonly Resource[], config: KubeConfig): Promise<void> {
+  const groups = new Map<string, Set<string>>();
+  for (const r of resources) {
+    const [group, version] = r.apiVersion.includes('/') ? (r.apiVersion.split('/') as [string, string]) : ['', r.apiVersion];
+    if (!group) continue;
+    const versions = groups.get(group) ?? new Set<string>();
+    versions.add(version);
+    groups.set(group, versions);
+  }
+  for (const [group, versions] of [...groups].sort()) {
+    const served = await client.discover(group);
+    if (!served) {
+      throw new ToolError('CRD_MISSING', `the server ${config.server} doesn't have the API group "${group}": Istio's CRDs are not installed in this cluster`, {
+        hint: 'install Istio (istioctl install, or the istio/base Helm chart) or choose a context whose cluster runs Istio',
+      });
+    }
+    for (const version of versions) {
+      if (!served.versions.includes(version)) {
+        throw new ToolError('CRD_MISSING', `the server serves ${group} ${served.versions.join(', ')}, not ${version}`, {
+          hint: served.versions.includes('v1beta1') ? 'this Istio is older than 1.22: pass --istio-api v1beta1' : 'upgrade Istio or choose another --istio-api',
+        });
+      }
+    }
+  }
+}
+
+function interrupted(ctx: CommandContext, error: unknown): unknown {
+  if (ctx.io.signal?.aborted && !(error instanceof ToolError)) return new ToolError('INTERRUPTED', 'interrupted; stopped cleanly');
+  return error;
+}
+
+export function printReport(ctx: CommandContext, report: ApplyReport, where: { server: string; namespace: string; target: string }, flags: DeliveryFlags): void {
+  const suffix = report.dryRun ? ' (server dry run)' : '';
+  if (flags.json) {
+    ctx.io.stdout.write(
+      `${JSON.stringify(
+        {
+          target: where.target,
+          server: where.server,
+          namespace: where.namespace,
+          dryRun: report.dryRun,
+          ok: report.ok,
+          items: report.items.map((i) => ({
+            apiVersion: i.apiVersion,
+            kind: i.kind,
+            namespace: i.namespace,
+            name: i.name,
+            action: i.action,
+            ...(i.error ? { error: { code: i.error.code, message: i.error.message } } : {}),
+          })),
+          errors: report.errors.map((e) => ({ code: e.code, message: e.message })),
+          ...(report.pruneSkipped ? { pruneSkipped: report.pruneSkipped } : {}),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    for (const item of report.items) {
+      if (item.action === 'failed') continue;
+      ctx.io.stdout.write(`${kubectlName(item)} ${item.action}${suffix}\n`);
+    }
+  }
+  const failed = report.items.filter((i) => i.action === 'failed');
+  for (const item of failed) {
+    const e = item.error;
+    ctx.io.stderr.write(`${ctx.c.red('error')} ${kubectlName(item)}: ${e?.message ?? 'failed'}\n${e?.hint ? `  ${ctx.c.cyan('hint:')} ${e.hint}\n` : ''}`);
+  }
+  for (const e of report.errors) ctx.io.stderr.write(`${ctx.c.red('error')} ${e.message}\n${e.hint ? `  ${ctx.c.cyan('hint:')} ${e.hint}\n` : ''}`);
+  if (report.pruneSkipped) ctx.info(`prune skipped: ${report.pruneSkipped}`);
+  const counts = new Map<string, number>();
+  for (const item of report.items) counts.set(item.action, (counts.get(item.action) ?? 0) + 1);
+  ctx.info(`${[...counts].map(([k, v]) => `${v} ${k}`).join(', ') || 'nothing to apply'}${suffix}`);
+  if (!report.ok) {
+    const first = failed[0]?.error ?? report.errors[0];
+    const code = first && first.code.startsWith('API_') ? first.code : first?.code === 'CRD_MISSING' ? 'CRD_MISSING' : 'API_REJECTED';
+    throw Object.assign(new ToolError(code, `${failed.length} of ${report.items.length} resource(s) failed`), { reported: true });
+  }
+}
+
+interface Progress {
+  update(text: string): void;
+  stop(): void;
+}
+
+/** An ora spinner with counts on a terminal (stderr); one plain line otherwise; nothing with --quiet/--json. */
+async function startProgress(ctx: CommandContext, text: string): Promise<Progress> {
+  if (ctx.flags.quiet) return { update: () => {}, stop: () => {} };
+  if (!ctx.io.stderr.isTTY || ctx.io.env['CI']) {
+    ctx.info(`${text}...`);
+    return { update: () => {}, stop: () => {} };
+  }
+  const { default: ora } = await import('ora');
+  const spinner = ora({ text, stream: process.stderr, discardStdin: false, color: 'cyan' }).start();
+  return {
+    update: (t) => {
+      spinner.text = `${text}: ${t}`;
+    },
+    stop: () => spinner.stop(),
+  };
+}
+
+/** `--target http`: POST the rendered bundle (a JSON List by default) with an idempotency key. */
+export async function postToEndpoint(ctx: CommandContext, resources: readonly Resource[], flags: DeliveryFlags, format: OutputFormat | undefined): Promise<void> {
+  if (!flags.url) throw new ToolError('USAGE', '--target http needs --url URL', { hint: 'the token comes from --token-file FILE or --token-env VAR, never from a flag value' });
+  const { postBundle } = await import('../sinks/http-sink.ts');
+  const chosen = format ?? 'json';
+  const body = render(resources, chosen);
+  if (flags.dryRun) {
+    ctx.info(`would POST ${resources.length} resource(s) (${body.length} bytes) to ${flags.url}`);
+    ctx.io.stdout.write(body);
+    return;
+  }
+  const progress = await startProgress(ctx, `Posting ${resources.length} resource(s) to ${flags.url}`);
+  try {
+    const report = await postBundle({
+      url: flags.url,
+      body,
+      contentType: chosen === 'json' ? 'application/json' : 'application/yaml',
+      tokenFile: flags.tokenFile !== undefined ? resolve(ctx.io.cwd, flags.tokenFile) : undefined,
+      tokenEnv: flags.tokenEnv,
+      env: ctx.io.env,
+      signal: ctx.io.signal,
+      log: ctx.debug,
+    });
+    progress.stop();
+    if (flags.json) ctx.io.stdout.write(`${JSON.stringify({ target: 'http', url: report.url, status: report.status, attempts: report.attempts, idempotencyKey: report.idempotencyKey, bytes: report.bytes, resources: resources.length }, null, 2)}\n`);
+    else ctx.io.stdout.write(`posted ${resources.length} resource(s) to ${report.url}: HTTP ${report.status} after ${report.attempts} attempt(s)\n`);
+  } catch (error) {
+    progress.stop();
+    throw interrupted(ctx, error);
+  }
+}

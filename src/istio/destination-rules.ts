@@ -1,0 +1,205 @@
+import type { Warning } from '../diagnostics/tool-error.ts';
+import { canonicalDuration } from '../manifest/duration.ts';
+import type { Resource } from '../render/resource.ts';
+import type { AppInfo, Route, RouteTable } from '../routing/route-table.ts';
+import { compare } from '../routing/route-table.ts';
+import { dnsLabel, objectName } from './names.ts';
+import { networkingApi, type IstioOptions } from './options.ts';
+import { appTarget } from './targets.ts';
+import { mirrorOf, rulesOf } from './traffic.ts';
+
+/**
+ * What each destination host needs in its DestinationRule, planned before any VirtualService is
+ * written so a subset is referenced only if it is defined, and defined only if it is needed:
+ * - version subsets (`name: v1`, `labels: {version: v1}`) for apps that are versions of a service;
+ * - cf route `options` (load balancing), which cf sets per ROUTE while Istio sets it per HOST: when
+ *   every route to a host asks for the same policy it goes on the host; otherwise each route with a
+ *   policy sends its traffic to a subset of its own (the app's labels plus that policy), so two
+ *   routes to one app with different options both hold;
+ * - circuit breakers (app `circuit-breaker`) on the host, or on the version's subsets;
+ * - HTTP/2 upgrades for http2 destinations, and ISTIO_MUTUAL under `--mtls istio-mutual`.
+ */
+export interface HostPlans {
+  readonly hosts: ReadonlyMap<string, HostPlan>;
+  /** The subset a destination of `app` on `route` uses (undefined: the whole host). */
+  subsetFor(app: string, route: Route | undefined): string | undefined;
+}
+
+interface SubsetPlan {
+  readonly version: string | undefined;
+  readonly loadBalancer: Record<string, unknown> | undefined;
+}
+
+interface HostPlan {
+  readonly host: string;
+  loadBalancer: Record<string, unknown> | undefined;
+  http2: boolean;
+  readonly subsets: Map<string, SubsetPlan>;
+  /** Circuit breakers by version ('' for the app that is the whole host). */
+  readonly breakers: Map<string, Readonly<Record<string, unknown>>>;
+}
+
+interface Policy {
+  readonly key: string;
+  readonly slug: string;
+  readonly loadBalancer: Record<string, unknown>;
+}
+
+/** cf `options.loadbalancing` → an Istio load balancer (undefined when the route sets none). */
+export function loadBalancerPolicy(options: Readonly<Record<string, string>>): Policy | undefined {
+  switch (options['loadbalancing']) {
+    case 'round-robin':
+      return { key: 'round-robin', slug: 'round-robin', loadBalancer: { simple: 'ROUND_ROBIN' } };
+    case 'least-connection':
+      return { key: 'least-connection', slug: 'least-request', loadBalancer: { simple: 'LEAST_REQUEST' } };
+    case 'hash': {
+      const header = (options['hash_header'] ?? '').toLowerCase();
+      const slug = `hash-${header.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')}`.replace(/-+$/, '');
+      return { key: `hash:${header}`, slug, loadBalancer: { consistentHash: { httpHeaderName: header } } };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function hostPlans(table: RouteTable, apps: ReadonlyMap<string, AppInfo>, options: IstioOptions, warnings: Warning[]): HostPlans {
+  const hosts = new Map<string, HostPlan>();
+  const planFor = (host: string): HostPlan => {
+    let plan = hosts.get(host);
+    if (!plan) {
+      plan = { host, loadBalancer: undefined, http2: false, subsets: new Map(), breakers: new Map() };
+      hosts.set(host, plan);
+    }
+    return plan;
+  };
+  const target = (app: string) => appTarget(app, apps.get(app), options);
+  const policies = new Map<Route, Policy | undefined>();
+  const usesByHost = new Map<string, Set<string>>();
+  const routed: { app: string; route: Route }[] = [];
+
+  for (const route of table.routes) {
+    const policy = loadBalancerPolicy(route.options);
+    policies.set(route, policy);
+    if (route.options['hash_balance'] !== undefined) {
+      warnings.push({
+        code: 'LOSSY',
+        message: `route ${route.key}: option hash_balance=${route.options['hash_balance']} has no Istio equivalent (a DestinationRule cannot set Envoy's hash_balance_factor); hashing on ${route.options['hash_header'] ?? 'the header'} is not load-bounded`,
+        span: route.span,
+      });
+    }
+    const names = [...route.destinations.map((d) => d.app), ...rulesOf(route.controls).flatMap((r) => r.destinations.map((d) => d.app))];
+    for (const app of names) {
+      const t = target(app);
+      planFor(t.host);
+      const uses = usesByHost.get(t.host) ?? new Set<string>();
+      uses.add(policy?.key ?? '');
+      usesByHost.set(t.host, uses);
+      routed.push({ app, route });
+    }
+    for (const d of route.destinations) if (d.protocol === 'http2') planFor(target(d.app).host).http2 = true;
+    const mirror = mirrorOf(route.controls);
+    if (mirror) {
+      const t = target(mirror.app);
+      const plan = planFor(t.host);
+      if (t.version !== undefined) plan.subsets.set(t.version, { version: t.version, loadBalancer: undefined });
+    }
+  }
+  // One policy for every route to the host: it belongs to the host itself.
+  for (const [host, uses] of usesByHost) {
+    const [only] = [...uses];
+    if (uses.size === 1 && only !== '') {
+      const route = routed.find((r) => target(r.app).host === host)?.route as Route;
+      (hosts.get(host) as HostPlan).loadBalancer = policies.get(route)?.loadBalancer;
+    }
+  }
+  const subsetName = (app: string, route: Route | undefined): string | undefined => {
+    const t = target(app);
+    const plan = hosts.get(t.host);
+    const policy = route ? policies.get(route) : undefined;
+    if (policy && plan && plan.loadBalancer === undefined) return dnsLabel(t.version !== undefined ? `${t.version}-${policy.slug}` : policy.slug);
+    return t.version;
+  };
+  for (const { app, route } of routed) {
+    const name = subsetName(app, route);
+    if (name === undefined) continue;
+    const t = target(app);
+    const policy = policies.get(route);
+    const plan = hosts.get(t.host) as HostPlan;
+    plan.subsets.set(name, { version: t.version, loadBalancer: name === t.version ? undefined : policy?.loadBalancer });
+  }
+  // Circuit breakers protect the app from every client in the mesh, routed by cfmesh or not.
+  for (const info of [...apps.values()].sort((a, b) => compare(a.name, b.name))) {
+    const cb = info.data?.['circuit-breaker'];
+    if (typeof cb !== 'object' || cb === null) continue;
+    const t = target(info.name);
+    const plan = planFor(t.host);
+    plan.breakers.set(t.version ?? '', cb as Record<string, unknown>);
+    if (t.version !== undefined && !plan.subsets.has(t.version)) plan.subsets.set(t.version, { version: t.version, loadBalancer: undefined });
+  }
+  return { hosts, subsetFor: subsetName };
+}
+
+/** One DestinationRule per host that needs one; never an empty trafficPolicy. */
+export function destinationRules(plans: HostPlans, _apps: ReadonlyMap<string, AppInfo>, options: IstioOptions): Resource[] {
+  const out: Resource[] = [];
+  const mutual = options.mtls === 'istio-mutual';
+  for (const plan of [...plans.hosts.values()].sort((a, b) => compare(a.host, b.host))) {
+    const top = trafficPolicy(plan.loadBalancer, plan.breakers.get(''), plan.http2, mutual);
+    const subsets = [...plan.subsets.entries()].sort((a, b) => compare(a[0], b[0])).map(([name, s]) => {
+      const subset: Record<string, unknown> = { name };
+      if (s.version !== undefined) subset['labels'] = { version: s.version };
+      // A subset's connectionPool replaces the host's whole, so it repeats the HTTP/2 upgrade.
+      const breaker = s.version !== undefined ? plan.breakers.get(s.version) : undefined;
+      const policy = trafficPolicy(s.loadBalancer, breaker, plan.http2 && breaker !== undefined, false);
+      if (policy) subset['trafficPolicy'] = policy;
+      return subset;
+    });
+    if (!top && subsets.length === 0) continue;
+    const spec: Record<string, unknown> = { host: plan.host };
+    if (top) spec['trafficPolicy'] = top;
+    if (subsets.length > 0) spec['subsets'] = subsets;
+    out.push({ apiVersion: networkingApi(options), kind: 'DestinationRule', metadata: { name: objectName(plan.host), namespace: options.namespace, labels: { 'app.kubernetes.io/managed-by': 'cfmesh' } }, spec });
+  }
+  return out;
+}
+
+function trafficPolicy(
+  loadBalancer: Record<string, unknown> | undefined,
+  breaker: Readonly<Record<string, unknown>> | undefined,
+  http2: boolean,
+  mutual: boolean,
+): Record<string, unknown> | undefined {
+  const policy: Record<string, unknown> = {};
+  if (loadBalancer) policy['loadBalancer'] = loadBalancer;
+  const pool = connectionPool(breaker, http2);
+  if (pool) policy['connectionPool'] = pool;
+  const outlier = outlierDetection(breaker);
+  if (outlier) policy['outlierDetection'] = outlier;
+  if (mutual) policy['tls'] = { mode: 'ISTIO_MUTUAL' };
+  return Object.keys(policy).length > 0 ? policy : undefined;
+}
+
+/** circuit-breaker → connectionPool (tcp.maxConnections, http.http1MaxPendingRequests, http.maxRequestsPerConnection). */
+function connectionPool(cb: Readonly<Record<string, unknown>> | undefined, http2: boolean): Record<string, unknown> | undefined {
+  const tcp: Record<string, unknown> = {};
+  const http: Record<string, unknown> = {};
+  if (typeof cb?.['max-connections'] === 'number') tcp['maxConnections'] = cb['max-connections'];
+  if (typeof cb?.['max-pending-requests'] === 'number') http['http1MaxPendingRequests'] = cb['max-pending-requests'];
+  if (typeof cb?.['max-requests-per-connection'] === 'number') http['maxRequestsPerConnection'] = cb['max-requests-per-connection'];
+  if (http2) http['h2UpgradePolicy'] = 'UPGRADE';
+  const pool: Record<string, unknown> = {};
+  if (Object.keys(tcp).length > 0) pool['tcp'] = tcp;
+  if (Object.keys(http).length > 0) pool['http'] = http;
+  return Object.keys(pool).length > 0 ? pool : undefined;
+}
+
+/** circuit-breaker → outlierDetection; consecutive-errors is consecutive5xxErrors (never the deprecated consecutiveErrors). */
+function outlierDetection(cb: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> | undefined {
+  if (!cb) return undefined;
+  const out: Record<string, unknown> = {};
+  if (typeof cb['consecutive-errors'] === 'number') out['consecutive5xxErrors'] = cb['consecutive-errors'];
+  if (typeof cb['interval'] === 'string') out['interval'] = canonicalDuration(cb['interval']);
+  if (typeof cb['base-ejection-time'] === 'string') out['baseEjectionTime'] = canonicalDuration(cb['base-ejection-time']);
+  if (typeof cb['max-ejection-percent'] === 'number') out['maxEjectionPercent'] = cb['max-ejection-percent'];
+  return Object.keys(out).length > 0 ? out : undefined;
+}

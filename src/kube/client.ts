@@ -1,0 +1,409 @@
+import { readFileSync } from 'node:fs';
+import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
+import { ToolError } from '../diagnostics/tool-error.ts';
+import type { Resource } from '../render/resource.ts';
+import { errorCode, networkError, parseStatus, statusError } from './errors.ts';
+import { ExecCredentialCache } from './exec-credential.ts';
+import { objectPath, pluralOf, splitApiVersion, type KubeObject, type ObjectRef } from './kinds.ts';
+import type { KubeConfig, TlsOptions } from './kubeconfig.ts';
+import { Redactor } from './redact.ts';
+import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, retryPolicy, sleep, type RetryPolicy } from './retry.ts';
+
+export const FIELD_MANAGER = 'cfmesh';
+
+export interface KubeClientOptions {
+  /** Per-request timeout (ms). */
+  readonly timeoutMs?: number | undefined;
+  /** Retries after the first attempt for 429, 5xx, dropped connections and timeouts. */
+  readonly retries?: number | undefined;
+  /** Finer control of backoff (tests use a few ms). */
+  readonly retry?: Partial<RetryPolicy> | undefined;
+  /** Most connections kept open to the server at once. */
+  readonly concurrency?: number | undefined;
+  /** Stops every request and backoff; the pending call rejects with `signal.reason`. */
+  readonly signal?: AbortSignal | undefined;
+  /** Progress and debug lines (method, path, status, timing; never headers or bodies). */
+  readonly log?: ((line: string) => void) | undefined;
+  /** Kind → plural for kinds outside the built-in table. */
+  readonly plurals?: Readonly<Record<string, string>> | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+export interface ApplyOptions {
+  readonly fieldManager?: string | undefined;
+  /** `force=true`: take over fields another manager owns. Only when the user asked (--force-conflicts). */
+  readonly force?: boolean | undefined;
+  /** `dryRun=All` (`--dry-run=server`). */
+  readonly dryRun?: boolean | undefined;
+}
+
+export interface ApplyResult {
+  readonly object: KubeObject;
+  /** The server answered 201 Created (the object did not exist before). */
+  readonly created: boolean;
+}
+
+export type JsonPatchOp =
+  | { readonly op: 'add' | 'replace' | 'test'; readonly path: string; readonly value: unknown }
+  | { readonly op: 'remove'; readonly path: string }
+  | { readonly op: 'move' | 'copy'; readonly from: string; readonly path: string };
+
+export interface DeleteOptions {
+  readonly dryRun?: boolean | undefined;
+  /** Preconditions: delete only this exact object (not a same-named successor). */
+  readonly uid?: string | undefined;
+  readonly resourceVersion?: string | undefined;
+}
+
+export interface ApiGroupInfo {
+  readonly name: string;
+  readonly versions: readonly string[];
+  readonly preferredVersion?: string | undefined;
+}
+
+export interface KubeClient {
+  readonly server: string;
+  readonly namespace: string;
+  /** GET one object; undefined when it does not exist. */
+  get(ref: ObjectRef & { readonly name: string }): Promise<KubeObject | undefined>;
+  /** GET a collection in a namespace (follows `continue` pages). */
+  list(ref: ObjectRef, opts?: { readonly labelSelector?: string | undefined }): Promise<KubeObject[]>;
+  /** Server-side apply (PATCH application/apply-patch+yaml with a JSON body). */
+  apply(resource: Resource | KubeObject, opts?: ApplyOptions): Promise<ApplyResult>;
+  /** PATCH application/json-patch+json. */
+  jsonPatch(ref: ObjectRef & { readonly name: string }, ops: readonly JsonPatchOp[], opts?: { readonly dryRun?: boolean | undefined }): Promise<KubeObject>;
+  /** DELETE; false when the object was already gone. */
+  delete(ref: ObjectRef & { readonly name: string }, opts?: DeleteOptions): Promise<boolean>;
+  /** GET /apis/<group> (or /api for the core group); undefined when the server does not serve the group. */
+  discover(group: string): Promise<ApiGroupInfo | undefined>;
+  close(): Promise<void>;
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+  readonly attempts: number;
+}
+
+interface Credentials {
+  readonly headers: Record<string, string | string[]>;
+  readonly cert?: string | undefined;
+  readonly key?: string | undefined;
+}
+
+function buildDispatcher(tls: TlsOptions, proxyUrl: string | undefined, connections: number): Dispatcher {
+  const connect = {
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    rejectUnauthorized: !tls.insecureSkipTlsVerify,
+    ...(tls.serverName !== undefined ? { servername: tls.serverName } : {}),
+  };
+  if (proxyUrl !== undefined) {
+    return new ProxyAgent({ uri: proxyUrl, requestTls: connect, connections, keepAliveTimeout: 30_000 });
+  }
+  return new Agent({ connect, connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 });
+}
+
+export function createKubeClient(config: KubeConfig, options: KubeClientOptions = {}): KubeClient {
+  const policy = retryPolicy({
+    ...options.retry,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.retries !== undefined ? { retries: options.retries } : {}),
+  });
+  const connections = Math.max(1, options.concurrency ?? 8);
+  const log = options.log;
+  const signal = options.signal;
+  const redactor = new Redactor();
+  const auth = config.auth;
+  if (auth.type === 'token') redactor.add(auth.token);
+  if (auth.type === 'basic') {
+    redactor.add(auth.password);
+    redactor.add(Buffer.from(`${auth.username}:${auth.password}`).toString('base64'));
+  }
+  redactor.add(config.tls.key);
+  if (config.proxyUrl !== undefined) {
+    const p = new URL(config.proxyUrl);
+    redactor.add(decodeURIComponent(p.password));
+  }
+  const execCache = auth.type === 'exec' ? new ExecCredentialCache(auth.exec) : undefined;
+
+  let dispatcher: Dispatcher | undefined;
+  let dispatcherKey = '';
+  const retired: Dispatcher[] = [];
+
+  function dispatcherFor(cert: string | undefined, key: string | undefined): Dispatcher {
+    const k = `${cert ?? ''}\0${key ?? ''}`;
+    if (!dispatcher || k !== dispatcherKey) {
+      // A rotated exec client certificate needs new TLS connections; the old pool drains in the background.
+      if (dispatcher) retired.push(dispatcher);
+      dispatcher = buildDispatcher({ ...config.tls, cert: cert ?? config.tls.cert, key: key ?? config.tls.key }, config.proxyUrl, connections);
+      dispatcherKey = k;
+    }
+    return dispatcher;
+  }
+
+  async function credentials(): Promise<Credentials> {
+    const headers: Record<string, string | string[]> = {};
+    const imp = config.impersonate;
+    if (imp?.user !== undefined) headers['impersonate-user'] = imp.user;
+    if (imp?.uid !== undefined) headers['impersonate-uid'] = imp.uid;
+    // One Impersonate-Group header per group (undici sends an array as repeated headers, not joined).
+    if (imp && imp.groups.length > 0) headers['impersonate-group'] = [...imp.groups];
+    switch (auth.type) {
+      case 'none':
+        return { headers };
+      case 'token':
+        headers.authorization = `Bearer ${auth.token}`;
+        return { headers };
+      case 'tokenFile': {
+        let token: string;
+        try {
+          token = readFileSync(auth.path, 'utf8').trim();
+        } catch (err) {
+          throw new ToolError('FILE_READ', `cannot read the token file ${auth.path} (${errorCode(err) ?? 'error'})`, { cause: err });
+        }
+        redactor.add(token);
+        headers.authorization = `Bearer ${token}`;
+        return { headers };
+      }
+      case 'basic':
+        headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+        return { headers };
+      case 'exec': {
+        const cred = await (execCache as ExecCredentialCache).get({ redactor, signal, timeoutMs: 60_000 });
+        if (cred.token !== undefined) headers.authorization = `Bearer ${cred.token}`;
+        return { headers, cert: cred.clientCertificateData, key: cred.clientKeyData };
+      }
+    }
+  }
+
+  async function send(method: string, path: string, what: string, body?: { type: string; data: string }): Promise<RawResponse> {
+    const url = `${config.server}${path}`;
+    let refreshedExec = false;
+    for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) throw signal.reason;
+      const cred = await credentials();
+      const headers: Record<string, string | string[]> = {
+        accept: 'application/json',
+        'user-agent': options.userAgent ?? 'cfmesh',
+        ...cred.headers,
+      };
+      if (body) headers['content-type'] = body.type;
+      const timeout = AbortSignal.timeout(policy.timeoutMs);
+      const reqSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      const started = Date.now();
+      let status: number;
+      let contentType: string;
+      let text: string;
+      let retryAfterHeader: string | string[] | undefined;
+      try {
+        const res = await request(url, {
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body: body?.data,
+          dispatcher: dispatcherFor(cred.cert, cred.key),
+          signal: reqSignal,
+          headersTimeout: policy.timeoutMs,
+          bodyTimeout: policy.timeoutMs,
+        });
+        status = res.statusCode;
+        const ct = res.headers['content-type'];
+        contentType = (Array.isArray(ct) ? ct[0] : ct) ?? '';
+        retryAfterHeader = res.headers['retry-after'];
+        text = await res.body.text();
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason;
+        const timedOut = timeout.aborted;
+        const code = timedOut ? 'TIMEOUT' : errorCode(err);
+        if ((timedOut || isRetryableNetworkError(code)) && attempt < policy.retries) {
+          const wait = backoffMs(policy, attempt);
+          log?.(`${method} ${path}: ${code ?? 'network error'}; retrying in ${wait} ms (attempt ${attempt + 2} of ${policy.retries + 1})`);
+          await sleep(wait, signal);
+          continue;
+        }
+        const e = timedOut ? Object.assign(new Error(`no answer within ${policy.timeoutMs} ms`), { code: 'TIMEOUT' }) : err;
+        throw networkError(e, what, config.server, redactor);
+      }
+      log?.(`${method} ${path} ${status} (${Date.now() - started} ms)`);
+
+      if (status === 401 && execCache && !refreshedExec) {
+        // client-go re-runs the plugin once when the server refuses its credential.
+        refreshedExec = true;
+        execCache.invalidate();
+        continue;
+      }
+      if (isRetryableStatus(status) && attempt < policy.retries) {
+        const st = parseStatus(text);
+        const after =
+          parseRetryAfter(retryAfterHeader) ??
+          (st?.details?.retryAfterSeconds !== undefined ? st.details.retryAfterSeconds * 1000 : undefined);
+        if (after !== undefined && after > policy.maxRetryAfterMs) {
+          return { status, contentType, body: text, attempts: attempt + 1 };
+        }
+        const wait = Math.max(after ?? 0, backoffMs(policy, attempt));
+        log?.(`${method} ${path}: HTTP ${status}; retrying in ${wait} ms (attempt ${attempt + 2} of ${policy.retries + 1})`);
+        await sleep(wait, signal);
+        continue;
+      }
+      return { status, contentType, body: text, attempts: attempt + 1 };
+    }
+  }
+
+  function describe(verb: string, ref: ObjectRef): string {
+    return `${verb} ${ref.kind}${ref.name !== undefined ? ` ${ref.namespace}/${ref.name}` : ` in namespace ${ref.namespace}`}`;
+  }
+
+  function pathFor(ref: ObjectRef): string {
+    const plural = pluralOf(ref.kind, options.plurals);
+    if (plural === undefined) {
+      throw new ToolError('API_REJECTED', `cfmesh does not know the resource name of kind ${ref.kind}`, {
+        hint: 'this is a bug in cfmesh if it emitted this kind; please report it',
+      });
+    }
+    return objectPath(ref, plural);
+  }
+
+  function isPlainNotFound(r: RawResponse): boolean {
+    return r.status === 404 && parseStatus(r.body) === undefined;
+  }
+
+  async function crdMissing(ref: ObjectRef, what: string): Promise<ToolError> {
+    const { group, version } = splitApiVersion(ref.apiVersion);
+    const plural = pluralOf(ref.kind, options.plurals) ?? ref.kind.toLowerCase();
+    if (group === '') {
+      return new ToolError('API_REJECTED', `${what}: the server answered "404 page not found" for the core API`, {
+        hint: 'is `server:` in the kubeconfig a Kubernetes API server (and not a proxy or a path below it)?',
+      });
+    }
+    const info = await discover(group);
+    if (info === undefined) {
+      return new ToolError('CRD_MISSING', `${what}: the server doesn't have the API group "${group}": its CRDs are not installed in this cluster`, {
+        hint: group.endsWith('istio.io')
+          ? 'install Istio (istioctl install, or the istio/base Helm chart) or choose a context whose cluster runs Istio'
+          : `install the CRDs of ${group}`,
+      });
+    }
+    if (!info.versions.includes(version)) {
+      return new ToolError('CRD_MISSING', `${what}: the server does not serve ${group}/${version} (it serves ${info.versions.join(', ')})`, {
+        hint: 'the installed Istio is older than the API version cfmesh emitted; choose an older Istio API version',
+      });
+    }
+    return new ToolError('CRD_MISSING', `${what}: the server doesn't have a resource type "${plural}" in group "${group}"`, {
+      hint: `the CRD for ${ref.kind} is not installed; install the matching Istio CRDs`,
+    });
+  }
+
+  async function fail(r: RawResponse, ref: ObjectRef, what: string): Promise<never> {
+    if (isPlainNotFound(r)) throw await crdMissing(ref, what);
+    throw statusError({ ...r, what, kind: ref.kind, name: ref.name }, redactor);
+  }
+
+  function parseObject(r: RawResponse, what: string): KubeObject {
+    try {
+      return JSON.parse(r.body) as KubeObject;
+    } catch (err) {
+      throw new ToolError('API_REJECTED', `${what}: the server answered ${r.status} with a body that is not JSON`, { cause: err });
+    }
+  }
+
+  async function get(ref: ObjectRef & { name: string }): Promise<KubeObject | undefined> {
+    const what = describe('get', ref);
+    const r = await send('GET', pathFor(ref), what);
+    if (r.status === 200) return parseObject(r, what);
+    if (r.status === 404 && parseStatus(r.body) !== undefined) return undefined;
+    return fail(r, ref, what);
+  }
+
+  async function list(ref: ObjectRef, opts: { labelSelector?: string | undefined } = {}): Promise<KubeObject[]> {
+    const what = describe('list', { ...ref, name: undefined });
+    const items: KubeObject[] = [];
+    let cont: string | undefined;
+    do {
+      const q = new URLSearchParams();
+      if (opts.labelSelector !== undefined) q.set('labelSelector', opts.labelSelector);
+      q.set('limit', '500');
+      if (cont !== undefined) q.set('continue', cont);
+      const r = await send('GET', `${pathFor({ ...ref, name: undefined })}?${q.toString()}`, what);
+      if (r.status !== 200) return fail(r, ref, what);
+      const page = parseObject(r, what) as unknown as { items?: KubeObject[]; metadata?: { continue?: string } };
+      for (const item of page.items ?? []) {
+        // Lists omit apiVersion/kind on items; put them back so callers can treat them as objects.
+        items.push({ ...item, apiVersion: item.apiVersion ?? ref.apiVersion, kind: item.kind ?? ref.kind });
+      }
+      cont = page.metadata?.continue || undefined;
+    } while (cont !== undefined);
+    return items;
+  }
+
+  async function apply(resource: Resource | KubeObject, opts: ApplyOptions = {}): Promise<ApplyResult> {
+    const ns = resource.metadata.namespace ?? config.namespace;
+    const ref = { apiVersion: resource.apiVersion, kind: resource.kind, namespace: ns, name: resource.metadata.name };
+    const what = describe(opts.dryRun ? 'apply (server dry run)' : 'apply', ref);
+    const q = new URLSearchParams({ fieldManager: opts.fieldManager ?? FIELD_MANAGER });
+    if (opts.force) q.set('force', 'true');
+    if (opts.dryRun) q.set('dryRun', 'All');
+    const body = JSON.stringify({ ...resource, metadata: { ...resource.metadata, namespace: ns } });
+    const r = await send('PATCH', `${pathFor(ref)}?${q.toString()}`, what, { type: 'application/apply-patch+yaml', data: body });
+    if (r.status === 200 || r.status === 201) return { object: parseObject(r, what), created: r.status === 201 };
+    return fail(r, ref, what);
+  }
+
+  async function jsonPatch(ref: ObjectRef & { name: string }, ops: readonly JsonPatchOp[], opts: { dryRun?: boolean | undefined } = {}): Promise<KubeObject> {
+    const what = describe('patch', ref);
+    const q = opts.dryRun ? '?dryRun=All' : '';
+    const r = await send('PATCH', `${pathFor(ref)}${q}`, what, { type: 'application/json-patch+json', data: JSON.stringify(ops) });
+    if (r.status === 200) return parseObject(r, what);
+    return fail(r, ref, what);
+  }
+
+  async function del(ref: ObjectRef & { name: string }, opts: DeleteOptions = {}): Promise<boolean> {
+    const what = describe(opts.dryRun ? 'delete (server dry run)' : 'delete', ref);
+    const q = opts.dryRun ? '?dryRun=All' : '';
+    const preconditions: Record<string, string> = {};
+    if (opts.uid !== undefined) preconditions.uid = opts.uid;
+    if (opts.resourceVersion !== undefined) preconditions.resourceVersion = opts.resourceVersion;
+    const body = JSON.stringify({
+      kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      propagationPolicy: 'Background',
+      ...(Object.keys(preconditions).length > 0 ? { preconditions } : {}),
+    });
+    const r = await send('DELETE', `${pathFor(ref)}${q}`, what, { type: 'application/json', data: body });
+    if (r.status === 200 || r.status === 202) return true;
+    if (r.status === 404 && parseStatus(r.body) !== undefined) return false;
+    return fail(r, ref, what);
+  }
+
+  async function discover(group: string): Promise<ApiGroupInfo | undefined> {
+    const what = `discover API group ${group || 'core'}`;
+    const r = await send('GET', group === '' ? '/api' : `/apis/${group}`, what);
+    if (r.status === 404) return undefined;
+    if (r.status !== 200) throw statusError({ ...r, what }, redactor);
+    const doc = parseObject(r, what) as unknown as {
+      versions?: ({ version?: string } | string)[];
+      preferredVersion?: { version?: string };
+      name?: string;
+    };
+    const versions = (doc.versions ?? []).map((v) => (typeof v === 'string' ? v : (v.version ?? ''))).filter((v) => v !== '');
+    return { name: doc.name ?? group, versions, preferredVersion: doc.preferredVersion?.version };
+  }
+
+  return {
+    server: config.server,
+    namespace: config.namespace,
+    get,
+    list,
+    apply,
+    jsonPatch,
+    delete: del,
+    discover,
+    async close() {
+      const all = [...retired, ...(dispatcher ? [dispatcher] : [])];
+      retired.length = 0;
+      dispatcher = undefined;
+      await Promise.all(all.map((d) => d.close().catch(() => undefined)));
+    },
+  };
+}

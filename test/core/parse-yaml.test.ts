@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SourceFile } from '../../src/diagnostics/source-file.ts';
+import { parseYaml } from '../../src/manifest/parse-yaml.ts';
+import { interpolateVars } from '../../src/manifest/vars.ts';
+
+const parse = (text: string) => parseYaml(new SourceFile('m.yml', text));
+
+test('merge keys apply in order, later writes win (yaml.v2)', () => {
+  const r = parse('a: &a {k: 1, x: 1}\nb: &b {k: 2}\nm:\n  k: 0\n  <<: *a\n  <<: *b\n');
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual({ ...(r.value as { m: object }).m }, { k: 2, x: 1 });
+});
+
+test('a key written after a merge overrides it', () => {
+  const r = parse('a: &a {k: 1}\nm:\n  <<: *a\n  k: 3\n');
+  assert.deepEqual({ ...(r.value as { m: object }).m }, { k: 3 });
+});
+
+test('in a list of merged maps the earlier map wins', () => {
+  const r = parse('a: &a {k: 1}\nb: &b {k: 2, j: 2}\nm:\n  <<: [*a, *b]\n');
+  assert.deepEqual({ ...(r.value as { m: object }).m }, { k: 1, j: 2 });
+});
+
+test('YAML 1.1 scalars, as cf reads them', () => {
+  const r = parse('a: yes\nb: off\nc: "yes"\n');
+  assert.deepEqual({ ...(r.value as object) }, { a: true, b: false, c: 'yes' });
+});
+
+test('duplicate keys are errors with positions', () => {
+  const r = parse('a: 1\nb: 2\na: 3\n');
+  assert.equal(r.errors[0]?.code, 'DUPLICATE_KEY');
+  assert.deepEqual(r.errors[0]?.span && r.errors[0].span.source.linePos(r.errors[0].span.start), { line: 3, col: 1 });
+});
+
+test('an alias bomb is refused', () => {
+  let text = 'a: &a [x, x, x, x, x, x, x, x, x, x]\n';
+  for (let i = 1; i < 9; i++) text += `${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(10).fill(`*${'abcdefghij'[i - 1]}`).join(', ')}]\n`;
+  const started = Date.now();
+  const r = parse(text);
+  assert.equal(r.errors[0]?.code, 'ALIAS_LIMIT');
+  assert.ok(Date.now() - started < 2000);
+});
+
+test('a merge key with a scalar is an error', () => {
+  assert.equal(parse('m:\n  <<: 3\n').errors[0]?.code, 'MERGE_KEY');
+});
+
+test('a BOM and CRLF line ends are fine', () => {
+  const r = parse('\uFEFFa: 1\r\nb:\r\n  - x\r\n');
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(JSON.parse(JSON.stringify(r.value)), { a: 1, b: ['x'] });
+});
+
+test('spans survive merges: an entry merged from an anchor points at the anchor', () => {
+  const r = parse('d: &d\n  k: bad\nm:\n  <<: *d\n');
+  const m = (r.value as { m: object }).m;
+  const span = r.spans.at(r.value, ['m', 'k']);
+  assert.ok(span);
+  assert.deepEqual(span.source.linePos(span.start), { line: 2, col: 6 });
+  assert.ok(m);
+});
+
+const vars = (text: string, values: Record<string, unknown>) => {
+  const r = parse(text);
+  return interpolateVars(r.value, r.spans, new Map(Object.entries(values)));
+};
+
+test('a whole-value var keeps its type; inside a string ints and strings only', () => {
+  const r = vars('a: ((n))\nb: x-((n))\nc: ((m))\nd: ((s.k))\n', { n: 3, m: { q: 1 }, s: { k: 'v' } });
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(JSON.parse(JSON.stringify(r.value)), { a: 3, b: 'x-3', c: { q: 1 }, d: 'v' });
+  const bad = vars('b: x-((f))\n', { f: true });
+  assert.equal(bad.errors[0]?.code, 'VAR_TYPE');
+  assert.match(bad.errors[0]?.message ?? '', /Invalid type 'bool' for value 'true' and variable 'f'/);
+});
+
+test("undefined vars: cf's message, sorted, each with a position", () => {
+  const r = vars('a: ((zeta))\nb: ((alpha))-x\nc: ((zeta))\n', {});
+  assert.equal(r.errors[0]?.message, 'Expected to find variables: alpha, zeta');
+  assert.equal(r.errors[0]?.details.length, 2);
+});
+
+test('a var value is not interpolated again', () => {
+  const r = vars('a: ((x))\n', { x: '((y))' });
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(JSON.parse(JSON.stringify(r.value)), { a: '((y))' });
+});

@@ -1,0 +1,35 @@
+import type { Resource } from '../../src/render/resource.ts';
+import { createKubeClient, type KubeClient, type KubeClientOptions } from '../../src/kube/client.ts';
+import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
+import type { KubeApiServer, KubeconfigSpec } from './api-server.ts';
+
+/** Small backoff so resilience tests stay fast. */
+export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000, maxRetryAfterMs: 5_000 } as const;
+
+export function clientFor(server: KubeApiServer, spec: KubeconfigSpec = { auth: 'token' }, opts: KubeClientOptions = {}): KubeClient {
+  const config = loadKubeConfig({ kubeconfig: server.writeKubeconfig(spec), env: {}, homeDir: '/nonexistent' });
+  return createKubeClient(config, { retry: FAST_RETRY, ...opts });
+}
+
+export function vs(name: string, hosts: string[], weights: [string, number][], extra: Record<string, unknown> = {}): Resource {
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name, namespace: 'shop', labels: { 'app.kubernetes.io/managed-by': 'cfmesh' } },
+    spec: {
+      hosts,
+      gateways: ['cloudfoundry-ingress'],
+      http: [{ route: weights.map(([host, weight]) => ({ destination: { host }, weight })) }],
+      ...extra,
+    },
+  };
+}
+
+export function gateway(name: string): Resource {
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'Gateway',
+    metadata: { name, namespace: 'shop', labels: { 'app.kubernetes.io/managed-by': 'cfmesh' } },
+    spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] },
+  };
+}
