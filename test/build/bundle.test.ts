@@ -35,3 +35,31 @@ test('bundled binary: a refusal exits 1 with the diagnostic on stderr', () => {
   assert.equal(run.stdout, '');
   assert.match(run.stderr, /weights sum to 140/);
 });
+
+test('bundled binary: the Node 20 code cache is written once, used, and survives damage', { skip: typeof ((await import('node:module')) as { enableCompileCache?: unknown }).enableCompileCache === 'function' ? 'Node 22+ uses its own compile cache' : false }, () => {
+  const { mkdtempSync, readdirSync: list, writeFileSync, chmodSync, rmSync } = process.getBuiltinModule('node:fs');
+  const dir = mkdtempSync(join(process.getBuiltinModule('node:os').tmpdir(), 'cfmesh-cache-'));
+  try {
+    const cacheDir = join(dir, 'cache');
+    const fixture = join(fixtures, 'proposal-90-10');
+    const expected = readFileSync(join(fixture, 'expected.yaml'), 'utf8');
+    const convert = (env: Record<string, string>) => spawnSync(process.execPath, [bin, 'convert', '-f', 'manifest.yml'], { cwd: fixture, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
+    const first = convert({ CFMESH_COMPILE_CACHE: cacheDir });
+    assert.equal(first.stdout, expected);
+    const files = list(cacheDir).filter((f) => f.endsWith('-convert.v8cache'));
+    assert.equal(files.length, 1);
+    assert.equal(convert({ CFMESH_COMPILE_CACHE: cacheDir }).stdout, expected);
+    // a damaged cache is rejected by V8 and replaced
+    writeFileSync(join(cacheDir, files[0] as string), 'not a code cache');
+    assert.equal(convert({ CFMESH_COMPILE_CACHE: cacheDir }).stdout, expected);
+    assert.ok(readFileSync(join(cacheDir, files[0] as string)).length > 1000);
+    // a directory we cannot write, or the cache turned off, only costs speed
+    const readOnly = join(dir, 'ro');
+    process.getBuiltinModule('node:fs').mkdirSync(readOnly, { mode: 0o500 });
+    chmodSync(readOnly, 0o500);
+    assert.equal(convert({ CFMESH_COMPILE_CACHE: join(readOnly, 'sub') }).stdout, expected);
+    assert.equal(convert({ CFMESH_COMPILE_CACHE: '0' }).stdout, expected);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
