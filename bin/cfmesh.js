@@ -1,20 +1,22 @@
 #!/usr/bin/env node
 // cfmesh: the bundled CLI lives in dist/ (built by `npm install` / `npm run build`).
-import module from 'node:module';
+// CommonJS (bin/package.json), like dist/: no ES module loader to set up before the first line runs.
+'use strict';
 
 // Node 22+ caches compiled code between runs; Node 20 has no such API and starts as usual.
-if (typeof module.enableCompileCache === 'function') {
+const module_ = require('node:module');
+if (typeof module_.enableCompileCache === 'function') {
   try {
-    module.enableCompileCache();
+    module_.enableCompileCache();
   } catch {
-    // a read-only cache directory only costs speed
+    // a read-only or unwritable cache directory only costs speed
   }
 }
 
 try {
-  await import('../dist/entry.js');
+  require('../dist/entry.cjs');
 } catch (error) {
-  if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/entry.js')) {
+  if (error && error.code === 'MODULE_NOT_FOUND' && String(error.message).includes('dist/entry.cjs')) {
     process.stderr.write('cfmesh is not built: run `npm install` (or `npm run build`) in its directory first.\n');
     process.exitCode = 3;
   } else {

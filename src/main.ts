@@ -62,25 +62,22 @@ export async function run(argv: readonly string[]): Promise<void> {
     interrupted = true;
     controller.abort(new ToolError('INTERRUPTED', 'interrupted; stopped cleanly'));
   });
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      // `cfmesh convert ... | head`: the reader went away; nothing left to say to it.
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      // `cfmesh convert ... > out.yaml` on a full disk (ENOSPC), or a closed stdout (EBADF): the
-      // product is lost, so success would be a lie. Local I/O, exit 3. (stderr failing has no one to tell.)
-      if (stream === process.stdout) {
-        try {
-          process.stderr.write(`error FILE_WRITE cannot write to stdout: ${error.code ?? error.message}\n`);
-        } catch {
-          // stderr is gone too
-        }
-        process.exit(3);
-      }
-    });
-  }
+  // `cfmesh convert ... | head`: the reader went away; nothing left to say to it.
+  const brokenPipe = () => process.exit(process.exitCode ?? 0);
+  // `cfmesh convert ... > out.yaml` on a full disk (ENOSPC) once writes went asynchronous: the product
+  // is lost, so success would be a lie. Local I/O, exit 3. (Synchronous write failures are a
+  // FILE_WRITE error through the normal path.)
+  const outputLost = (why: string) => {
+    try {
+      process.stderr.write(`error FILE_WRITE cannot write to stdout: ${why}\n`);
+    } catch {
+      // stderr is gone too
+    }
+    process.exit(3);
+  };
   process.on('uncaughtException', (error) => {
-    printBugNotice(nodeIo(), error);
+    printBugNotice(nodeIo(undefined, brokenPipe), error);
     process.exit(70);
   });
-  process.exitCode = await main(argv, nodeIo(controller.signal));
+  process.exitCode = await main(argv, nodeIo(controller.signal, brokenPipe, outputLost));
 }

@@ -25,20 +25,24 @@ export interface CommandContext {
 }
 
 export function createContext(io: Io, flags: GlobalFlags): CommandContext {
-  const c = colorFor(io, flags.color);
+  // decided on first use: asking whether stderr is a terminal builds the stderr stream
+  let color: ChalkInstance | undefined;
+  const colors = (): ChalkInstance => (color ??= colorFor(io, flags.color));
   return {
     io,
-    c,
+    get c() {
+      return colors();
+    },
     flags,
     info: (line) => {
       if (!flags.quiet) io.stderr.write(`${line}\n`);
     },
     debug: (line) => {
-      if (flags.verbose || io.env['CFMESH_DEBUG']) io.stderr.write(`${c.dim(`debug: ${line}`)}\n`);
+      if (flags.verbose || io.env['CFMESH_DEBUG']) io.stderr.write(`${colors().dim(`debug: ${line}`)}\n`);
     },
     warn: (warnings) => {
       if (warnings.length === 0) return;
-      printProblems(io, c, warnings, undefined, { quiet: flags.quiet && !flags.strict });
+      printProblems(io, colors(), warnings, undefined, { quiet: flags.quiet && !flags.strict });
       if (flags.strict) {
         throw new ToolError('STRICT', `${warnings.length} warning(s) and --strict is set`, { hint: 'fix the warnings, or drop --strict' });
       }

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -21,7 +19,8 @@ export function objectName(raw: string, kind: 'subdomain' | 'label' = 'subdomain
     .replace(/-*\.-*/g, '.')
     .replace(/^[-.]+|[-.]+$/g, '');
   base = base.slice(0, max - 9).replace(/[-.]+$/g, '');
-  const hash = createHash('sha256').update(raw).digest('hex').slice(0, 8);
+  // node:crypto is loaded here, on the rare name that needs a hash, not at start-up (~3 ms)
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha256').update(raw).digest('hex').slice(0, 8);
   return base ? `${base}-${hash}` : `x-${hash}`;
 }
 

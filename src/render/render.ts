@@ -1,4 +1,5 @@
 import { Document } from 'yaml';
+import { fastYamlDocument } from './fast-yaml.ts';
 import type { Resource } from './resource.ts';
 
 export type OutputFormat = 'yaml' | 'json';
@@ -12,6 +13,12 @@ export function renderYaml(resources: readonly Resource[]): string {
 }
 
 export function renderYamlDocument(value: unknown): string {
+  // The direct emitter covers the usual resource and is byte-identical to the library; whatever it
+  // is unsure of (quoting, floats, anchors...) goes to the library (see fast-yaml.ts).
+  return fastYamlDocument(value) ?? libraryYamlDocument(value);
+}
+
+export function libraryYamlDocument(value: unknown): string {
   return new Document(value, { version: '1.1' }).toString({ lineWidth: 0, indentSeq: true });
 }
 

@@ -141,7 +141,9 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
   const apps: AppInfo[] = manifest.apps
     .map((a) => ({ name: a.name, instances: a.instances, port: a.port, data: a.data, span: a.span }))
     .sort((a, b) => compare(a.name, b.name));
-  const routes = assignTcpPorts([...drafts.values()].map((draft) => finishRoute(draft, apps, options, warnings)), options, warnings);
+  // one lookup for every route (building it per route made the table quadratic in the number of apps)
+  const instances = new Map(apps.map((a) => [a.name, a.instances]));
+  const routes = assignTcpPorts([...drafts.values()].map((draft) => finishRoute(draft, instances, options, warnings)), options, warnings);
   checkTcpPorts(routes);
   return { table: { routes: sortRoutes(routes), apps }, warnings };
 }
@@ -186,9 +188,8 @@ function assignTcpPorts(routes: Route[], options: RoutingOptions, warnings: Warn
   });
 }
 
-function finishRoute(draft: Draft, apps: readonly AppInfo[], options: RoutingOptions, warnings: Warning[]): Route {
+function finishRoute(draft: Draft, instances: ReadonlyMap<string, number>, options: RoutingOptions, warnings: Warning[]): Route {
   const names = [...draft.explicit.keys()].sort(compare);
-  const instances = new Map(apps.map((a) => [a.name, a.instances]));
   const destinations = resolveWeights(
     names.map((app) => ({ app, ...(draft.explicit.get(app) as { weight: number | undefined; port: number | undefined; protocol: AppProtocol | undefined }) })),
     draft.weighted,

@@ -1,0 +1,384 @@
+// `npm run bench`: measures cfmesh against floors taken IN THE SAME RUN (the machine may be shared
+// and noisy, so only ratios are compared with the goals), prints a table and writes JSON.
+// It measures; it never fails the test suite. Each figure is a function that may return
+// { skipped } when what it needs (a command, a test server) is not on this branch yet.
+//
+// Environment: BENCH_RUNS (start-up runs, default 15), BENCH_LARGE_RUNS (10k/40k runs, default 5),
+// BENCH_ONLY (comma-separated figure ids), BENCH_TIMEOUT_MS (per large run, default 300000),
+// BENCH_LABEL (also writes .bench/results-<label>.json), BENCH_BIN (the cfmesh binary to measure).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateManifest, TWO_APP_MANIFEST, type GeneratedManifest } from './generate.ts';
+import { HAVE_GNU_TIME, median, runNode, type Run, type SpawnSpec } from './measure.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const benchDir = join(root, '.bench');
+// BENCH_BIN measures another build (e.g. a checkout of main) with this harness
+const bin = process.env['BENCH_BIN'] ?? join(root, 'bin/cfmesh.js');
+const env = (name: string, fallback: number) => (process.env[name] && /^\d+$/.test(process.env[name] as string) ? Number(process.env[name]) : fallback);
+const RUNS = env('BENCH_RUNS', 15);
+const LARGE_RUNS = env('BENCH_LARGE_RUNS', 5);
+const TIMEOUT_MS = env('BENCH_TIMEOUT_MS', 300_000);
+const only = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim()).filter(Boolean);
+
+interface Series {
+  readonly label: string;
+  readonly medianMs: number;
+  readonly runsMs: readonly number[];
+  readonly maxRssKiB?: number | undefined;
+  /** Median user+system CPU time, when measured: a check on wall times taken on a busy machine. */
+  readonly cpuMedianMs?: number | undefined;
+  readonly note?: string | undefined;
+  readonly timedOut?: boolean | undefined;
+}
+
+interface Goal {
+  readonly text: string;
+  readonly max?: number;
+  readonly min?: number;
+}
+
+interface Figure {
+  readonly id: string;
+  readonly title: string;
+  readonly subject?: Series;
+  readonly floor?: Series;
+  /** subject / floor, or another dimensionless figure the goal is about. */
+  readonly value?: number;
+  readonly valueText?: string;
+  readonly goal?: Goal;
+  readonly met?: boolean;
+  readonly skipped?: string;
+  readonly extra?: Record<string, unknown>;
+}
+
+type FigureFn = (ctx: Ctx) => Promise<Figure> | Figure;
+
+interface Ctx {
+  readonly scratch: string;
+  readonly inputs: Map<number, { path: string; generated: GeneratedManifest }>;
+  readonly results: Map<string, Figure>;
+  helpText?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+function series(label: string, runs: readonly Run[], note?: string): Series {
+  const ok = runs.filter((r) => !r.timedOut);
+  const rss = runs.map((r) => r.maxRssKiB).filter((v): v is number => v !== undefined);
+  const cpu = ok.map((r) => r.cpuMs).filter((v): v is number => v !== undefined);
+  return {
+    label,
+    medianMs: ok.length > 0 ? median(ok.map((r) => r.ms)) : Number.NaN,
+    runsMs: runs.map((r) => Math.round(r.ms * 10) / 10),
+    maxRssKiB: rss.length > 0 ? Math.max(...rss) : undefined,
+    cpuMedianMs: cpu.length > 0 ? median(cpu) : undefined,
+    note,
+    timedOut: runs.some((r) => r.timedOut) || undefined,
+  };
+}
+
+function check(run: Run, what: string): Run {
+  if (!run.timedOut && run.status !== 0) throw new Error(`${what} exited ${run.status}: ${run.stderr.slice(0, 500)}`);
+  return run;
+}
+
+/** Floor and subject alternate, so drift on a shared machine hits both alike. */
+function interleaved(scratch: string, floor: SpawnSpec, subject: SpawnSpec, runs: number, warmups: number): { floor: Run[]; subject: Run[] } {
+  const f: Run[] = [];
+  const s: Run[] = [];
+  for (let i = 0; i < warmups + runs; i++) {
+    const a = check(runNode(floor, scratch), 'floor');
+    const b = check(runNode(subject, scratch), 'subject');
+    if (i >= warmups) {
+      f.push(a);
+      s.push(b);
+    }
+  }
+  return { floor: f, subject: s };
+}
+
+function ratioFigure(id: string, title: string, floor: Series, subject: Series, goal: Goal, extra?: Record<string, unknown>): Figure {
+  const value = subject.medianMs / floor.medianMs;
+  // the median of run-by-run ratios (floor and subject ran back to back), less hit by load swings
+  const paired = median(subject.runsMs.map((ms, i) => ms / (floor.runsMs[i] ?? Number.NaN)));
+  const cpu = subject.cpuMedianMs !== undefined && floor.cpuMedianMs !== undefined ? subject.cpuMedianMs / floor.cpuMedianMs : undefined;
+  return { id, title, floor, subject, value, valueText: `${value.toFixed(2)}×`, goal, met: meets(value, goal), extra: { ...extra, pairedRatio: paired, cpuRatio: cpu } };
+}
+
+function meets(value: number, goal: Goal): boolean {
+  if (!Number.isFinite(value)) return false;
+  if (goal.max !== undefined && value > goal.max) return false;
+  if (goal.min !== undefined && value < goal.min) return false;
+  return true;
+}
+
+function input(ctx: Ctx, apps: number): { path: string; generated: GeneratedManifest } {
+  let known = ctx.inputs.get(apps);
+  if (!known) {
+    const generated = generateManifest(apps);
+    const path = join(benchDir, `manifest-${apps}.yml`);
+    writeFileSync(path, generated.text);
+    known = { path, generated };
+    ctx.inputs.set(apps, known);
+  }
+  return known;
+}
+
+function cfmeshHelp(ctx: Ctx): string {
+  if (ctx.helpText === undefined) {
+    const r = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    ctx.helpText = `${r.stdout}${r.stderr}`;
+  }
+  return ctx.helpText;
+}
+
+function hasCommand(ctx: Ctx, name: string): boolean {
+  return new RegExp(`^\\s+${name}\\b`, 'm').test(cfmeshHelp(ctx));
+}
+
+const NODE_E0: SpawnSpec = { args: ['-e', '0'] };
+
+// ---------------------------------------------------------------------------------------------
+// figures
+
+const version: FigureFn = ({ scratch }) => {
+  const r = interleaved(scratch, NODE_E0, { args: [bin, '--version'] }, RUNS, 2);
+  return ratioFigure('version', '`cfmesh --version`', series('node -e 0', r.floor), series('cfmesh --version', r.subject), { text: '≤ 1.3×', max: 1.3 });
+};
+
+const convertSmall: FigureFn = ({ scratch }) => {
+  const path = join(benchDir, 'manifest-2.yml');
+  writeFileSync(path, TWO_APP_MANIFEST);
+  const r = interleaved(scratch, NODE_E0, { args: [bin, 'convert', '-f', path] }, RUNS, 2);
+  return ratioFigure('convert-2', '`cfmesh convert -f` two apps', series('node -e 0', r.floor), series('cfmesh convert (2 apps)', r.subject), { text: '≤ 1.6×', max: 1.6 });
+};
+
+function convertLarge(apps: number, id: string): FigureFn {
+  return (ctx) => {
+    const { path } = input(ctx, apps);
+    const yamlOut = join(benchDir, `out-${apps}.yaml`);
+    const jsonOut = join(benchDir, `out-${apps}.json`);
+    const subject: SpawnSpec = { args: [bin, 'convert', '-f', path], rss: true, timeoutMs: TIMEOUT_MS };
+    // one untimed run each way: warms the disk cache, gives the floor its resources and a byte check
+    const first = check(runNode({ ...subject, stdoutTo: yamlOut }, ctx.scratch), `convert ${apps}`);
+    if (first.timedOut) {
+      return { id, title: `\`convert\` ${apps.toLocaleString('en')} apps`, subject: series(`cfmesh convert (${apps})`, [first]), valueText: `> ${TIMEOUT_MS / 1000} s`, goal: { text: '≤ 2×', max: 2 }, met: false, extra: { timedOut: true } };
+    }
+    check(runNode({ args: [bin, 'convert', '-f', path, '--output', 'json'], stdoutTo: jsonOut, timeoutMs: TIMEOUT_MS }, ctx.scratch), `convert ${apps} json`);
+    const floorSpec: SpawnSpec = { args: [join(root, 'test/bench/yaml-floor.mjs'), path, jsonOut], rss: true, cwd: root };
+    const floorOut = join(benchDir, `floor-${apps}.yaml`);
+    check(runNode({ ...floorSpec, stdoutTo: floorOut }, ctx.scratch), 'yaml floor');
+    const identical = readFileSync(floorOut).equals(readFileSync(yamlOut));
+    const resources = (JSON.parse(readFileSync(jsonOut, 'utf8')) as { items: unknown[] }).items.length;
+    const r = interleaved(ctx.scratch, floorSpec, subject, LARGE_RUNS, 0);
+    const inProcess = r.floor.map((run) => Number(/floor-ms ([\d.]+)/.exec(run.stderr)?.[1] ?? Number.NaN));
+    const floor = series('yaml floor (whole process)', r.floor, `parse+render in-process median ${median(inProcess).toFixed(0)} ms`);
+    return ratioFigure(id, `\`convert\` ${apps.toLocaleString('en')} apps`, floor, series(`cfmesh convert (${apps.toLocaleString('en')} apps)`, r.subject), { text: '≤ 2×', max: 2 }, {
+      resources,
+      outputBytes: readFileSync(yamlOut).length,
+      inputBytes: readFileSync(path).length,
+      floorInProcessMedianMs: median(inProcess),
+      floorOutputIdentical: identical,
+    });
+  };
+}
+
+const scaling: FigureFn = (ctx) => {
+  // 10k and 40k back to back, so a change in the machine's load hits both
+  const small = input(ctx, 10_000).path;
+  const { path } = input(ctx, 40_000);
+  const s10: Run[] = [];
+  const s40: Run[] = [];
+  for (let i = 0; i < Math.max(1, Math.min(LARGE_RUNS, 3)); i++) {
+    s10.push(check(runNode({ args: [bin, 'convert', '-f', small], rss: true, timeoutMs: TIMEOUT_MS }, ctx.scratch), 'convert 10000'));
+    const run = check(runNode({ args: [bin, 'convert', '-f', path], rss: true, timeoutMs: TIMEOUT_MS }, ctx.scratch), 'convert 40000');
+    s40.push(run);
+    if (run.timedOut) break;
+  }
+  const big = series('cfmesh convert (40,000 apps)', s40);
+  const base = series('cfmesh convert (10,000 apps)', s10);
+  const value = big.medianMs / base.medianMs;
+  const goal = { text: '≤ 4.6×', max: 4.6 };
+  const cpu = big.cpuMedianMs !== undefined && base.cpuMedianMs !== undefined ? big.cpuMedianMs / base.cpuMedianMs : undefined;
+  return {
+    id: 'scaling',
+    title: 'scaling: `convert` 40,000 vs 10,000 apps',
+    floor: base,
+    subject: big,
+    value,
+    valueText: big.timedOut ? `> ${TIMEOUT_MS / 1000} s` : `${value.toFixed(2)}×`,
+    goal,
+    met: !big.timedOut && meets(value, goal),
+    extra: { cpuRatio: cpu },
+  };
+};
+
+const memory: FigureFn = (ctx) => {
+  const small = ctx.results.get('scaling')?.floor?.maxRssKiB ?? ctx.results.get('convert-10k')?.subject?.maxRssKiB;
+  const big = ctx.results.get('scaling')?.subject?.maxRssKiB;
+  if (!HAVE_GNU_TIME) return { id: 'memory', title: 'peak RSS at 40,000 apps', skipped: '/usr/bin/time is not installed' };
+  if (small === undefined || big === undefined) {
+    const why = ctx.results.get('scaling')?.subject?.timedOut ? 'the 40,000-app convert timed out' : 'needs convert-10k and scaling in the same run';
+    return { id: 'memory', title: 'peak RSS at 40,000 apps', skipped: small === undefined ? why : `${why} (10k: ${(small / 1024).toFixed(0)} MiB)` };
+  }
+  const base = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '-e', '0'], { encoding: 'utf8' });
+  const baseKiB = Number(base.stderr.trim().split('\n').pop());
+  const growth = (big - baseKiB) / (small - baseKiB);
+  return {
+    id: 'memory',
+    title: 'peak RSS at 40,000 apps',
+    value: big / 1024,
+    valueText: `${(big / 1024).toFixed(0)} MiB (10k: ${(small / 1024).toFixed(0)} MiB; above node's ${(baseKiB / 1024).toFixed(0)} MiB: ${growth.toFixed(2)}× for 4× apps)`,
+    goal: { text: 'reported; linear' },
+    met: growth <= 4.6,
+    extra: { peakRssKiB40k: big, peakRssKiB10k: small, nodeBaselineKiB: baseKiB, growthAboveBaseline: growth },
+  };
+};
+
+const updateRoute: FigureFn = (ctx) => {
+  const title = '`update-route` on 10,000 routes';
+  if (!hasCommand(ctx, 'update-route')) return { id: 'update-route', title, skipped: 'no `update-route` command in `cfmesh --help` on this branch' };
+  if (!hasCommand(ctx, 'push')) return { id: 'update-route', title, skipped: 'no `push` command to prepare the state with' };
+  const { path, generated } = input(ctx, 10_000);
+  const home = mkdtempSync(join(ctx.scratch, 'home-'));
+  const childEnv = { ...process.env, CFMESH_HOME: home };
+  const push = runNode({ args: [bin, 'push', '-f', path], env: childEnv, timeoutMs: TIMEOUT_MS }, ctx.scratch);
+  if (push.status !== 0) return { id: 'update-route', title, skipped: `\`cfmesh push -f\` of the 10k manifest failed (exit ${push.status}): ${push.stderr.split('\n')[0] ?? ''}` };
+  const { app, domain, hostname } = generated.splitApp;
+  let n = 0;
+  const subject = (): SpawnSpec => ({ args: [bin, 'update-route', app, domain, '--hostname', hostname, '--weight', String(n++ % 2 === 0 ? 60 : 90)], env: childEnv });
+  const f: Run[] = [];
+  const s: Run[] = [];
+  for (let i = 0; i < RUNS + 2; i++) {
+    const a = check(runNode(NODE_E0, ctx.scratch), 'floor');
+    const b = check(runNode(subject(), ctx.scratch), 'update-route');
+    if (i >= 2) {
+      f.push(a);
+      s.push(b);
+    }
+  }
+  return ratioFigure('update-route', title, series('node -e 0', f), series('cfmesh update-route', s), { text: '≤ 2.5×', max: 2.5 });
+};
+
+const kubeApply: FigureFn = async (ctx) => {
+  const title = 'apply 1,000 resources to the test API server';
+  const serverFile = join(root, 'test/kube/api-server.ts');
+  const helpersFile = join(root, 'test/kube/helpers.ts');
+  const applyFile = join(root, 'src/kube/apply.ts');
+  for (const f of [serverFile, helpersFile, applyFile]) if (!existsSync(f)) return { id: 'kube-apply', title, skipped: `${f.slice(root.length)} is not on this branch (branch kube-client)` };
+  // resources: the first 1,000 of a convert of a manifest large enough to give them
+  const { path } = input(ctx, 1_500);
+  const jsonOut = join(benchDir, 'out-1500.json');
+  check(runNode({ args: [bin, 'convert', '-f', path, '--output', 'json'], stdoutTo: jsonOut }, ctx.scratch), 'convert 1500');
+  const resources = (JSON.parse(readFileSync(jsonOut, 'utf8')) as { items: unknown[] }).items.slice(0, 1000);
+  type Server = { close(): Promise<void> };
+  type Client = { close(): Promise<void> };
+  const serverMod = (await import(serverFile)) as { startKubeApiServer(opts?: object): Promise<Server> };
+  const helpers = (await import(helpersFile)) as { clientFor(server: Server): Client };
+  const applyMod = (await import(applyFile)) as { applyResources(client: Client, resources: readonly unknown[], opts: object): Promise<{ ok: boolean; items: readonly unknown[] }> };
+  const rates: number[] = [];
+  const runsMs: number[] = [];
+  for (let i = 0; i < 1 + Math.min(RUNS, 5); i++) {
+    const server = await serverMod.startKubeApiServer();
+    const client = helpers.clientFor(server);
+    try {
+      const start = process.hrtime.bigint();
+      const report = await applyMod.applyResources(client, resources, { namespace: 'default', prune: false, dryRun: false, forceConflicts: false, toolVersion: 'bench' });
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (!report.ok) throw new Error('apply reported a failure');
+      if (i > 0) {
+        runsMs.push(ms);
+        rates.push((resources.length * 1000) / ms);
+      }
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  }
+  const rate = median(rates);
+  const goal = { text: '≥ 500 resources/s', min: 500 };
+  return { id: 'kube-apply', title, subject: { label: `applyResources (${resources.length}, fresh server each run)`, medianMs: median(runsMs), runsMs }, value: rate, valueText: `${rate.toFixed(0)} resources/s`, goal, met: meets(rate, goal) };
+};
+
+const FIGURES: readonly [string, FigureFn][] = [
+  ['version', version],
+  ['convert-2', convertSmall],
+  ['convert-10k', convertLarge(10_000, 'convert-10k')],
+  ['scaling', scaling],
+  ['memory', memory],
+  ['update-route', updateRoute],
+  ['kube-apply', kubeApply],
+];
+
+// ---------------------------------------------------------------------------------------------
+// report
+
+function machine() {
+  const cpuModel = cpus()[0]?.model ?? 'unknown';
+  return { node: process.version, cpu: cpuModel, cores: cpus().length, platform: `${process.platform} ${process.arch}` };
+}
+
+function ms(s: Series | undefined): string {
+  if (!s) return '';
+  if (s.timedOut && !Number.isFinite(s.medianMs)) return 'timed out';
+  return s.medianMs >= 1000 ? `${(s.medianMs / 1000).toFixed(2)} s` : `${s.medianMs.toFixed(0)} ms`;
+}
+
+function table(figures: readonly Figure[]): string {
+  const rows = [['figure', 'floor', 'floor median', 'cfmesh median', 'result', 'goal', 'met', 'CPU-time ratio']];
+  for (const f of figures) {
+    if (f.skipped) {
+      rows.push([f.title, '', '', '', `skipped: ${f.skipped}`, '', '', '']);
+      continue;
+    }
+    const cpu = f.extra?.['cpuRatio'];
+    rows.push([f.title, f.floor?.label ?? '—', ms(f.floor), ms(f.subject), f.valueText ?? '', f.goal?.text ?? '', f.met === undefined ? '' : f.met ? 'yes' : 'NO', typeof cpu === 'number' ? `${cpu.toFixed(2)}×` : '']);
+  }
+  const lines = rows.map((r) => `| ${r.join(' | ')} |`);
+  lines.splice(1, 0, `|${rows[0]?.map(() => '---').join('|')}|`);
+  return lines.join('\n');
+}
+
+async function mainBench(): Promise<void> {
+  mkdirSync(benchDir, { recursive: true });
+  if (!process.env['BENCH_BIN'] && !existsSync(join(root, 'dist/entry.cjs'))) throw new Error('dist/ is missing: run `node scripts/build.mjs` (npm run bench does)');
+  const scratch = mkdtempSync(join(tmpdir(), 'cfmesh-bench-'));
+  const ctx: Ctx = { scratch, inputs: new Map(), results: new Map() };
+  const figures: Figure[] = [];
+  try {
+    for (const [id, fn] of FIGURES) {
+      if (only && !only.includes(id)) continue;
+      process.stderr.write(`bench: ${id} ...\n`);
+      const started = Date.now();
+      let figure: Figure;
+      try {
+        figure = await fn(ctx);
+      } catch (error) {
+        figure = { id, title: id, skipped: `failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+      }
+      ctx.results.set(id, figure);
+      figures.push(figure);
+      process.stderr.write(`bench: ${id} ${figure.skipped ? `skipped (${figure.skipped})` : figure.valueText ?? ''} [${((Date.now() - started) / 1000).toFixed(1)} s]\n`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const result = { date: new Date().toISOString(), machine: machine(), runs: { startup: RUNS, large: LARGE_RUNS }, figures };
+  const text = table(figures);
+  const m = result.machine;
+  process.stdout.write(`\ncfmesh benchmark — node ${m.node}, ${m.cpu}, ${m.cores} cores, ${m.platform}\n`);
+  process.stdout.write(`medians of ${RUNS} start-up runs / ${LARGE_RUNS} large runs; floors measured in the same run, interleaved\n\n${text}\n\n`);
+  const path = join(benchDir, 'results.json');
+  writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
+  const label = process.env['BENCH_LABEL'];
+  if (label) writeFileSync(join(benchDir, `results-${label.replace(/[^\w.-]/g, '_')}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(benchDir, 'results.md'), `${text}\n`);
+  process.stdout.write(`results: ${path}\n`);
+}
+
+await mainBench();
