@@ -32,7 +32,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-test('exit codes: the binary is built', () => assert.ok(existsSync(join(root, 'dist', 'entry.js')), 'npm test builds first'));
+test('exit codes: the binary is built', () => assert.ok(existsSync(join(root, 'dist', 'entry.cjs')), 'npm test builds first'));
 
 test('exit 0: success, the product on stdout and nothing else', () => {
   const run = cfmesh(['convert', '-f', good]);

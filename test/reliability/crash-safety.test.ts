@@ -39,7 +39,7 @@ function readDir(dir: string): Map<string, string> {
 }
 
 test('SIGKILL at random moments during -o DIR: every file old or new, whole, and cleaned up by the next run', { timeout: BUDGET_MS + 60_000 }, async (t) => {
-  assert.ok(existsSync(join(root, 'dist', 'entry.js')), 'the binary is built (npm test builds first)');
+  assert.ok(existsSync(join(root, 'dist', 'entry.cjs')), 'the binary is built (npm test builds first)');
   const dir = tempDir();
   writeFileSync(join(dir, 'a.yml'), manifest(0, 200, 1));
   writeFileSync(join(dir, 'b.yml'), manifest(40, 240, 2));
