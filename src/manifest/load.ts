@@ -40,6 +40,7 @@ export function loadManifest(input: LoadInput): LoadResult {
   for (const source of input.manifests) {
     const fileSpan: SourceSpan = { source, start: 0, end: 0 };
     const parsed = parseYaml(source, input.limits);
+    warnings.push(...(parsed.warnings ?? []));
     if (parsed.errors.length > 0) {
       errors.push(...parsed.errors);
       continue;

@@ -15,7 +15,7 @@ import {
   type YAMLSeq,
 } from 'yaml';
 import type { SourceFile, SourceSpan } from '../diagnostics/source-file.ts';
-import { ToolError } from '../diagnostics/tool-error.ts';
+import { ToolError, type Warning } from '../diagnostics/tool-error.ts';
 import { SpanIndex } from './span-index.ts';
 
 export interface ParseYamlOptions {
@@ -31,6 +31,8 @@ export interface ParsedYaml {
   readonly value: unknown;
   readonly spans: SpanIndex;
   readonly errors: readonly ToolError[];
+  /** Problems that do not stop the manifest from being read (a second YAML document). */
+  readonly warnings?: readonly Warning[] | undefined;
 }
 
 const DEFAULT_MAX_ALIAS_NODES = 100_000;
@@ -108,17 +110,20 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
       errors.push(new ToolError(code, message, { span: span(start, Math.max(end, start + 1)) }));
     }
   }
-  if (list.length > 1) {
-    const second = list[1];
-    const at = second?.contents?.range?.[0] ?? second?.range?.[0] ?? 0;
-    errors.push(
-      new ToolError('YAML_SYNTAX', 'a manifest holds one YAML document; found a second one', {
-        span: span(at, at + 1),
-        hint: 'remove the `---` separator or split the file',
-      }),
-    );
+  // cf's parser (yaml.v2 Unmarshal) reads the first document and ignores the rest: a trailing `---`
+  // is fine, and a second document with content is ignored with a warning rather than refused.
+  const warnings: Warning[] = [];
+  const extra = list.slice(1).find((d) => d.contents !== null && d.contents !== undefined && !(isScalar(d.contents) && (d.contents as Scalar).value === null));
+  if (extra) {
+    const at = extra.contents?.range?.[0] ?? extra.range?.[0] ?? 0;
+    warnings.push({
+      code: 'LOSSY',
+      message: 'a manifest holds one YAML document; the documents after the first are ignored (as cf ignores them)',
+      span: span(at, at + 1),
+      hint: 'remove the `---` separator and what follows, or split the file',
+    });
   }
-  if (errors.length > 0 || list.length === 0) return { value: null, spans, errors };
+  if (errors.length > 0 || list.length === 0) return { value: null, spans, errors, warnings };
 
   const doc = list[0] as NonNullable<(typeof list)[number]>;
   const maxAliasNodes = options.maxAliasNodes ?? DEFAULT_MAX_ALIAS_NODES;
@@ -231,7 +236,7 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
 
   try {
     const value = convert(doc?.contents as Node | null, 0, span(0, 1), false);
-    return { value: errors.length > 0 ? null : value, spans, errors };
+    return { value: errors.length > 0 ? null : value, spans, errors, warnings };
   } catch (error) {
     if (error instanceof Stop) return { value: null, spans, errors };
     throw error;

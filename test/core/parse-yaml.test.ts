@@ -86,3 +86,13 @@ test('a var value is not interpolated again', () => {
   assert.deepEqual(r.errors, []);
   assert.deepEqual(JSON.parse(JSON.stringify(r.value)), { a: '((y))' });
 });
+
+test('a trailing --- is fine; a second document is ignored with a warning, as yaml.v2 reads only the first', () => {
+  const trailing = parse('a: 1\n---\n');
+  assert.deepEqual(trailing.errors, []);
+  assert.deepEqual(trailing.warnings ?? [], []);
+  const two = parse('a: 1\n---\nb: 2\n');
+  assert.deepEqual(two.errors, []);
+  assert.deepEqual(JSON.parse(JSON.stringify(two.value)), { a: 1 });
+  assert.equal(two.warnings?.[0]?.code, 'LOSSY');
+});
