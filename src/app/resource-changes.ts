@@ -15,7 +15,7 @@
  */
 import type { Warning } from '../diagnostics/tool-error.ts';
 import type { IstioOptions } from '../istio/options.ts';
-import { translate } from '../istio/translate.ts';
+import { sortResources, translate } from '../istio/translate.ts';
 import type { Resource } from '../render/resource.ts';
 import { resourceId } from '../render/resource.ts';
 import { isInternal, type RoutingOptions } from '../routing/route-table.ts';
@@ -32,6 +32,8 @@ export interface ResourceChanges {
   /** Created or changed resources, in output order (the after version), then deleted ones. */
   readonly changes: readonly ResourceChange[];
   readonly warnings: readonly Warning[];
+  /** The after-side resources the comparison saw (changed or not): what a changed one may refer to. */
+  readonly context: readonly Resource[];
 }
 
 export interface TranslateSettings {
@@ -78,7 +80,7 @@ export function resourceChanges(before: State, after: State, settings: Translate
       if (route.destinations.some((d) => affected.has(d.app))) touch(route);
     }
   }
-  if (fqdns.size === 0 && apps.size === 0) return { changes: [], warnings: [] };
+  if (fqdns.size === 0 && apps.size === 0) return { changes: [], warnings: [], context: [] };
   const partial = (state: State) => {
     const table = stateToTable(state, settings.routing, subset(state, fqdns, apps, settings.routing));
     const translated = translate(table.table, settings.istio);
@@ -145,5 +147,35 @@ function compareResources(
     changes.push({ id, before: prev?.resource, after: r });
   }
   for (const [id, prev] of old) if (!seen.has(id)) changes.push({ id, before: prev.resource });
-  return { changes, warnings: after.warnings };
+  return { changes, warnings: after.warnings, context: after.resources };
+}
+
+/**
+ * The changed resources plus what they refer to (their Gateway, the DestinationRules defining the
+ * subsets they name), so that what a command prints stands on its own: `| kubectl apply -f -` and
+ * any checker see no dangling reference. Unchanged extras apply as "unchanged".
+ */
+export function withReferences(changed: readonly Resource[], context: readonly Resource[]): Resource[] {
+  const ids = new Set(changed.map(resourceId));
+  const gateways = new Set<string>();
+  const hosts = new Set<string>();
+  for (const r of changed) {
+    if (r.kind !== 'VirtualService') continue;
+    for (const g of (r.spec['gateways'] as string[] | undefined) ?? []) if (g !== 'mesh') gateways.add(g.includes('/') ? g : `${r.metadata.namespace ?? ''}/${g}`);
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(visit);
+      else if (node && typeof node === 'object') {
+        const o = node as Record<string, unknown>;
+        if (typeof o['host'] === 'string' && typeof o['subset'] === 'string') hosts.add(o['host']);
+        for (const v of Object.values(o)) visit(v);
+      }
+    };
+    visit(r.spec);
+  }
+  const extra = context.filter(
+    (r) =>
+      !ids.has(resourceId(r)) &&
+      ((r.kind === 'Gateway' && gateways.has(`${r.metadata.namespace ?? ''}/${r.metadata.name}`)) || (r.kind === 'DestinationRule' && hosts.has(String(r.spec['host'])))),
+  );
+  return extra.length === 0 ? [...changed] : sortResources([...changed, ...extra]);
 }

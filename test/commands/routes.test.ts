@@ -82,10 +82,11 @@ test('map-route creates the route, maps, and says so; mapping again changes noth
   assert.equal(again.exit, 0);
   assert.equal(again.out, '');
   assert.match(again.err, /App 'reviews-v1' is already mapped to route 'reviews\.example\.com\/api'\. Nothing has been updated\.\nOK\n/);
-  // Second app on an unweighted route: even split, only the VirtualService printed.
+  // Second app on an unweighted route: even split; the VirtualService and the new http2
+  // DestinationRule, with the Gateway the VirtualService refers to.
   const second = await s.run('map-route', 'reviews-v2', 'example.com', '--hostname', 'reviews', '--path', '/api', '--app-protocol', 'http2');
   assert.equal(second.exit, 0, second.err);
-  assert.deepEqual(istioDocs(second.out).map((d) => d.kind), ['DestinationRule', 'VirtualService']);
+  assert.deepEqual(istioDocs(second.out).map((d) => d.kind), ['Gateway', 'DestinationRule', 'VirtualService']);
   const unknown = await s.run('map-route', 'ghost', 'example.com', '--hostname', 'reviews');
   assert.equal(unknown.exit, 1);
   assert.match(unknown.err, /App 'ghost' not found\./);

@@ -66,10 +66,11 @@ routes:
   assert.equal((await s.run('push', '-f', 'm.yml')).exit, 0);
   const r = await s.run('update-route', 'a', 'example.com', '--hostname', 'shop', '--weight', '80');
   assert.equal(r.exit, 0, r.err);
-  // Only the changed VirtualService is printed (the Gateway did not change).
+  // The changed VirtualService is printed with the (unchanged) Gateway it refers to, so the bundle
+  // stands on its own.
   const docs = istioDocs(r.out);
-  assert.deepEqual(docs.map((d) => d.kind), ['VirtualService']);
-  assert.deepEqual(weightsOf(docs[0]), [{ a: 80, b: 12, c: 8 }]);
+  assert.deepEqual(docs.map((d) => d.kind), ['Gateway', 'VirtualService']);
+  assert.deepEqual(weightsOf(docs.find((d) => d.kind === 'VirtualService')), [{ a: 80, b: 12, c: 8 }]);
   assert.deepEqual((await routeJson(s))[0]?.destinations, [
     { app: 'a', weight: 80 },
     { app: 'b', weight: 12 },
@@ -83,7 +84,7 @@ test('--destination sets every weight in one call; they must cover the route and
   await s.run('push', '-f', 'reviews.yml');
   const ok = await s.run('update-route', 'example.com', '--hostname', 'reviews', '--destination', 'reviews-v1=25', '--destination', 'reviews-v2=75');
   assert.equal(ok.exit, 0, ok.err);
-  assert.deepEqual(weightsOf(istioDocs(ok.out)[0]), [{ 'reviews-v1': 25, 'reviews-v2': 75 }]);
+  assert.deepEqual(weightsOf(istioDocs(ok.out).find((d) => d.kind === 'VirtualService')), [{ 'reviews-v1': 25, 'reviews-v2': 75 }]);
   const sum = await s.run('update-route', 'example.com', '--hostname', 'reviews', '--destination', 'reviews-v1=25', '--destination', 'reviews-v2=70');
   assert.equal(sum.exit, 2);
   assert.match(sum.err, /sum to 95, they must sum to 100/);

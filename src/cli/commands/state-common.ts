@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { renderState, resourceChanges, type ResourceChange, type TranslateSettings } from '../../app/resource-changes.ts';
+import { renderState, resourceChanges, withReferences, type ResourceChange, type TranslateSettings } from '../../app/resource-changes.ts';
+import type { Resource } from '../../render/resource.ts';
 import { unifiedDiff } from '../../render/diff.ts';
 import type { Warning } from '../../diagnostics/tool-error.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
@@ -135,17 +136,20 @@ async function runStateChangeOn(ctx: CommandContext, flags: DeliveryFlags, trans
     const report = writeDirectory(outputDir, whole.resources, format, { dryRun: Boolean(flags.dryRun) });
     ctx.info(`${flags.dryRun ? 'would write to ' : ''}${outputDir}: ${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed`);
   } else {
-    const { changes, warnings } = resourceChanges(before, after, used);
+    const { changes, warnings, context } = resourceChanges(before, after, used);
     if (!flags.dryRun) ctx.warn(warnings.filter((w) => w.code !== 'ZERO_INSTANCES' || before !== after));
     if (flags.dryRun) printDiff(ctx, format, changes);
-    else printChanges(ctx, format, changes, before !== after);
+    else printChanges(ctx, format, changes, context, before !== after);
   }
   if (flags.dryRun) ctx.info('Dry run: nothing was written.');
   ctx.info(ctx.c.green('OK'));
 }
 
-function printChanges(ctx: CommandContext, format: OutputFormat, changes: readonly ResourceChange[], stateChanged: boolean): void {
-  const changed = changes.filter((c) => c.after !== undefined).map((c) => c.after as NonNullable<ResourceChange['after']>);
+function printChanges(ctx: CommandContext, format: OutputFormat, changes: readonly ResourceChange[], context: readonly Resource[], stateChanged: boolean): void {
+  const changed = withReferences(
+    changes.filter((c) => c.after !== undefined).map((c) => c.after as NonNullable<ResourceChange['after']>),
+    context,
+  );
   const deleted = changes.filter((c) => c.after === undefined && c.before !== undefined);
   if (changed.length > 0) ctx.io.stdout.write(render(changed, format));
   for (const c of deleted) {
