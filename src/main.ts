@@ -27,7 +27,8 @@ function reportFailure(error: unknown, argv: readonly string[], io: Io): ExitCod
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' || error.exitCode === 0) return 0;
     io.stderr.write(`${c.red.bold('error')} ${c.dim('USAGE')} ${error.message.replace(/^error: /, '')}\n`);
-    io.stderr.write(`(run 'cfmesh ${argv.find((a) => !a.startsWith('-')) ?? ''} --help' for usage)\n`.replace(' --help', ' --help').replace("cfmesh  --help", 'cfmesh --help'));
+    const command = error.code === 'commander.unknownCommand' ? undefined : argv.find((a) => !a.startsWith('-'));
+    io.stderr.write(`(run 'cfmesh ${command ? `${command} ` : ''}--help' for usage)\n`);
     return 2;
   }
   if (error instanceof ToolError) {

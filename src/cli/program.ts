@@ -67,7 +67,6 @@ export function buildProgram(io: Io): Command {
     .option('--strict', 'treat warnings as errors (exit 1)')
     .option('--verbose', 'debug lines on stderr (requests, timings; never secrets)')
     .option('--state <dir>', 'state directory of the state commands (default $CFMESH_HOME, else ~/.cfmesh)')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -210,7 +209,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
   const ctx = (cmd: Command) => createContext(io, globals(cmd));
 
   addStateOutputOptions(addTranslateOptions(addManifestOptions(program.command('push').argument('[app_name]', 'app to push (multi-app manifest) or new name (single-app manifest)'))), true)
-    .description('apply a manifest to the local state (apps created or updated, routes added)')
+    .description('apply a manifest to the state (apps created or updated, routes added); --target kubernetes delivers it to the cluster')
     .option('--no-route', 'map no route to the app (removes its mappings)')
     .option('--random-route', 'give the app a random route if it has none')
     .addHelpText('after', STATE_EXAMPLES.push)
@@ -288,7 +287,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
 
   addClusterOptions(program.command('routes'))
     .option('-n, --namespace <ns>', 'namespace to read (kubernetes target; else the context\'s)')
-    .description('list the routes of the local state')
+    .description('list the routes (of the local state, or live from the cluster with --target kubernetes)')
     .option('--json', 'print the routes as JSON')
     .addHelpText('after', STATE_EXAMPLES.routes)
     .action(async (_opts, cmd: Command) => {
@@ -298,7 +297,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
 
   addClusterOptions(program.command('apps'))
     .option('-n, --namespace <ns>', 'namespace to read (kubernetes target; else the context\'s)')
-    .description('list the apps of the local state')
+    .description('list the apps (of the local state, or live from the cluster with --target kubernetes)')
     .option('--json', 'print the apps as JSON')
     .addHelpText('after', STATE_EXAMPLES.apps)
     .action(async (_opts, cmd: Command) => {
