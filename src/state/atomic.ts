@@ -57,6 +57,10 @@ export async function linkOrCopyAtomic(
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
+  // POSIX rename() does nothing when both names are already links to the same file (the backup was
+  // linked to this very state by a writer killed before it wrote its new state): the temp link is
+  // then still there. Removing it is a no-op in every other case.
+  await rm(tmp, { force: true });
 }
 
 /** Makes renames in `dir` durable. Platforms that cannot fsync a directory are skipped. */

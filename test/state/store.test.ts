@@ -234,3 +234,14 @@ test('a state directory that cannot be created gives FILE_WRITE', async (t) => {
   await mkdir(path.join(dir, 'd', 'state.json'), { recursive: true });
   await assert.rejects(readState(path.join(dir, 'd')), isToolError('FILE_READ'));
 });
+
+test('a backup that is already a link to the current state leaves no temp file behind (rename of two links to one file is a no-op)', async (t) => {
+  const { link, rm } = await import('node:fs/promises');
+  const dir = await tempDir(t);
+  await updateState(dir, (s) => addRoute(s, makeRoute(1)));
+  // As a writer killed right after linking the backup leaves it: state.json.bak is state.json.
+  await rm(path.join(dir, 'state.json.bak'), { force: true });
+  await link(path.join(dir, 'state.json'), path.join(dir, 'state.json.bak'));
+  await updateState(dir, (s) => addRoute(s, makeRoute(2)));
+  assert.deepEqual((await readdir(dir)).sort(), ['state.json', 'state.json.bak']);
+});
