@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import type { ApplyReport, ApplyReportItem } from '../kube/apply.ts';
+import type { KubeClient } from '../kube/client.ts';
 import type { KubeConfig } from '../kube/kubeconfig.ts';
 import { render, type OutputFormat } from '../render/render.ts';
 import type { Resource } from '../render/resource.ts';
@@ -121,21 +122,23 @@ export async function applyToCluster(
  * One discovery request before anything is applied: an untrusted certificate, bad credentials, an
  * unreachable server or missing Istio CRDs is then reported once, not once per resource.
  */
-async function preflight(client: { discover(group: string): Promise<{ versions: readonly string[] } | undefined> }, resources: readonly Resource[], config: KubeConfig): Promise<void> {
-  const groups = new Map<string, Set<string>>();
+async function preflight(client: KubeClient, resources: readonly Resource[], config: KubeConfig): Promise<void> {
+  const groups = new Map<string, { versions: Set<string>; sample: Resource }>();
   for (const r of resources) {
     const [group, version] = r.apiVersion.includes('/') ? (r.apiVersion.split('/') as [string, string]) : ['', r.apiVersion];
     if (!group) continue;
-    const versions = groups.get(group) ?? new Set<string>();
-    versions.add(version);
-    groups.set(group, versions);
+    const entry = groups.get(group) ?? { versions: new Set<string>(), sample: r };
+    entry.versions.add(version);
+    groups.set(group, entry);
   }
-  for (const [group, versions] of [...groups].sort()) {
+  for (const [group, { versions, sample }] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const served = await client.discover(group);
     if (!served) {
-      throw new ToolError('CRD_MISSING', `the server ${config.server} doesn't have the API group "${group}": Istio's CRDs are not installed in this cluster`, {
-        hint: 'install Istio (istioctl install, or the istio/base Helm chart) or choose a context whose cluster runs Istio',
-      });
+      // Discovery said 404. A server that does not implement group discovery may still serve the
+      // resources: ask for the collection itself; a missing CRD answers that with a plain 404, which
+      // the client reports as CRD_MISSING (and a reachable collection means we may go on).
+      await client.list({ apiVersion: sample.apiVersion, kind: sample.kind, namespace: config.namespace });
+      continue;
     }
     for (const version of versions) {
       if (!served.versions.includes(version)) {

@@ -119,3 +119,15 @@ test('diff: nothing after an apply (exit 0); a changed weight and a removed rout
   assert.match(changed.out, /^\+\s+weight: 80$/m);
   assert.match(changed.out, /^--- live\/virtualservice\.networking\.istio\.io\/ratings\.example\.com\n\+\+\+ \/dev\/null$/m);
 });
+
+test('a server that does not answer group discovery but serves the resources is still applied to', async () => {
+  const kubeconfig = server.writeKubeconfig({ auth: 'token', namespace: 'nodiscovery' });
+  server.inject({ type: 'plain404' }, 10, (method, path) => method === 'GET' && /^\/apis\/[^/]+\/?$/.test(path));
+  try {
+    const r = await cli(['--target', 'kubernetes', '--kubeconfig', kubeconfig]);
+    assert.equal(r.exit, 0, r.err);
+    assert.match(r.out, /reviews\.example\.com created/);
+  } finally {
+    server.clearFaults();
+  }
+});
