@@ -121,7 +121,8 @@ export async function applyResources(client: KubeClient, resources: readonly Res
   }
 
   const setName = opts.applySetName;
-  const id = setName === undefined ? undefined : applySetId(setName, opts.namespace);
+  let id = setName === undefined ? undefined : applySetId(setName, opts.namespace);
+  let pruneSkipped: string | undefined;
   const tooling = toolingValue(opts.toolVersion ?? '0.0.0');
   let oldGroupKinds: string[] = [];
   const newGroupKinds = formatGroupKinds(resources.map((r) => groupKind(r.apiVersion, r.kind)));
@@ -170,11 +171,18 @@ export async function applyResources(client: KubeClient, resources: readonly Res
       }
       await writeParent(formatGroupKinds([...oldGroupKinds, ...parseGroupKinds(newGroupKinds)]));
     } catch (err) {
-      // Without a trustworthy parent nothing may be applied into the set.
       const e = toToolError(err);
-      errors.push(e);
-      for (const r of resources) report(itemOf(r, opts.namespace, 'failed', e));
-      return { items, ok: false, dryRun: opts.dryRun, applySetId: id, errors };
+      if (parentUnavailable(e)) {
+        // We may not (RBAC) or cannot (a server without core Secrets) keep a parent: apply without the
+        // ApplySet, and so without pruning, and say so. Nothing that is not ours is ever deleted.
+        pruneSkipped = `the ApplySet parent Secret ${opts.namespace}/${setName} could not be written (${e.message}); applied without an ApplySet, nothing was pruned`;
+        id = undefined;
+      } else {
+        // Without a trustworthy parent nothing may be applied into the set.
+        errors.push(e);
+        for (const r of resources) report(itemOf(r, opts.namespace, 'failed', e));
+        return { items, ok: false, dryRun: opts.dryRun, applySetId: id, errors };
+      }
     }
   }
 
@@ -203,7 +211,6 @@ export async function applyResources(client: KubeClient, resources: readonly Res
     }
   });
 
-  let pruneSkipped: string | undefined;
   const applyFailed = items.some((i) => i.action === 'failed');
   let finalGroupKinds = formatGroupKinds([...oldGroupKinds, ...parseGroupKinds(newGroupKinds)]);
   if (opts.prune && id !== undefined) {
@@ -256,6 +263,12 @@ export async function applyResources(client: KubeClient, resources: readonly Res
   }
   const ok = errors.length === 0 && items.every((i) => i.action !== 'failed');
   return { items, ok, dryRun: opts.dryRun, applySetId: id, pruneSkipped, errors };
+}
+
+/** Forbidden, or a server that does not serve Secrets at all: the parent cannot be kept. */
+function parentUnavailable(e: ToolError): boolean {
+  if (e.code === 'API_AUTH' && /forbidden|403/i.test(e.message)) return true;
+  return (e.code === 'API_REJECTED' || e.code === 'NOT_FOUND' || e.code === 'CRD_MISSING') && /404|not found|doesn't have/i.test(e.message);
 }
 
 function itemOf(r: Pick<Resource, 'apiVersion' | 'kind' | 'metadata'>, namespace: string, action: ApplyAction, error?: ToolError): ApplyReportItem {

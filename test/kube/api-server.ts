@@ -557,9 +557,12 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
       if (fault.type === 'before') fault.run();
       if (fault.type === 'plain404') return plain404();
       if (fault.type === 'status') {
-        const reason = fault.code === 429 ? 'TooManyRequests' : fault.code === 503 ? 'ServiceUnavailable' : 'InternalError';
+        const reason =
+          ({ 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 422: 'Invalid', 429: 'TooManyRequests', 503: 'ServiceUnavailable' } as Record<number, string>)[fault.code] ?? 'InternalError';
         const details = fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: fault.retryAfterSeconds } : undefined;
-        return fail(fault.code, reason, fault.code === 429 ? 'Too many requests, please try again later.' : 'an error on the server ("injected") has prevented the request from succeeding', details, fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : undefined);
+        const message =
+          fault.code === 429 ? 'Too many requests, please try again later.' : fault.code === 403 ? `secrets is forbidden: User "test" cannot get resource "secrets" (injected)` : 'an error on the server ("injected") has prevented the request from succeeding';
+        return fail(fault.code, reason, message, details, fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : undefined);
       }
     }
 

@@ -131,3 +131,21 @@ test('a server that does not answer group discovery but serves the resources is 
     server.clearFaults();
   }
 });
+
+for (const [label, fault] of [
+  ['does not serve Secrets', { type: 'plain404' as const }],
+  ['forbids Secrets (RBAC)', { type: 'status' as const, code: 403 }],
+]) {
+  test(`a server that ${label}: applied without an ApplySet, nothing pruned, and said so`, async () => {
+    const kubeconfig = server.writeKubeconfig({ auth: 'token', namespace: `nosecrets-${fault.type}` });
+    server.inject(fault, 50, (_method, path) => path.includes('/secrets'));
+    try {
+      const r = await cli(['--target', 'kubernetes', '--kubeconfig', kubeconfig]);
+      assert.equal(r.exit, 0, r.err);
+      assert.match(r.out, /reviews\.example\.com created/);
+      assert.match(r.err, /prune skipped: the ApplySet parent Secret .* could not be written/);
+    } finally {
+      server.clearFaults();
+    }
+  });
+}
