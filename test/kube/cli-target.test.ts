@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { main } from '../../src/main.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
-import { startKubeApiServer, type KubeApiServer } from './api-server.ts';
+import { startKubeApiServer, type Fault, type KubeApiServer } from './api-server.ts';
 
 const proposal = `applications:
 - name: reviews-v1
@@ -132,10 +132,11 @@ test('a server that does not answer group discovery but serves the resources is 
   }
 });
 
-for (const [label, fault] of [
-  ['does not serve Secrets', { type: 'plain404' as const }],
-  ['forbids Secrets (RBAC)', { type: 'status' as const, code: 403 }],
-]) {
+const secretFaults: { label: string; fault: Fault }[] = [
+  { label: 'does not serve Secrets', fault: { type: 'plain404' } },
+  { label: 'forbids Secrets (RBAC)', fault: { type: 'status', code: 403 } },
+];
+for (const { label, fault } of secretFaults) {
   test(`a server that ${label}: applied without an ApplySet, nothing pruned, and said so`, async () => {
     const kubeconfig = server.writeKubeconfig({ auth: 'token', namespace: `nosecrets-${fault.type}` });
     server.inject(fault, 50, (_method, path) => path.includes('/secrets'));
