@@ -5,6 +5,9 @@ import { fileNameFor, renderFile, type OutputFormat } from '../render/render.ts'
 import type { Resource } from '../render/resource.ts';
 import { fsyncDir, writeFileAtomic } from './atomic-write.ts';
 
+/** Temporary files are dot-files (`.NAME.tmp-PID-HEX`), so no `kubectl apply -f DIR` ever reads one. */
+const tempPrefix = (name: string) => `.${name}.tmp-`;
+
 /** The list of files cfmesh wrote, kept in the directory so stale ones can be removed safely. */
 export const INDEX_FILE = '.cfmesh-files.json';
 const SAFE_NAME = /^[a-z0-9][a-z0-9.-]*\.(yaml|json)$/;
@@ -24,7 +27,7 @@ export interface DirectoryReport {
  * removed, and the index narrowed. A crash at any point leaves every file whole (old or new), and the
  * next run finishes the clean-up.
  */
-export function writeDirectory(dir: string, resources: readonly Resource[], format: OutputFormat, options: { dryRun?: boolean } = {}): DirectoryReport {
+export async function writeDirectory(dir: string, resources: readonly Resource[], format: OutputFormat, options: { dryRun?: boolean } = {}): Promise<DirectoryReport> {
   const files = new Map<string, string>();
   for (const resource of resources) {
     const name = fileNameFor(resource, format);
@@ -48,11 +51,11 @@ export function writeDirectory(dir: string, resources: readonly Resource[], form
     if (options.dryRun) return { written, unchanged, removed };
 
     const all = [...new Set([...previous.filter((n) => SAFE_NAME.test(n)), ...files.keys()])].sort();
-    writeIndex(dir, all);
-    for (const name of written) writeFileAtomic(join(dir, name), files.get(name) as string);
+    await writeIndex(dir, all);
+    for (const name of written) await writeFileAtomic(join(dir, name), files.get(name) as string, tempPrefix(name), 0o644);
     for (const name of removed) unlinkSync(join(dir, name));
-    if (removed.length > 0) fsyncDir(dir);
-    writeIndex(dir, [...files.keys()].sort());
+    await writeIndex(dir, [...files.keys()].sort());
+    await fsyncDir(dir);
     cleanTemporaryFiles(dir);
     return { written, unchanged, removed };
   } catch (error) {
@@ -73,8 +76,9 @@ function readIndex(dir: string): string[] {
   }
 }
 
-function writeIndex(dir: string, files: readonly string[]): void {
-  writeFileAtomic(join(dir, INDEX_FILE), `${JSON.stringify({ generator: 'cfmesh', version: 1, files }, null, 2)}\n`);
+async function writeIndex(dir: string, files: readonly string[]): Promise<void> {
+  await writeFileAtomic(join(dir, INDEX_FILE), `${JSON.stringify({ generator: 'cfmesh', version: 1, files }, null, 2)}\n`, tempPrefix(INDEX_FILE), 0o644);
+  await fsyncDir(dir);
 }
 
 function readIfFile(path: string): string | undefined {
@@ -94,7 +98,7 @@ function isRegularFile(path: string): boolean {
 /** Temporary files left by a killed writer (`.<name>.tmp-<pid>-<hex>`) for files cfmesh manages. */
 function cleanTemporaryFiles(dir: string): void {
   for (const entry of readdirSync(dir)) {
-    if (/^\.(?:[a-z0-9][a-z0-9.-]*\.(?:yaml|json)|\.cfmesh-files\.json)\.tmp-\d+-[0-9a-f]{8}$/.test(entry)) {
+    if (/^\.(?:[a-z0-9][a-z0-9.-]*\.(?:yaml|json)|\.cfmesh-files\.json)\.tmp-\d+-[0-9a-f]{12}$/.test(entry)) {
       const pid = Number(/\.tmp-(\d+)-/.exec(entry)?.[1]);
       if (pid !== process.pid && !processAlive(pid)) {
         try {

@@ -14,7 +14,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { ToolError } from '../diagnostics/tool-error.ts';
-import { fsyncDir, linkOrCopyAtomic, removeLeftoverTemps, writeFileAtomic } from './atomic.ts';
+import { fsyncDir, linkOrCopyAtomic, removeLeftoverTemps, writeFileAtomic } from '../sinks/atomic-write.ts';
 import { emptyState, parseState, serializeState, StateFormatError } from './format.ts';
 import { acquireStateLock } from './lock.ts';
 import type { LockOptions } from './lock.ts';

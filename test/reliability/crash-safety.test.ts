@@ -15,7 +15,7 @@ import { runCli, tempDir } from '../helpers/reliability.ts';
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'cfmesh.js');
 const INDEX = '.cfmesh-files.json';
-const TEMP = /^\..+\.tmp-\d+-[0-9a-f]{8}$/;
+const TEMP = /^\..+\.tmp-\d+-[0-9a-f]{12}$/;
 const BUDGET_MS = Number(process.env['CRASH_BUDGET_MS'] ?? (process.env['FUZZ_RUNS'] ? 30_000 : 6_000));
 
 function manifest(from: number, to: number, instances: number): string {

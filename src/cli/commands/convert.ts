@@ -62,7 +62,7 @@ export async function convertCommand(ctx: CommandContext, flags: ConvertFlags): 
   if (flags.outputDir !== undefined) {
     const dir = resolve(ctx.io.cwd, flags.outputDir);
     const dryRun = flags.dryRun !== undefined && flags.dryRun !== false;
-    const report = writeDirectory(dir, result.resources, format, { dryRun });
+    const report = await writeDirectory(dir, result.resources, format, { dryRun });
     if (dryRun) {
       for (const name of report.written) ctx.io.stdout.write(`would write ${join(flags.outputDir, name)}\n`);
       for (const name of report.removed) ctx.io.stdout.write(`would remove ${join(flags.outputDir, name)}\n`);

@@ -21,7 +21,7 @@ export async function renderCommand(ctx: CommandContext, flags: DeliveryFlags): 
   // Unlike the changing commands, render writes a directory only when asked on the command line.
   if (flags.outputDir !== undefined) {
     const dir = resolve(ctx.io.cwd, flags.outputDir);
-    const report = writeDirectory(dir, result.resources, format);
+    const report = await writeDirectory(dir, result.resources, format);
     ctx.info(`${flags.outputDir}: ${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed`);
     return;
   }

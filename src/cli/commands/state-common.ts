@@ -133,7 +133,7 @@ async function runStateChangeOn(ctx: CommandContext, flags: DeliveryFlags, trans
   } else if (outputDir !== undefined) {
     const whole = renderState(after, used);
     if (flags.dryRun) printDiff(ctx, format, resourceChanges(before, after, used).changes);
-    const report = writeDirectory(outputDir, whole.resources, format, { dryRun: Boolean(flags.dryRun) });
+    const report = await writeDirectory(outputDir, whole.resources, format, { dryRun: Boolean(flags.dryRun) });
     ctx.info(`${flags.dryRun ? 'would write to ' : ''}${outputDir}: ${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed`);
   } else {
     const { changes, warnings, context } = resourceChanges(before, after, used);
