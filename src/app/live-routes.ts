@@ -71,7 +71,30 @@ function shares(destinations: readonly LiveDestination[]): number[] {
 }
 
 export function liveRoutesView(services: readonly LiveVirtualService[], options: IstioOptions, knownDomains: readonly string[]): (RouteView & { managedBy: string })[] {
-  return liveRoutes(services)
+  const managedBy = (vs: LiveVirtualService) => (vs.managedByCfmesh ? 'cfmesh' : vs.managers.join(',') || 'unknown');
+  // TCP routes: one per matched port of each host (cf's domain:port).
+  const tcp = services.flatMap((vs) =>
+    vs.hosts.flatMap((fqdn) =>
+      vs.tcp.flatMap((rule) =>
+        rule.ports.map((port) => {
+          const weights = shares(rule.destinations);
+          return {
+            url: `${fqdn}:${port}`,
+            host: '',
+            domain: fqdn,
+            port,
+            path: null,
+            protocol: 'tcp' as const,
+            options: {},
+            destinations: rule.destinations.map((d, i) => ({ app: appOfHost(d.host, options), ...(d.subset ? { subset: d.subset } : {}), weight: weights[i] as number })),
+            weighted: true,
+            managedBy: managedBy(vs),
+          };
+        }),
+      ),
+    ),
+  );
+  const http = liveRoutes(services)
     .map(({ vs, rule, fqdn, path }) => {
       const { host, domain } = splitHostDomain(fqdn, knownDomains);
       const weights = shares(rule.destinations);
@@ -85,22 +108,22 @@ export function liveRoutesView(services: readonly LiveVirtualService[], options:
         options: {},
         destinations: rule.destinations.map((d, i) => ({ app: appOfHost(d.host, options), ...(d.subset ? { subset: d.subset } : {}), weight: weights[i] as number })),
         weighted: true,
-        managedBy: vs.managedByCfmesh ? 'cfmesh' : vs.managers.join(',') || 'unknown',
+        managedBy: managedBy(vs),
       };
-    })
-    .sort((a, b) => compare(a.domain, b.domain) || compare(a.host, b.host) || compare(a.path ?? '', b.path ?? ''));
+    });
+  return [...http, ...tcp].sort((a, b) => compare(a.domain, b.domain) || compare(a.host, b.host) || compare(a.path ?? '', b.path ?? '') || (a.port ?? 0) - (b.port ?? 0));
 }
 
 export function liveAppsView(services: readonly LiveVirtualService[], options: IstioOptions): AppView[] {
   const apps = new Map<string, { port: number | null; routes: Set<string> }>();
-  for (const { rule, fqdn, path } of liveRoutes(services)) {
-    for (const d of rule.destinations) {
-      const name = appOfHost(d.host, options) + (d.subset ? `@${d.subset}` : '');
-      const entry = apps.get(name) ?? { port: d.port ?? null, routes: new Set<string>() };
-      entry.routes.add(`${fqdn}${path ?? ''}`);
-      apps.set(name, entry);
-    }
-  }
+  const add = (d: LiveDestination, url: string) => {
+    const name = appOfHost(d.host, options) + (d.subset ? `@${d.subset}` : '');
+    const entry = apps.get(name) ?? { port: d.port ?? null, routes: new Set<string>() };
+    entry.routes.add(url);
+    apps.set(name, entry);
+  };
+  for (const { rule, fqdn, path } of liveRoutes(services)) for (const d of rule.destinations) add(d, `${fqdn}${path ?? ''}`);
+  for (const vs of services) for (const fqdn of vs.hosts) for (const rule of vs.tcp) for (const port of rule.ports) for (const d of rule.destinations) add(d, `${fqdn}:${port}`);
   return [...apps]
     .sort((a, b) => compare(a[0], b[0]))
     .map(([name, e]) => ({ name, instances: 0, port: e.port, routes: [...e.routes].sort(compare) }));

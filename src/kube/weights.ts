@@ -145,6 +145,13 @@ export interface LiveHttpRoute {
   readonly destinations: readonly LiveDestination[];
 }
 
+export interface LiveTcpRoute {
+  readonly index: number;
+  /** The ports the rule matches (a TCP route of cf is one port of the gateway). */
+  readonly ports: readonly number[];
+  readonly destinations: readonly LiveDestination[];
+}
+
 export interface LiveVirtualService {
   readonly name: string;
   readonly namespace: string;
@@ -152,6 +159,7 @@ export interface LiveVirtualService {
   readonly hosts: readonly string[];
   readonly gateways: readonly string[];
   readonly http: readonly LiveHttpRoute[];
+  readonly tcp: readonly LiveTcpRoute[];
   /** Field managers that own something in the object (e.g. cfmesh, rollouts-controller). */
   readonly managers: readonly string[];
   readonly resourceVersion?: string | undefined;
@@ -162,7 +170,7 @@ export async function readLiveRoutes(client: KubeClient, namespace: string, apiV
   const items = await client.list({ apiVersion, kind: 'VirtualService', namespace });
   return items
     .map((vs) => {
-      const spec = (vs.spec ?? {}) as { hosts?: string[]; gateways?: string[]; http?: HttpRoute[] };
+      const spec = (vs.spec ?? {}) as { hosts?: string[]; gateways?: string[]; http?: HttpRoute[]; tcp?: { match?: { port?: number }[]; route?: HttpRouteDestination[] }[] };
       return {
         name: vs.metadata.name,
         namespace: vs.metadata.namespace ?? namespace,
@@ -173,6 +181,16 @@ export async function readLiveRoutes(client: KubeClient, namespace: string, apiV
           index,
           name: r.name,
           match: r.match,
+          destinations: (r.route ?? []).map((d) => ({
+            host: d.destination?.host ?? '',
+            subset: d.destination?.subset,
+            port: d.destination?.port?.number,
+            weight: d.weight,
+          })),
+        })),
+        tcp: (spec.tcp ?? []).map((r, index) => ({
+          index,
+          ports: (r.match ?? []).flatMap((m) => (typeof m.port === 'number' ? [m.port] : [])),
           destinations: (r.route ?? []).map((d) => ({
             host: d.destination?.host ?? '',
             subset: d.destination?.subset,

@@ -138,3 +138,18 @@ test('a push whose delivery failed is delivered by running it again; unmapped ro
   assert.match(unmap.out, /virtualservice\.networking\.istio\.io\/reviews\.example\.com pruned/);
   assert.equal(vsOf('converge'), undefined);
 });
+
+test('routes and apps from the cluster include TCP routes (domain:port)', async () => {
+  const s = sandbox('tcp');
+  writeFileSync(join(s.dir, 'tcp.yml'), 'applications:\n- name: db\n  port: 5432\n  routes:\n  - route: tcp.example.com:1024\n');
+  const k = ['--target', 'kubernetes', '--kubeconfig', s.kubeconfig];
+  assert.equal((await s.run('push', '-f', 'tcp.yml', ...k)).exit, 0);
+  const routes = JSON.parse((await s.run('routes', '--json', ...k)).out) as { url: string; protocol: string; port: number; destinations: { app: string; weight: number }[] }[];
+  const tcp = routes.find((r) => r.url === 'tcp.example.com:1024');
+  assert.ok(tcp, JSON.stringify(routes));
+  assert.equal(tcp.protocol, 'tcp');
+  assert.equal(tcp.port, 1024);
+  assert.deepEqual(tcp.destinations, [{ app: 'db', weight: 100 }]);
+  const apps = JSON.parse((await s.run('apps', '--json', ...k)).out) as { name: string; routes: string[] }[];
+  assert.deepEqual(apps.find((a) => a.name === 'db')?.routes, ['tcp.example.com:1024']);
+});

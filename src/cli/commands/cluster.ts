@@ -105,7 +105,7 @@ export async function liveRoutesCommand(ctx: CommandContext, flags: ClusterFlags
       ctx.info('No routes found.');
       return;
     }
-    const rows = views.map((v) => [v.host, v.domain, '', v.path ?? '', v.protocol, formatDestinations(v), v.managedBy]);
+    const rows = views.map((v) => [v.host, v.domain, v.port === null ? '' : String(v.port), v.path ?? '', v.protocol, formatDestinations(v), v.managedBy]);
     ctx.io.stdout.write(formatTable(['host', 'domain', 'port', 'path', 'protocol', 'apps', 'managed by'], rows));
   } finally {
     await kube.close();
