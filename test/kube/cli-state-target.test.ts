@@ -5,20 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { main } from '../../src/main.ts';
+import { PROPOSAL } from '../commands/helpers.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
 import { startKubeApiServer, type KubeApiServer } from './api-server.ts';
 
-const proposal = `applications:
-- name: reviews-v1
-- name: reviews-v2
-routes:
-- route: reviews.example.com
-  destinations:
-  - name: reviews-v1
-    weight: 50
-  - name: reviews-v2
-    weight: 50
-`;
+// The proposal's apps and route, starting from an even split.
+const proposal = PROPOSAL.replace('weight: 90', 'weight: 50').replace('weight: 10', 'weight: 50');
 
 let server: KubeApiServer;
 before(async () => {

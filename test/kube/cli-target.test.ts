@@ -2,20 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { main } from '../../src/main.ts';
+import { PROPOSAL } from '../commands/helpers.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
 import { startKubeApiServer, type Fault, type KubeApiServer } from './api-server.ts';
 
-const proposal = `applications:
-- name: reviews-v1
-- name: reviews-v2
-routes:
-- route: reviews.example.com
-  destinations:
-  - name: reviews-v1
-    weight: 90
-  - name: reviews-v2
-    weight: 10
-`;
+const proposal = PROPOSAL;
 
 let server: KubeApiServer;
 before(async () => {

@@ -1,7 +1,8 @@
 import type { Resource } from '../../src/render/resource.ts';
 import { createKubeClient, type KubeClient, type KubeClientOptions } from '../../src/kube/client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
-import type { KubeApiServer, KubeconfigSpec } from './api-server.ts';
+import { after, before } from 'node:test';
+import { startKubeApiServer, type KubeApiServer, type KubeconfigSpec } from './api-server.ts';
 
 /** Small backoff so resilience tests stay fast. */
 export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000, maxRetryAfterMs: 5_000 } as const;
@@ -31,5 +32,33 @@ export function gateway(name: string): Resource {
     kind: 'Gateway',
     metadata: { name, namespace: 'shop', labels: { 'app.kubernetes.io/managed-by': 'cfmesh' } },
     spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] },
+  };
+}
+
+/**
+ * The test server and a client for one `describe`: started before its tests, closed after them.
+ * `k.server` and `k.client` are valid inside the tests.
+ */
+export function useKubeServer(clientOptions: KubeClientOptions = {}): { readonly server: KubeApiServer; readonly client: KubeClient } {
+  let server: KubeApiServer | undefined;
+  let client: KubeClient | undefined;
+  before(async () => {
+    const started = await startKubeApiServer();
+    server = started;
+    client = clientFor(started, { auth: 'token' }, clientOptions);
+  });
+  after(async () => {
+    await client?.close();
+    await server?.close();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('useKubeServer: the server is started in before()');
+      return server;
+    },
+    get client() {
+      if (!client) throw new Error('useKubeServer: the client is created in before()');
+      return client;
+    },
   };
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ToolError } from '../../src/diagnostics/tool-error.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 import { patchRouteWeights, readLiveRoutes, weightKey } from '../../src/kube/weights.ts';
-import { startKubeApiServer, type KubeApiServer } from './api-server.ts';
-import { clientFor } from './helpers.ts';
+import type { KubeApiServer } from './api-server.ts';
+import { useKubeServer } from './helpers.ts';
 
 const V = 'networking.istio.io/v1';
 
@@ -37,21 +37,12 @@ function seed(server: KubeApiServer, name: string): void {
 }
 
 describe('patchRouteWeights', () => {
-  let server: KubeApiServer;
-  let client: KubeClient;
-  before(async () => {
-    server = await startKubeApiServer();
-    client = clientFor(server);
-  });
-  after(async () => {
-    await client.close();
-    await server.close();
-  });
+  const k = useKubeServer();
 
   it('changes only weight fields and keeps every other field and route', async () => {
-    seed(server, 'w1');
-    const before = server.store.get(V, 'VirtualService', 'shop', 'w1') as { spec: { http: Record<string, unknown>[] } };
-    const res = await patchRouteWeights(client, {
+    seed(k.server, 'w1');
+    const before = k.server.store.get(V, 'VirtualService', 'shop', 'w1') as { spec: { http: Record<string, unknown>[] } };
+    const res = await patchRouteWeights(k.client, {
       namespace: 'shop',
       vsName: 'w1',
       match: 'primary',
@@ -65,56 +56,56 @@ describe('patchRouteWeights', () => {
     assert.equal(res.routeIndex, 1);
     assert.deepEqual(res.ops[0], { op: 'test', path: '/metadata/resourceVersion', value: (before as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion });
     assert.ok(res.ops.slice(1).every((o) => /^\/spec\/http\/1\/route\/\d\/weight$/.test(o.path)));
-    const live = server.store.get(V, 'VirtualService', 'shop', 'w1') as { spec: { http: Record<string, unknown>[] } };
+    const live = k.server.store.get(V, 'VirtualService', 'shop', 'w1') as { spec: { http: Record<string, unknown>[] } };
     const expected = structuredClone(before.spec);
     const route = expected.http[1]!.route as { weight?: number }[];
     route[0]!.weight = 50;
     route[1]!.weight = 50;
     route[2]!.weight = 0;
     assert.deepEqual(live.spec, expected);
-    const patch = server.requests.find((r) => r.method === 'PATCH');
+    const patch = k.server.requests.find((r) => r.method === 'PATCH');
     assert.equal(patch?.headers['content-type'], 'application/json-patch+json');
 
-    const again = await patchRouteWeights(client, { namespace: 'shop', vsName: 'w1', match: 1, weights: new Map([[weightKey('reviews', 'v1'), 50]]) });
+    const again = await patchRouteWeights(k.client, { namespace: 'shop', vsName: 'w1', match: 1, weights: new Map([[weightKey('reviews', 'v1'), 50]]) });
     assert.equal(again.changed, false);
   });
 
   it('re-reads and retries when the resourceVersion moved under it', async () => {
-    seed(server, 'w2');
+    seed(k.server, 'w2');
     // The first patch carries a stale resourceVersion: another writer bumps it between our GET and PATCH.
     let bumped = false;
     const racing: KubeClient = {
-      ...client,
+      ...k.client,
       async jsonPatch(ref, ops, o) {
         if (!bumped) {
           bumped = true;
-          const cur = server.store.get(V, 'VirtualService', 'shop', 'w2') as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
-          server.store.put({ ...cur, spec: { ...cur.spec, tcp: [] } }, 'someone-else');
+          const cur = k.server.store.get(V, 'VirtualService', 'shop', 'w2') as { metadata: Record<string, unknown>; spec: Record<string, unknown> };
+          k.server.store.put({ ...cur, spec: { ...cur.spec, tcp: [] } }, 'someone-else');
         }
-        return client.jsonPatch(ref, ops, o);
+        return k.client.jsonPatch(ref, ops, o);
       },
     };
     const lines: string[] = [];
     const res = await patchRouteWeights(racing, { namespace: 'shop', vsName: 'w2', match: (r) => r.name === 'primary', weights: new Map([[weightKey('reviews', 'v2'), 30]]), log: (l) => lines.push(l) });
     assert.equal(res.attempts, 2);
     assert.ok(lines.some((l) => /changed while patching/.test(l)));
-    const failedTest = server.requests.find((r) => r.method === 'PATCH' && r.status === 422);
+    const failedTest = k.server.requests.find((r) => r.method === 'PATCH' && r.status === 422);
     assert.ok(failedTest, 'the apiserver answers a failed test op with 422');
-    const live = server.store.get(V, 'VirtualService', 'shop', 'w2') as { spec: { tcp?: unknown; http: { route: { weight?: number }[] }[] } };
+    const live = k.server.store.get(V, 'VirtualService', 'shop', 'w2') as { spec: { tcp?: unknown; http: { route: { weight?: number }[] }[] } };
     assert.deepEqual(live.spec.tcp, []);
     assert.equal(live.spec.http[1]?.route[1]?.weight, 30);
   });
 
   it('names missing routes and destinations', async () => {
-    seed(server, 'w3');
-    await assert.rejects(patchRouteWeights(client, { namespace: 'shop', vsName: 'w3', match: 'nope', weights: new Map() }), (e: unknown) => e instanceof ToolError && e.code === 'NOT_FOUND' && /canary-header, primary/.test(e.hint ?? ''));
-    await assert.rejects(patchRouteWeights(client, { namespace: 'shop', vsName: 'w3', match: 1, weights: new Map([['reviews#v9', 5]]) }), (e: unknown) => e instanceof ToolError && e.code === 'NOT_FOUND' && /reviews#v9/.test(e.message));
-    await assert.rejects(patchRouteWeights(client, { namespace: 'shop', vsName: 'missing', match: 0, weights: new Map() }), (e: unknown) => e instanceof ToolError && e.code === 'NOT_FOUND');
+    seed(k.server, 'w3');
+    await assert.rejects(patchRouteWeights(k.client, { namespace: 'shop', vsName: 'w3', match: 'nope', weights: new Map() }), (e: unknown) => e instanceof ToolError && e.code === 'NOT_FOUND' && /canary-header, primary/.test(e.hint ?? ''));
+    await assert.rejects(patchRouteWeights(k.client, { namespace: 'shop', vsName: 'w3', match: 1, weights: new Map([['reviews#v9', 5]]) }), (e: unknown) => e instanceof ToolError && e.code === 'NOT_FOUND' && /reviews#v9/.test(e.message));
+    await assert.rejects(patchRouteWeights(k.client, { namespace: 'shop', vsName: 'missing', match: 0, weights: new Map() }), (e: unknown) => e instanceof ToolError && e.code === 'NOT_FOUND');
   });
 
   it('readLiveRoutes returns cfmesh and foreign VirtualServices as plain data', async () => {
-    server.store.put({ apiVersion: V, kind: 'VirtualService', metadata: { name: 'zz-foreign', namespace: 'shop' }, spec: { hosts: ['f'], http: [{ route: [{ destination: { host: 'f', port: { number: 8080 } } }] }] } }, 'kubectl');
-    const routes = await readLiveRoutes(client, 'shop');
+    k.server.store.put({ apiVersion: V, kind: 'VirtualService', metadata: { name: 'zz-foreign', namespace: 'shop' }, spec: { hosts: ['f'], http: [{ route: [{ destination: { host: 'f', port: { number: 8080 } } }] }] } }, 'kubectl');
+    const routes = await readLiveRoutes(k.client, 'shop');
     const foreign = routes.find((r) => r.name === 'zz-foreign');
     assert.equal(foreign?.managedByCfmesh, false);
     assert.deepEqual(foreign?.http[0]?.destinations, [{ host: 'f', subset: undefined, port: 8080, weight: undefined }]);
