@@ -1,25 +1,30 @@
 /**
  * Which Istio resources a state change changed. Translating the whole state twice would cost
  * O(routes) objects per command; instead only the routes that can influence a changed resource are
- * translated, before and after:
- *   - every route of an FQDN whose routes (or whose apps) changed: one VirtualService (and, for
- *     internal hosts, one ServiceEntry) per FQDN depends on all routes of that FQDN and their apps;
- *   - every route that sends to an app involved in the change (per-app resources such as the http2
- *     DestinationRule, and the subsets per load-balancing policy that VirtualServices of other hosts
- *     name, depend on all routes to that app);
- *   - one representative external route per listener kind (HTTP, each TCP port), so the Gateway comes
- *     out the same as from the whole state.
- * From that translation, per-FQDN resources (VirtualService, ServiceEntry) of FQDNs outside the
- * change are dropped: they were built from a partial set of routes. A test checks the result against
- * a full translation on random changes (test/state/resource-changes.test.ts).
+ * translated, before and after, found through the queries of a StateView (answered from a state in
+ * memory, or from the state file without parsing it whole: src/state/lines.ts):
+ *   - F, the FQDNs whose VirtualService (ServiceEntry, method policies) may change: those of the
+ *     changed routes, and those of every route to an app of a service whose plan may change (a
+ *     DestinationRule is per service host and depends on every route to every app of the service:
+ *     its load-balancing subsets, which VirtualServices of other hosts name, and its HTTP/2 upgrade);
+ *   - every route of F, and, for every app these routes send to, every app of its service and every
+ *     route to those apps, so that each DestinationRule (and endpoint ServiceEntry) that a changed
+ *     VirtualService refers to is built whole;
+ *   - the routes the Gateway is made from (first HTTP route, first per TCP port, every tls host).
+ * Only resources built whole are compared: per-FQDN kinds of F, per-service-host kinds of those
+ * services, the Gateway. A test checks the result against a full translation on random changes
+ * (test/state/resource-changes.test.ts).
  */
 import type { Warning } from '../diagnostics/tool-error.ts';
 import type { IstioOptions } from '../istio/options.ts';
+import { appTarget } from '../istio/targets.ts';
 import { sortResources, translate } from '../istio/translate.ts';
 import type { Resource } from '../render/resource.ts';
 import { resourceId } from '../render/resource.ts';
 import { isInternal, type RoutingOptions } from '../routing/route-table.ts';
+import { emptyState, routeKey } from '../state/format.ts';
 import type { AppRecord, RouteRecord, State } from '../state/types.ts';
+import { appsOfRoute, stateView, type StateView } from '../state/view.ts';
 import { stateToTable } from './state-model.ts';
 
 export interface ResourceChange {
@@ -41,6 +46,12 @@ export interface TranslateSettings {
   readonly istio: IstioOptions;
 }
 
+/** What a change touched: the keys of routes and the names of apps whose records differ. */
+export interface ChangeSeeds {
+  readonly routes: Iterable<string>;
+  readonly apps: Iterable<string>;
+}
+
 /** The whole configuration for a state, as `convert` would give for the equivalent manifest. */
 export function renderState(state: State, settings: TranslateSettings): { resources: readonly Resource[]; warnings: Warning[] } {
   const table = stateToTable(state, settings.routing);
@@ -48,50 +59,113 @@ export function renderState(state: State, settings: TranslateSettings): { resour
   return { resources: translated.resources, warnings: [...table.warnings, ...translated.warnings] };
 }
 
-const PER_HOST_KINDS = new Set(['VirtualService', 'ServiceEntry']);
-
+/** Changes between two states in memory; `full` translates both whole (for tests). */
 export function resourceChanges(before: State, after: State, settings: TranslateSettings, full = false): ResourceChanges {
-  if (full) return compareResources(renderState(before, settings), renderState(after, settings), undefined);
-  const fqdns = new Set<string>();
-  const apps = new Set<string>();
-  const touch = (route: RouteRecord | undefined) => {
-    if (!route) return;
-    fqdns.add(route.fqdn);
-    for (const d of route.destinations) apps.add(d.app);
-  };
+  if (full) return compareResources(renderState(before, settings), renderState(after, settings));
+  const routes: string[] = [];
   if (before.routes !== after.routes) {
-    for (const key in after.routes) if (before.routes[key] !== after.routes[key]) (touch(before.routes[key]), touch(after.routes[key]));
-    for (const key in before.routes) if (!Object.hasOwn(after.routes, key)) touch(before.routes[key]);
+    for (const key in after.routes) if (before.routes[key] !== after.routes[key]) routes.push(key);
+    for (const key in before.routes) if (!Object.hasOwn(after.routes, key)) routes.push(key);
   }
-  const changedApps = new Set<string>();
+  const apps: string[] = [];
   if (before.apps !== after.apps) {
-    for (const name in after.apps) if (!sameApp(before.apps[name], after.apps[name])) changedApps.add(name);
-    for (const name in before.apps) if (!Object.hasOwn(after.apps, name)) changedApps.add(name);
+    for (const name in after.apps) if (!sameApp(before.apps[name], after.apps[name])) apps.push(name);
+    for (const name in before.apps) if (!Object.hasOwn(after.apps, name)) apps.push(name);
   }
-  for (const name of changedApps) apps.add(name);
-  // An app's per-app resources (DestinationRule, its subsets per load-balancing policy) depend on
-  // every route to it, and every VirtualService sending to it names those subsets: so every route to
-  // an affected app is part of the change. One step is enough: the apps this adds have unchanged
-  // routes and records, so their own resources cannot have changed.
-  if (apps.size > 0) {
-    const affected = new Set(apps);
-    for (const state of [before, after]) for (const key in state.routes) {
-      const route = state.routes[key] as RouteRecord;
-      if (route.destinations.some((d) => affected.has(d.app))) touch(route);
-    }
-  }
-  if (fqdns.size === 0 && apps.size === 0) return { changes: [], warnings: [], context: [] };
-  const partial = (state: State) => {
-    const table = stateToTable(state, settings.routing, subset(state, fqdns, apps, settings.routing));
-    const translated = translate(table.table, settings.istio);
-    const resources = translated.resources.filter((r) => !PER_HOST_KINDS.has(r.kind) || fqdns.has(hostOf(r)));
-    return { resources, warnings: [...table.warnings, ...translated.warnings] };
-  };
-  return compareResources(partial(before), partial(after), fqdns);
+  return changesBetween(stateView(before), stateView(after), { routes, apps }, settings);
 }
 
-function hostOf(resource: Resource): string {
-  const hosts = resource.spec['hosts'];
+/** Changes between two views of a state, given what differs between them. */
+export function changesBetween(before: StateView, after: StateView, seeds: ChangeSeeds, settings: TranslateSettings): ResourceChanges {
+  const views = [before, after];
+  const internal = (fqdn: string) => isInternal(fqdn, settings.routing.internalDomains);
+  const fqdns = new Set<string>();
+  const changedApps = new Set<string>(seeds.apps);
+  for (const key of seeds.routes) {
+    for (const view of views) {
+      const route = view.route(key);
+      if (!route) continue;
+      fqdns.add(route.fqdn);
+      for (const app of appsOfRoute(route)) changedApps.add(app);
+    }
+  }
+  if (fqdns.size === 0 && changedApps.size === 0) return { changes: [], warnings: [], context: [] };
+  // VirtualServices naming a service whose DestinationRule may change.
+  for (const view of views) for (const route of view.routesTo(serviceMembers(views, changedApps, settings.istio))) fqdns.add(route.fqdn);
+  // Every app those VirtualServices send to, with its whole service, and every route to them.
+  const apps = new Set<string>(changedApps);
+  for (const view of views) for (const route of view.routesOf(fqdns)) for (const app of appsOfRoute(route)) apps.add(app);
+  const members = serviceMembers(views, apps, settings.istio);
+  const hosts = new Set<string>();
+  for (const view of views) for (const name of members) hosts.add(appTarget(name, appInfoOf(view.app(name)), settings.istio).host);
+
+  const partial = (view: StateView) => {
+    const routes: Record<string, RouteRecord> = {};
+    for (const route of [...view.routesOf(fqdns), ...view.routesTo(members), ...view.gatewayRoutes(internal)]) routes[routeKey(route)] = route;
+    const appRecords: Record<string, AppRecord> = {};
+    const want = new Set(members);
+    for (const route of Object.values(routes)) for (const app of appsOfRoute(route)) want.add(app);
+    for (const name of want) {
+      const app = view.app(name);
+      if (app) appRecords[name] = app;
+    }
+    const table = stateToTable({ ...emptyState(), routes, apps: appRecords, settings: view.settings }, settings.routing);
+    const translated = translate(table.table, settings.istio);
+    const resources = translated.resources.filter((r) => builtWhole(r, fqdns, hosts));
+    return { resources, warnings: [...table.warnings, ...translated.warnings] };
+  };
+  return compareResources(partial(before), partial(after));
+}
+
+function appInfoOf(app: AppRecord | undefined) {
+  return app ? { name: app.name, instances: app.instances, port: app.port, data: app.extra } : undefined;
+}
+
+/** The service an app is a version of (its own name, as a DNS label, when it names none). */
+function serviceOf(view: StateView, name: string, istio: IstioOptions): string {
+  return appTarget(name, appInfoOf(view.app(name)), istio).service;
+}
+
+/**
+ * Every app (in either view) that belongs to the service of one of `apps`: the apps naming that
+ * service, and the app whose own name gives it. A name that is not a DNS label gives a hashed
+ * label (names.ts), so only a service that looks like one needs a look at every app's name.
+ */
+function serviceMembers(views: readonly StateView[], apps: ReadonlySet<string>, istio: IstioOptions): Set<string> {
+  const services = new Set<string>();
+  for (const view of views) for (const name of apps) services.add(serviceOf(view, name, istio));
+  const out = new Set<string>(apps);
+  const hashed = [...services].some((s) => /-[0-9a-f]{8}$/.test(s));
+  for (const view of views) {
+    for (const app of view.appsOfServices(services)) out.add(app.name);
+    for (const service of services) if (view.app(service) && serviceOf(view, service, istio) === service) out.add(service);
+    if (hashed) for (const name of view.appNames()) if (services.has(serviceOf(view, name, istio))) out.add(name);
+  }
+  return out;
+}
+
+/** Whether a partial translation built this resource from everything it depends on. */
+function builtWhole(resource: Resource, fqdns: ReadonlySet<string>, hosts: ReadonlySet<string>): boolean {
+  const spec = resource.spec;
+  switch (resource.kind) {
+    case 'VirtualService':
+      return fqdns.has(firstHost(spec['hosts']));
+    case 'ServiceEntry': {
+      const host = firstHost(spec['hosts']);
+      return fqdns.has(host) || hosts.has(host);
+    }
+    case 'DestinationRule':
+      return hosts.has(String(spec['host']));
+    case 'AuthorizationPolicy': {
+      const rules = spec['rules'] as { to?: { operation?: { hosts?: unknown } }[] }[] | undefined;
+      return fqdns.has(firstHost(rules?.[0]?.to?.[0]?.operation?.hosts));
+    }
+    default:
+      return true;
+  }
+}
+
+function firstHost(hosts: unknown): string {
   return Array.isArray(hosts) && typeof hosts[0] === 'string' ? hosts[0] : '';
 }
 
@@ -101,39 +175,9 @@ function sameApp(a: AppRecord | undefined, b: AppRecord | undefined): boolean {
   return a.instances === b.instances && a.port === b.port && a.serviceHost === b.serviceHost && a.version === b.version && JSON.stringify(a.extra) === JSON.stringify(b.extra);
 }
 
-function subset(state: State, fqdns: ReadonlySet<string>, apps: ReadonlySet<string>, routing: RoutingOptions): RouteRecord[] {
-  const out: RouteRecord[] = [];
-  let http = false;
-  const tcpPorts = new Set<number>();
-  // One tight pass over every route: the only O(routes) step of a command besides reading and writing.
-  const routes = Object.values(state.routes);
-  for (let i = 0; i < routes.length; i++) {
-    const route = routes[i] as RouteRecord;
-    const dests = route.destinations;
-    let hit = fqdns.has(route.fqdn);
-    for (let j = 0; !hit && j < dests.length; j++) hit = apps.has((dests[j] as RouteRecord['destinations'][number]).app);
-    if (hit) {
-      out.push(route);
-      continue;
-    }
-    if (dests.length === 0) continue;
-    if (route.protocol === 'tcp') {
-      if (route.port !== undefined && !tcpPorts.has(route.port) && !isInternal(route.fqdn, routing.internalDomains)) {
-        tcpPorts.add(route.port);
-        out.push(route);
-      }
-    } else if (!http && !isInternal(route.fqdn, routing.internalDomains)) {
-      http = true;
-      out.push(route);
-    }
-  }
-  return out;
-}
-
 function compareResources(
   before: { resources: readonly Resource[]; warnings: readonly Warning[] },
   after: { resources: readonly Resource[]; warnings: readonly Warning[] },
-  _fqdns: ReadonlySet<string> | undefined,
 ): ResourceChanges {
   const old = new Map<string, { resource: Resource; json: string }>();
   for (const r of before.resources) old.set(resourceId(r), { resource: r, json: JSON.stringify(r) });

@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { applyManifest } from '../../src/app/push.ts';
-import { renderState, resourceChanges } from '../../src/app/resource-changes.ts';
-import { deleteApp, mapRoute, setWeight, unmapRoute, updateRouteOptions } from '../../src/app/route-ops.ts';
+import { renderState, resourceChanges, withReferences } from '../../src/app/resource-changes.ts';
+import { deleteApp, mapRoute, setWeight, unmapRoute, updateRouteOptions, withRoute } from '../../src/app/route-ops.ts';
 import { routeTarget } from '../../src/app/route-target.ts';
 import { DEFAULT_ISTIO_OPTIONS } from '../../src/istio/options.ts';
 import { resourceId } from '../../src/render/resource.ts';
 import { emptyState } from '../../src/state/index.ts';
-import type { State } from '../../src/state/types.ts';
+import type { AppRecord, JsonObject, State } from '../../src/state/types.ts';
 
 const settings = { routing: { internalDomains: ['apps.internal'] }, istio: DEFAULT_ISTIO_OPTIONS };
 
@@ -57,4 +57,85 @@ test('changed resources from the partial translation equal a full before/after c
       state = next;
     }
   }
+});
+
+/** App data that ties apps into services and DestinationRules: versions of one service, ports, breakers. */
+const APP_DATA: readonly (JsonObject | undefined)[] = [
+  undefined,
+  { service: 'shop', version: 'v1' },
+  { service: 'shop', version: 'v2' },
+  { service: 'a' },
+  { port: 9000 },
+  { 'circuit-breaker': { 'max-connections': 10 } },
+];
+
+/** Route controls that reach beyond the route: TLS on the Gateway, methods policies, rules and mirrors naming other apps. */
+function randomControls(pick: (n: number) => number, apps: readonly string[]): JsonObject | undefined {
+  const other = apps[pick(apps.length)] as string;
+  switch (pick(7)) {
+    case 0:
+      return { tls: { 'credential-name': `cert-${pick(2)}` } };
+    case 1:
+      return { methods: ['GET'] };
+    case 2:
+      return { mirror: { name: other, percent: 10 } };
+    case 3:
+      return { rules: [{ match: { headers: { 'x-canary': { exact: '1' } } }, destinations: [{ name: other }] }] };
+    case 4:
+      return { timeout: '5s' };
+    default:
+      return undefined;
+  }
+}
+
+test('changed resources, and what they refer to, are the whole-state ones (services, tls, rules, mirrors, methods)', () => {
+  const apps = ['a', 'b', 'c', 'd', 'e', 'f', 'shop-v1'];
+  const hosts = ['x', 'y', 'z', 'w'];
+  const domains = ['example.com', 'apps.internal'];
+  let checked = 0;
+  for (let seed = 1; seed <= 40; seed++) {
+    const pick = rng(seed * 7919);
+    let state: State = applyManifest(emptyState(), { apps: apps.map((name) => ({ name, instances: 1, port: undefined, noRoute: true, randomRoute: false, defaultRoute: undefined, routes: [], data: { name }, span: undefined as never })), routes: [] }, settings.routing).state;
+    for (let step = 0; step < 50; step++) {
+      const app = apps[pick(apps.length)] as string;
+      const domain = domains[pick(4) === 0 ? 1 : 0] as string;
+      const tcp = pick(10) === 0;
+      const target = tcp ? routeTarget(`tcp.${domain}`, { port: 1024 + pick(3) }) : routeTarget(domain, { hostname: hosts[pick(hosts.length)], path: pick(3) === 0 ? '/p' : undefined });
+      let next = state;
+      try {
+        const op = pick(9);
+        if (op <= 2) next = mapRoute(state, app, target).state;
+        else if (op === 3) next = unmapRoute(state, app, target).state;
+        else if (op === 4) next = setWeight(state, app, target, pick(101)).state;
+        else if (op === 5) next = updateRouteOptions(state, target, pick(2) === 0 ? { loadbalancing: 'least-connection' } : {}, pick(2) === 0 ? [] : ['loadbalancing']).state;
+        else if (op === 6) {
+          const route = state.routes[target.key];
+          if (!route || tcp) continue;
+          next = withRoute(state, { ...route, controls: randomControls(pick, apps) }, target.key);
+        } else if (op === 7) {
+          const record = state.apps[app] as AppRecord | undefined;
+          if (!record) continue;
+          next = { ...state, apps: { ...state.apps, [app]: { ...record, instances: 1 + pick(3), extra: APP_DATA[pick(APP_DATA.length)] } } };
+        } else if (pick(3) === 0) next = deleteApp(state, app, pick(2) === 0).state;
+      } catch {
+        continue; // refused operations change nothing
+      }
+      let whole: Map<string, string>;
+      try {
+        whole = new Map(renderState(next, settings).resources.map((r) => [resourceId(r), JSON.stringify(r)]));
+        renderState(state, settings);
+      } catch {
+        continue; // a state the translation refuses (e.g. two tls settings on one host) is not kept
+      }
+      const result = resourceChanges(state, next, settings);
+      assert.deepEqual(result.changes.map((c) => c.id).sort(), fullDiff(state, next), `seed ${seed} step ${step}: which resources changed`);
+      const changed = result.changes.filter((c) => c.after !== undefined).map((c) => c.after as NonNullable<(typeof c)['after']>);
+      for (const r of withReferences(changed, result.context)) {
+        assert.equal(JSON.stringify(r), whole.get(resourceId(r)), `seed ${seed} step ${step}: ${resourceId(r)} as printed equals the whole-state resource`);
+        checked++;
+      }
+      state = next;
+    }
+  }
+  assert.ok(checked > 500, `only ${checked} printed resources were compared`);
 });

@@ -1,0 +1,113 @@
+/**
+ * Read access to a state through the few queries that finding the consequences of a change needs
+ * (src/app/resource-changes.ts), so that they can be answered from a whole state in memory or from
+ * the state file without parsing every record (src/state/lines.ts). Every list comes in route-key
+ * (or app-name) code-unit order, whatever the order of the records in memory.
+ */
+import type { AppRecord, RouteRecord, Settings, State } from './types.ts';
+
+export interface StateView {
+  readonly settings: Settings;
+  route(key: string): RouteRecord | undefined;
+  app(name: string): AppRecord | undefined;
+  /** Routes that send traffic to one of `apps` (see appsOfRoute). */
+  routesTo(apps: ReadonlySet<string>): RouteRecord[];
+  /** Routes whose FQDN is among `fqdns`. */
+  routesOf(fqdns: ReadonlySet<string>): RouteRecord[];
+  /** Every app's name. */
+  appNames(): readonly string[];
+  /** Apps that are versions of one of these services (`extra.service`, the manifest's `service:`). */
+  appsOfServices(services: ReadonlySet<string>): AppRecord[];
+  /**
+   * What the Gateway is made from besides the routes of a change: the first external HTTP route
+   * with a destination, the first external TCP route with a destination on each port, and every
+   * external route with `tls` among its controls.
+   */
+  gatewayRoutes(isInternal: (fqdn: string) => boolean): RouteRecord[];
+}
+
+export function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Every app a route sends traffic to: its destinations, the destinations of its match rules and its
+ * mirror (controls `rules[].destinations[].name`, `mirror.name`, as the manifest gives them).
+ */
+export function appsOfRoute(route: RouteRecord): string[] {
+  const out = route.destinations.map((d) => d.app);
+  const controls = route.controls;
+  if (controls === undefined) return out;
+  const mirror = controls['mirror'];
+  if (isObject(mirror) && typeof mirror['name'] === 'string') out.push(mirror['name']);
+  const rules = controls['rules'];
+  if (Array.isArray(rules)) {
+    for (const rule of rules) {
+      const dests = isObject(rule) ? rule['destinations'] : undefined;
+      if (Array.isArray(dests)) for (const d of dests) if (isObject(d) && typeof d['name'] === 'string') out.push(d['name']);
+    }
+  }
+  return out;
+}
+
+function isObject(v: unknown): v is Readonly<Record<string, unknown>> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Whether a route's controls give its host TLS on the Gateway. */
+export function hasTls(route: RouteRecord): boolean {
+  return route.controls !== undefined && Object.hasOwn(route.controls, 'tls');
+}
+
+/**
+ * Picks the Gateway's routes from candidates in key order: every route with tls, the first HTTP
+ * route, the first route per TCP port (routes without a destination and internal ones make no
+ * listener). `candidates` must hold every route with tls, every TCP route, and every route up to
+ * the first external HTTP route with a destination.
+ */
+export function pickGatewayRoutes(candidates: Iterable<RouteRecord>, isInternal: (fqdn: string) => boolean): RouteRecord[] {
+  const out: RouteRecord[] = [];
+  let http = false;
+  const ports = new Set<number>();
+  for (const route of candidates) {
+    if (route.destinations.length === 0 || isInternal(route.fqdn)) continue;
+    const tcp = route.protocol === 'tcp';
+    const first = tcp ? route.port !== undefined && !ports.has(route.port) : !http;
+    if (!first && !hasTls(route)) continue;
+    out.push(route);
+    if (!tcp) http = true;
+    else if (route.port !== undefined) ports.add(route.port);
+  }
+  return out;
+}
+
+/** The view of a whole state in memory: every query is one pass over the records. */
+export function stateView(state: State): StateView {
+  let sortedKeys: string[] | undefined;
+  const keys = () => (sortedKeys ??= Object.keys(state.routes).sort(byCodeUnit));
+  const routes = (want: (route: RouteRecord) => boolean) => {
+    const out: RouteRecord[] = [];
+    for (const key of keys()) {
+      const route = state.routes[key] as RouteRecord;
+      if (want(route)) out.push(route);
+    }
+    return out;
+  };
+  return {
+    settings: state.settings,
+    route: (key) => (Object.hasOwn(state.routes, key) ? state.routes[key] : undefined),
+    app: (name) => (Object.hasOwn(state.apps, name) ? state.apps[name] : undefined),
+    routesTo: (apps) => routes((r) => appsOfRoute(r).some((a) => apps.has(a))),
+    routesOf: (fqdns) => routes((r) => fqdns.has(r.fqdn)),
+    appNames: () => Object.keys(state.apps).sort(byCodeUnit),
+    appsOfServices: (services) =>
+      Object.keys(state.apps)
+        .sort(byCodeUnit)
+        .map((name) => state.apps[name] as AppRecord)
+        .filter((app) => {
+          const service = app.extra?.['service'];
+          return typeof service === 'string' && services.has(service);
+        }),
+    gatewayRoutes: (isInternal) => pickGatewayRoutes(routes(() => true), isInternal),
+  };
+}
