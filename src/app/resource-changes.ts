@@ -24,7 +24,7 @@ import { resourceId } from '../render/resource.ts';
 import { isInternal, type RoutingOptions } from '../routing/route-table.ts';
 import { emptyState, routeKey } from '../state/format.ts';
 import type { AppRecord, RouteRecord, State } from '../state/types.ts';
-import { appsOfRoute, stateView, type StateView } from '../state/view.ts';
+import { appsOfRoute, stateView, type ChangeSeeds, type StateView } from '../state/view.ts';
 import { stateToTable } from './state-model.ts';
 
 export interface ResourceChange {
@@ -44,12 +44,6 @@ export interface ResourceChanges {
 export interface TranslateSettings {
   readonly routing: RoutingOptions;
   readonly istio: IstioOptions;
-}
-
-/** What a change touched: the keys of routes and the names of apps whose records differ. */
-export interface ChangeSeeds {
-  readonly routes: Iterable<string>;
-  readonly apps: Iterable<string>;
 }
 
 /** The whole configuration for a state, as `convert` would give for the equivalent manifest. */

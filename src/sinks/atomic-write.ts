@@ -13,7 +13,7 @@ export function tempName(dir: string, prefix: string): string {
 }
 
 /** `mode`: 0600 for the state (private to its user), 0644 for configuration written with `-o DIR`. */
-export async function writeFileAtomic(target: string, data: string, tempPrefix: string, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array, tempPrefix: string, mode = 0o600): Promise<void> {
   const tmp = tempName(path.dirname(target), tempPrefix);
   try {
     const fh = await open(tmp, 'wx', mode);
@@ -38,7 +38,7 @@ export async function writeFileAtomic(target: string, data: string, tempPrefix: 
 export async function linkOrCopyAtomic(
   source: string,
   target: string,
-  fallbackData: string,
+  fallbackData: string | Uint8Array,
   tempPrefix: string,
 ): Promise<void> {
   const tmp = tempName(path.dirname(target), tempPrefix);

@@ -1,14 +1,15 @@
 /**
  * The state file format: deterministic serialisation, parsing, validation and migration.
  *
- * File: UTF-8 JSON, 2-space indent, trailing newline, `"version"` first and every other object
- * key sorted by UTF-16 code unit (locale-independent), so equal states give equal bytes.
- * Keys that this build does not know are kept on read and written back, so a file touched by a
- * newer build of the same version loses nothing.
+ * File: UTF-8 JSON in the layout of lines.ts (one record per line, a digest last), `"version"`
+ * first and every object key sorted by UTF-16 code unit (locale-independent), so equal states give
+ * equal bytes. Keys that this build does not know are kept on read and written back, so a file
+ * touched by a newer build of the same version loses nothing.
  */
 import { ToolError } from '../diagnostics/tool-error.ts';
-import type { RouteRecord, State } from './types.ts';
+import type { AppRecord, RouteRecord, Settings, State } from './types.ts';
 import { STATE_VERSION } from './types.ts';
+import { byCodeUnit, DIGEST_KEY, writeLines } from './lines.ts';
 
 export function emptyState(): State {
   return {
@@ -46,12 +47,12 @@ export function serializeState(state: State): string {
     }
   }
   const { version, ...rest } = state;
-  const sorted = canonical(rest, 'state') as Record<string, unknown>;
-  // JSON.stringify keeps insertion order (V8 puts integer-like keys first, ascending: still a
-  // function of the key set alone), so a sorted copy gives stable bytes at native speed.
-  // Compact: on a state of 10,000 routes pretty-printing makes the file ~65% larger and the
-  // write and the next read slower (docs/adr/0004-state-location.md); `jq . state.json` reads it.
-  return `${JSON.stringify({ version, ...sorted })}\n`;
+  return writeLines(version, canonical(rest, 'state') as Record<string, unknown>);
+}
+
+/** The JSON text of one record as the file holds it (sorted keys); records read from a file are taken as they are. */
+export function recordText(record: unknown, where: string): string {
+  return JSON.stringify(canonical(record, where));
 }
 
 /**
@@ -60,10 +61,6 @@ export function serializeState(state: State): string {
  * A hand-edited file with unsorted keys inside a record keeps that order until the record changes.
  */
 const AS_READ = new WeakSet<object>();
-
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /**
  * `value` with every object's keys in code-unit order and undefined properties dropped. Parts
@@ -174,6 +171,8 @@ export function parseState(text: string): State {
     throw new StateFormatError(`not valid JSON (${(err as Error).message})`);
   }
   if (!isPlainObject(doc)) throw new StateFormatError('the top level is not a JSON object');
+  // The digest serves reading by line (lines.ts); here the whole file is checked instead.
+  delete doc[DIGEST_KEY];
   const version = doc['version'];
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
     throw new StateFormatError('it has no valid "version" field');
@@ -237,51 +236,73 @@ function isProtocol(v: unknown): boolean {
 function validateState(doc: Record<string, unknown>): asserts doc is Record<string, unknown> & State {
   if (doc['version'] !== STATE_VERSION) fail('version', String(STATE_VERSION));
   const apps = objectAt(doc['apps'], 'apps');
-  for (const name in apps) {
-    const app = objectAt(apps[name], 'apps', name);
-    if (app['name'] !== name) fail(at('apps', name, '.name'), `the key ${JSON.stringify(name)}`);
-    intAt(app['instances'], 'apps', name, '.instances');
-    optInt(app['port'], 'apps', name, '.port');
-    optString(app['serviceHost'], 'apps', name, '.serviceHost');
-    optString(app['version'], 'apps', name, '.version');
-    optObject(app['extra'], 'apps', name, '.extra');
-    AS_READ.add(app);
-  }
+  for (const name in apps) checkApp(name, apps[name]);
   const routes = objectAt(doc['routes'], 'routes');
-  for (const key in routes) {
-    const route = objectAt(routes[key], 'routes', key);
-    stringAt(route['fqdn'], 'routes', key, '.fqdn');
-    optString(route['host'], 'routes', key, '.host');
-    stringAt(route['domain'], 'routes', key, '.domain');
-    optString(route['path'], 'routes', key, '.path');
-    optInt(route['port'], 'routes', key, '.port');
-    if (!isProtocol(route['protocol'])) fail(at('routes', key, '.protocol'), 'one of http1, http2, tcp');
-    const options = objectAt(route['options'], 'routes', key, '.options');
-    for (const k in options) stringAt(options[k], 'routes', key, `.options.${k}`);
-    const dests = route['destinations'];
-    if (!Array.isArray(dests)) fail(at('routes', key, '.destinations'), 'an array');
-    for (let i = 0; i < dests.length; i++) {
-      const dest: unknown = dests[i];
-      if (!isPlainObject(dest)) fail(at('routes', key, `.destinations[${i}]`), 'an object');
-      stringAt(dest['app'], 'routes', key, `.destinations[${i}].app`);
-      const weight = dest['weight'];
-      if (weight !== undefined && typeof weight !== 'number') fail(at('routes', key, `.destinations[${i}].weight`), 'a number');
-      optInt(dest['port'], 'routes', key, `.destinations[${i}].port`);
-      const protocol = dest['protocol'];
-      if (protocol !== undefined && !isProtocol(protocol)) {
-        fail(at('routes', key, `.destinations[${i}].protocol`), 'one of http1, http2, tcp');
-      }
+  for (const key in routes) checkRoute(key, routes[key]);
+  checkRandomRouteHosts(doc['randomRouteHosts']);
+  checkTcpPorts(doc['tcpPorts']);
+  checkSettings(doc['settings']);
+}
+
+/** An app record as read from a file (`apps[name]`). Throws StateFormatError. */
+export function checkApp(name: string, value: unknown): AppRecord {
+  const app = objectAt(value, 'apps', name);
+  if (app['name'] !== name) fail(at('apps', name, '.name'), `the key ${JSON.stringify(name)}`);
+  intAt(app['instances'], 'apps', name, '.instances');
+  optInt(app['port'], 'apps', name, '.port');
+  optString(app['serviceHost'], 'apps', name, '.serviceHost');
+  optString(app['version'], 'apps', name, '.version');
+  optObject(app['extra'], 'apps', name, '.extra');
+  AS_READ.add(app);
+  return app as unknown as AppRecord;
+}
+
+/** A route record as read from a file (`routes[key]`). Throws StateFormatError. */
+export function checkRoute(key: string, value: unknown): RouteRecord {
+  const route = objectAt(value, 'routes', key);
+  stringAt(route['fqdn'], 'routes', key, '.fqdn');
+  optString(route['host'], 'routes', key, '.host');
+  stringAt(route['domain'], 'routes', key, '.domain');
+  optString(route['path'], 'routes', key, '.path');
+  optInt(route['port'], 'routes', key, '.port');
+  if (!isProtocol(route['protocol'])) fail(at('routes', key, '.protocol'), 'one of http1, http2, tcp');
+  const options = objectAt(route['options'], 'routes', key, '.options');
+  for (const k in options) stringAt(options[k], 'routes', key, `.options.${k}`);
+  const dests = route['destinations'];
+  if (!Array.isArray(dests)) fail(at('routes', key, '.destinations'), 'an array');
+  for (let i = 0; i < dests.length; i++) {
+    const dest: unknown = dests[i];
+    if (!isPlainObject(dest)) fail(at('routes', key, `.destinations[${i}]`), 'an object');
+    stringAt(dest['app'], 'routes', key, `.destinations[${i}].app`);
+    const weight = dest['weight'];
+    if (weight !== undefined && typeof weight !== 'number') fail(at('routes', key, `.destinations[${i}].weight`), 'a number');
+    optInt(dest['port'], 'routes', key, `.destinations[${i}].port`);
+    const protocol = dest['protocol'];
+    if (protocol !== undefined && !isProtocol(protocol)) {
+      fail(at('routes', key, `.destinations[${i}].protocol`), 'one of http1, http2, tcp');
     }
-    optObject(route['controls'], 'routes', key, '.controls');
-    const want = routeKey(route as unknown as RouteRecord);
-    if (key !== want) fail(at('routes', key, ''), `the route key ${JSON.stringify(want)} for this route`);
-    AS_READ.add(route);
   }
-  const hosts = objectAt(doc['randomRouteHosts'], 'randomRouteHosts');
+  optObject(route['controls'], 'routes', key, '.controls');
+  const want = routeKey(route as unknown as RouteRecord);
+  if (key !== want) fail(at('routes', key, ''), `the route key ${JSON.stringify(want)} for this route`);
+  AS_READ.add(route);
+  return route as unknown as RouteRecord;
+}
+
+export function checkRandomRouteHosts(value: unknown): Record<string, string> {
+  const hosts = objectAt(value, 'randomRouteHosts');
   for (const k in hosts) stringAt(hosts[k], 'randomRouteHosts', k, '');
-  const ports = objectAt(doc['tcpPorts'], 'tcpPorts');
+  return hosts as Record<string, string>;
+}
+
+export function checkTcpPorts(value: unknown): Record<string, number> {
+  const ports = objectAt(value, 'tcpPorts');
   for (const k in ports) intAt(ports[k], 'tcpPorts', k, '');
-  const settings = objectAt(doc['settings'], 'settings');
+  return ports as Record<string, number>;
+}
+
+export function checkSettings(value: unknown): Settings {
+  const settings = objectAt(value, 'settings');
   for (const k of ['defaultDomain', 'gateway', 'namespace', 'istioApiVersion', 'serviceHostTemplate', 'output', 'target', 'kubeconfig', 'context']) {
     optString(settings[k], 'settings', undefined, `.${k}`);
   }
@@ -291,4 +312,5 @@ function validateState(doc: Record<string, unknown>): asserts doc is Record<stri
     internal.forEach((d: unknown, i) => stringAt(d, 'settings', undefined, `.internalDomains[${i}]`));
   }
   optObject(settings['extra'], 'settings', undefined, '.extra');
+  return settings as Settings;
 }

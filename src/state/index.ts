@@ -18,4 +18,4 @@ export type { StateDirInputs, StatePaths } from './location.ts';
 export { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_MS } from './lock.ts';
 export type { LockOptions } from './lock.ts';
 export { readState, updateState } from './store.ts';
-export type { UpdateOptions, UpdateResult } from './store.ts';
+export type { Scope, UpdateOptions, UpdateResult } from './store.ts';

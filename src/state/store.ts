@@ -4,9 +4,11 @@
  * Write protocol (updateState), all under the lock:
  *   1. mkdir -p DIR; take DIR/state.json.lock (proper-lockfile; retries with backoff).
  *   2. Remove temp files left by killed writers.
- *   3. Read and parse state.json (missing: empty state; unreadable/unparsable/newer version:
- *      STATE_CORRUPT, and nothing is written).
- *   4. after = fn(before); serialise deterministically; if the bytes are unchanged, stop.
+ *   3. Read state.json (missing: empty state). With a scope and a file whose digest matches
+ *      (lines.ts), parse only the records in scope; otherwise parse and check the whole file.
+ *      Unreadable/unparsable/newer version: STATE_CORRUPT, and nothing is written.
+ *   4. after = fn(before); serialise deterministically (with a scope: splice the changed lines into
+ *      the file); if the bytes are unchanged, stop.
  *   5. Backup: hard-link the current state.json to a temp name, rename it over state.json.bak.
  *   6. Write the new text to a temp file, fsync, rename over state.json, fsync DIR.
  *   7. Release the lock (also on any error).
@@ -15,12 +17,16 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import { fsyncDir, linkOrCopyAtomic, removeLeftoverTemps, writeFileAtomic } from '../sinks/atomic-write.ts';
-import { emptyState, parseState, serializeState, StateFormatError } from './format.ts';
+import { FileView } from './file-view.ts';
+import { checkRandomRouteHosts, checkSettings, checkTcpPorts, emptyState, parseState, recordText, routeKey, serializeState, StateFormatError } from './format.ts';
+import { StateLines, type SectionEdits } from './lines.ts';
 import { acquireStateLock } from './lock.ts';
 import type { LockOptions } from './lock.ts';
 import { statePaths } from './location.ts';
 import type { StatePaths } from './location.ts';
-import type { State } from './types.ts';
+import type { AppRecord, RouteRecord, Settings, State } from './types.ts';
+import { STATE_VERSION } from './types.ts';
+import { appsOfRoute, type ChangeSeeds, type StateView } from './view.ts';
 
 /**
  * Temp files are only written by the lock holder, so once we hold the lock every temp file that is
@@ -29,19 +35,35 @@ import type { State } from './types.ts';
  */
 const LEFTOVER_MAX_AGE_MS = 0;
 
-export interface UpdateOptions extends LockOptions {}
+/** The records a transform reads: the routes it looks at or changes, and apps besides theirs. */
+export interface Scope {
+  readonly routes: readonly string[];
+  readonly apps: readonly string[];
+}
+
+export interface UpdateOptions extends LockOptions {
+  /**
+   * What `fn` reads. When the file allows it (lines.ts), only these records are parsed: `fn` gets a
+   * state holding the scope's routes, their apps and the scope's apps (and the small sections whole),
+   * and must not look at any other route or app.
+   */
+  readonly scope?: Scope | undefined;
+}
 
 export interface UpdateResult {
+  /** With a scoped update (`partial` set), these hold only the scope. */
   readonly before: State;
   readonly after: State;
   /** Whether the file was written (the serialised state differs from what was on disk). */
   readonly changed: boolean;
+  /** After a scoped update: the whole state before and after, as views, and what changed. */
+  readonly partial?: { readonly before: StateView; readonly after: StateView; readonly seeds: ChangeSeeds } | undefined;
 }
 
 interface Loaded {
   readonly state: State;
-  /** The file's text; undefined when there is no state file yet. */
-  readonly text: string | undefined;
+  /** The file's bytes; undefined when there is no state file yet. */
+  readonly bytes: Buffer | undefined;
 }
 
 /** The current state; the empty state when there is no state file yet. No lock needed. */
@@ -69,45 +91,150 @@ export async function updateState(
   const lock = await acquireStateLock(paths, options);
   try {
     await removeLeftoverTemps(paths.dir, [paths.tempPrefix], LEFTOVER_MAX_AGE_MS);
-    const current = await load(paths);
+    const bytes = await readBytes(paths);
+    const lines = options.scope && bytes ? StateLines.open(bytes) : undefined;
+    if (lines && lines.version === STATE_VERSION && options.scope) return await updateScoped(paths, lock, bytes as Buffer, lines, options.scope, fn);
+    const current = await parseBytes(paths, bytes);
     const before = current.state;
     const after = await fn(before);
     if (after === before) return { before, after, changed: false };
     const text = serializeState(after);
-    const beforeText = current.text ?? serializeState(emptyState());
+    const beforeText = current.bytes?.toString('utf8') ?? serializeState(emptyState());
     if (text === beforeText) return { before, after, changed: false };
-    try {
-      if (current.text !== undefined) {
-        lock.assertHeld();
-        await linkOrCopyAtomic(paths.state, paths.backup, current.text, paths.tempPrefix);
-      }
-      lock.assertHeld();
-      await writeFileAtomic(paths.state, text, paths.tempPrefix);
-      await fsyncDir(paths.dir);
-    } catch (err) {
-      if (err instanceof ToolError) throw err;
-      throw new ToolError('FILE_WRITE', `cannot write the state file ${paths.state}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
+    await replaceState(paths, lock, current.bytes, text);
     return { before, after, changed: true };
   } finally {
     await lock.release();
   }
 }
 
-async function load(paths: StatePaths): Promise<Loaded> {
-  let text: string;
+type Lock = Awaited<ReturnType<typeof acquireStateLock>>;
+
+async function replaceState(paths: StatePaths, lock: Lock, current: Buffer | undefined, next: string | Buffer): Promise<void> {
   try {
-    text = await readFile(paths.state, 'utf8');
+    if (current !== undefined) {
+      lock.assertHeld();
+      await linkOrCopyAtomic(paths.state, paths.backup, current, paths.tempPrefix);
+    }
+    lock.assertHeld();
+    await writeFileAtomic(paths.state, next, paths.tempPrefix);
+    await fsyncDir(paths.dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: emptyState(), text: undefined };
+    if (err instanceof ToolError) throw err;
+    throw new ToolError('FILE_WRITE', `cannot write the state file ${paths.state}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * The scoped update: parse the scope's records from the file's lines, run `fn` on a state of just
+ * those, and splice the records it changed back into the file. The bytes are those a whole
+ * read-modify-write would give (test/state/lines.test.ts).
+ */
+async function updateScoped(
+  paths: StatePaths,
+  lock: Lock,
+  bytes: Buffer,
+  lines: StateLines,
+  scope: Scope,
+  fn: (state: State) => State | Promise<State>,
+): Promise<UpdateResult> {
+  let before: State;
+  let view: FileView;
+  try {
+    const settings = checkSettings(JSON.parse(lines.memberText('settings') ?? 'null'));
+    view = new FileView(lines, settings);
+    before = scopedState(lines, view, settings, scope);
+  } catch (err) {
+    if (!(err instanceof StateFormatError)) throw err;
+    throw await corruptError(paths, err);
+  }
+  const after = await fn(before);
+  const routes = changedRecords(before.routes, after.routes);
+  const apps = changedRecords(before.apps, after.apps);
+  const partial = { before: view, after: view.with(after.settings, { routes, apps }), seeds: { routes: [...routes.keys()], apps: [...apps.keys()] } };
+  if (after === before) return { before, after, changed: false, partial };
+  const routeEdits = new Map<string, string | undefined>();
+  for (const [key, route] of routes) {
+    if (route && routeKey(route) !== key) throw new ToolError('INTERNAL', `state.routes key "${key}" does not match its route (expected "${routeKey(route)}")`);
+    routeEdits.set(key, route && recordText(route, 'state.routes'));
+  }
+  const appEdits = new Map<string, string | undefined>();
+  for (const [name, app] of apps) appEdits.set(name, app && recordText(app, 'state.apps'));
+  const members = new Map<string, string>();
+  if (after.settings !== before.settings) members.set('settings', recordText(after.settings, 'state.settings'));
+  const edits = new Map<'apps' | 'randomRouteHosts' | 'routes' | 'tcpPorts', SectionEdits>([
+    ['apps', appEdits],
+    ['randomRouteHosts', changedValues(before.randomRouteHosts, after.randomRouteHosts)],
+    ['routes', routeEdits],
+    ['tcpPorts', changedValues(before.tcpPorts, after.tcpPorts)],
+  ]);
+  const next = lines.splice(edits, members);
+  if (next.equals(bytes)) return { before, after, changed: false, partial };
+  await replaceState(paths, lock, bytes, next);
+  return { before, after, changed: true, partial };
+}
+
+function scopedState(lines: StateLines, view: FileView, settings: Settings, scope: Scope): State {
+  const routes: Record<string, RouteRecord> = {};
+  for (const key of scope.routes) {
+    const route = view.route(key);
+    if (route) routes[key] = route;
+  }
+  const names = new Set(scope.apps);
+  for (const route of Object.values(routes)) for (const app of appsOfRoute(route)) names.add(app);
+  const apps: Record<string, AppRecord> = {};
+  for (const name of names) {
+    const app = view.app(name);
+    if (app) apps[name] = app;
+  }
+  return {
+    version: STATE_VERSION,
+    apps,
+    routes,
+    randomRouteHosts: checkRandomRouteHosts(JSON.parse(lines.sectionText('randomRouteHosts'))),
+    tcpPorts: checkTcpPorts(JSON.parse(lines.sectionText('tcpPorts'))),
+    settings,
+  };
+}
+
+/** Records replaced, added or (undefined) removed, by identity. */
+function changedRecords<T>(before: Readonly<Record<string, T>>, after: Readonly<Record<string, T>>): Map<string, T | undefined> {
+  const out = new Map<string, T | undefined>();
+  if (before === after) return out;
+  for (const key in after) if (before[key] !== after[key]) out.set(key, after[key]);
+  for (const key in before) if (!Object.hasOwn(after, key)) out.set(key, undefined);
+  return out;
+}
+
+/** Entries of a small section whose value changed, as JSON text (undefined: removed). */
+function changedValues(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  for (const [key, value] of changedRecords(before, after)) out.set(key, value === undefined ? undefined : recordText(value, 'state'));
+  return out;
+}
+
+async function readBytes(paths: StatePaths): Promise<Buffer | undefined> {
+  try {
+    return await readFile(paths.state);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ToolError('FILE_READ', `cannot read the state file ${paths.state}: ${(err as Error).message}`, {
       cause: err,
     });
   }
+}
+
+async function load(paths: StatePaths): Promise<Loaded> {
+  return parseBytes(paths, await readBytes(paths));
+}
+
+async function parseBytes(paths: StatePaths, bytes: Buffer | undefined): Promise<Loaded> {
+  if (bytes === undefined) return { state: emptyState(), bytes };
+  const text = bytes.toString('utf8');
   try {
-    return { state: parseState(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text), text };
+    return { state: parseState(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text), bytes };
   } catch (err) {
     if (!(err instanceof StateFormatError)) throw err;
     throw await corruptError(paths, err);

@@ -4,7 +4,14 @@
  * the state file without parsing every record (src/state/lines.ts). Every list comes in route-key
  * (or app-name) code-unit order, whatever the order of the records in memory.
  */
+import { byCodeUnit } from './lines.ts';
 import type { AppRecord, RouteRecord, Settings, State } from './types.ts';
+
+/** What a change touched: the keys of routes and the names of apps whose records differ. */
+export interface ChangeSeeds {
+  readonly routes: Iterable<string>;
+  readonly apps: Iterable<string>;
+}
 
 export interface StateView {
   readonly settings: Settings;
@@ -24,10 +31,6 @@ export interface StateView {
    * external route with `tls` among its controls.
    */
   gatewayRoutes(isInternal: (fqdn: string) => boolean): RouteRecord[];
-}
-
-export function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

@@ -66,7 +66,9 @@ test('deterministic bytes: same content in any key order gives the same file', a
   const b2 = await readFile(path.join(d2, 'state.json'));
   assert.ok(b1.equals(b2));
   const text = b1.toString('utf8');
-  assert.ok(text.startsWith('{"version":1,"apps":{}'), text.slice(0, 60));
+  assert.ok(text.startsWith('{"version":1,\n"apps":{\n},\n"randomRouteHosts":{\n},\n"routes":{\n'), text.slice(0, 60));
+  assert.match(text, /\n"digest":"crc32:[0-9a-f]{8}"\}\n$/);
+  assert.deepEqual(Object.keys(JSON.parse(text)), ['version', 'apps', 'randomRouteHosts', 'routes', 'settings', 'tcpPorts', 'digest']);
   assert.equal(text, serializeState(s2));
   // and saving what was read writes nothing
   const r = await updateState(d1, (s) => ({ ...s }));

@@ -8,5 +8,5 @@ export async function createRouteCommand(ctx: CommandContext, domain: string, fl
   const target = targetFrom(domain, flags);
   const options = routeOptionsFrom(flags.option, target);
   ctx.info(`Creating route ${target.url}...`);
-  await runStateChange(ctx, flags, (state) => createRoute(state, target, options));
+  await runStateChange(ctx, flags, (state) => createRoute(state, target, options), { scope: { routes: [target.key], apps: [] } });
 }

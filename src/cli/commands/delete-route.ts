@@ -11,5 +11,5 @@ export async function deleteRouteCommand(ctx: CommandContext, domain: string, fl
     return;
   }
   ctx.info(`Deleting route ${target.url}...`);
-  await runStateChange(ctx, flags, (state) => deleteRoute(state, target));
+  await runStateChange(ctx, flags, (state) => deleteRoute(state, target), { scope: { routes: [target.key], apps: [] } });
 }

@@ -31,5 +31,5 @@ export async function mapRouteCommand(ctx: CommandContext, app: string, domain: 
     if (controls === undefined) return mapped;
     const tuned = updateRouteControls(mapped.state, target, controls);
     return { ...mapped, state: tuned.state };
-  });
+  }, { scope: { routes: [target.key], apps: [app] } });
 }

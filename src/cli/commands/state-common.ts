@@ -1,13 +1,13 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { renderState, resourceChanges, withReferences, type ResourceChange, type TranslateSettings } from '../../app/resource-changes.ts';
+import { changesBetween, renderState, resourceChanges, withReferences, type ResourceChange, type TranslateSettings } from '../../app/resource-changes.ts';
 import type { Resource } from '../../render/resource.ts';
 import { unifiedDiff } from '../../render/diff.ts';
 import type { Warning } from '../../diagnostics/tool-error.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import { render, renderYamlDocument, type OutputFormat } from '../../render/render.ts';
 import { writeDirectory } from '../../sinks/directory-sink.ts';
-import { readState, resolveStateDir, updateState } from '../../state/index.ts';
+import { readState, resolveStateDir, updateState, type Scope, type UpdateResult } from '../../state/index.ts';
 import type { Settings, State } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
 import type { KubeConfig } from '../../kube/kubeconfig.ts';
@@ -39,6 +39,11 @@ class NeedsCluster {
 export interface StateChangeOptions {
   /** With the cluster as the target, do this instead of changing the local state (update-route --weight). */
   readonly live?: ((settings: Settings) => Promise<void>) | undefined;
+  /**
+   * The routes and apps the transform reads (a command on one route): the state file is then read
+   * by line, not whole, when only the changed resources are wanted.
+   */
+  readonly scope?: Scope | undefined;
 }
 
 /** `--state DIR`, else CFMESH_HOME, else ~/.cfmesh (docs/adr/0004-state-location.md). */
@@ -85,7 +90,7 @@ export async function runStateChange(
     return runStateChange(ctx, flags, transform, options, await clusterConfig(ctx, flags, stored));
   }
   try {
-    return await runStateChangeOn(ctx, flags, transform, cluster);
+    return await runStateChangeOn(ctx, flags, transform, cluster, cluster || flags.outputDir !== undefined ? undefined : options.scope);
   } catch (error) {
     if (!(error instanceof NeedsCluster)) throw error;
     if (options.live) return options.live(error.settings);
@@ -93,7 +98,13 @@ export async function runStateChange(
   }
 }
 
-async function runStateChangeOn(ctx: CommandContext, flags: DeliveryFlags, transform: (state: State, settings: TranslateSettings) => Change, cluster: KubeConfig | undefined): Promise<void> {
+async function runStateChangeOn(
+  ctx: CommandContext,
+  flags: DeliveryFlags,
+  transform: (state: State, settings: TranslateSettings) => Change,
+  cluster: KubeConfig | undefined,
+  scope: Scope | undefined,
+): Promise<void> {
   const format = parseFormat(flags.output ?? 'yaml');
   const dir = stateDirFor(ctx, flags);
   let change: Change | undefined;
@@ -107,14 +118,18 @@ async function runStateChangeOn(ctx: CommandContext, flags: DeliveryFlags, trans
     ctx.warn(change.warnings ?? []);
     return change.state;
   };
-  let before: State;
-  let after: State;
+  let result: UpdateResult;
   if (flags.dryRun) {
-    before = await readState(dir);
-    after = fn(before);
+    const before = await readState(dir);
+    result = { before, after: fn(before), changed: false };
   } else {
-    ({ before, after } = await updateState(dir, fn));
+    result = await updateState(dir, fn, { scope });
   }
+  const { before, partial } = result;
+  // After a scoped update `after` holds only the scope; what needs the whole state reads it again.
+  let after = result.after;
+  const whole = async () => (partial ? readState(dir) : after);
+  const changesOf = () => (partial ? changesBetween(partial.before, partial.after, partial.seeds, used) : resourceChanges(before, after, used));
   const done = change as Change;
   const used = settings as TranslateSettings;
   for (const notice of done.notices ?? []) ctx.info(notice);
@@ -131,12 +146,13 @@ async function runStateChangeOn(ctx: CommandContext, flags: DeliveryFlags, trans
       await applyToCluster(ctx, cluster, whole.resources, { ...flags, applyset: flags.applyset ?? STATE_APPLYSET }, { prune: true });
     }
   } else if (outputDir !== undefined) {
-    const whole = renderState(after, used);
+    after = await whole();
+    const rendered = renderState(after, used);
     if (flags.dryRun) printDiff(ctx, format, resourceChanges(before, after, used).changes);
-    const report = await writeDirectory(outputDir, whole.resources, format, { dryRun: Boolean(flags.dryRun) });
+    const report = await writeDirectory(outputDir, rendered.resources, format, { dryRun: Boolean(flags.dryRun) });
     ctx.info(`${flags.dryRun ? 'would write to ' : ''}${outputDir}: ${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed`);
   } else {
-    const { changes, warnings, context } = resourceChanges(before, after, used);
+    const { changes, warnings, context } = changesOf();
     if (!flags.dryRun) ctx.warn(warnings.filter((w) => w.code !== 'ZERO_INSTANCES' || before !== after));
     if (flags.dryRun) printDiff(ctx, format, changes);
     else printChanges(ctx, format, changes, context, before !== after);

@@ -58,6 +58,7 @@ export async function updateRouteCommand(ctx: CommandContext, first: string, sec
     ctx.info(`Updating route ${target.url}: ${weight}% to app ${app}...`);
     await runStateChange(ctx, flags, (state) => setWeight(state, app, target, weight), {
       live: (stored) => updateLiveWeight(ctx, flags, stored, app, target, weight),
+      scope: { routes: [target.key], apps: [app] },
     });
     return;
   }
@@ -95,7 +96,7 @@ export async function updateRouteCommand(ctx: CommandContext, first: string, sec
     }
     if (next !== state) notices.push(`Route ${target.url} has been updated.`);
     return { state: next, notices };
-  });
+  }, { scope: { routes: [target.key], apps: [...weights.keys()] } });
 }
 
 function parseDestinations(values: readonly string[], url: string): Map<string, number> {

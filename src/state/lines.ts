@@ -1,0 +1,337 @@
+/**
+ * The state file's layout: one JSON document (jq reads it, JSON.parse reads it), written one record
+ * per line so that a command that changes one route reads, and rewrites, only the lines it needs
+ * (docs/adr/0009-state-lines.md):
+ *
+ *   {"version":1,
+ *   "apps":{
+ *   "a":{"instances":1,"name":"a"},
+ *   "b":{"instances":2,"name":"b"}
+ *   },
+ *   "randomRouteHosts":{
+ *   },
+ *   "routes":{
+ *   "a.example.com":{"destinations":[{"app":"a"}],...}
+ *   },
+ *   "settings":{},
+ *   "tcpPorts":{
+ *   },
+ *   "digest":"crc32:0a1b2c3d"}
+ *
+ * "version" first, "digest" last, the other members in code-unit order; the record sections one
+ * entry per line in code-unit order of their keys; any other member on one line. The digest is the
+ * CRC-32 of every byte before its line: a file whose digest matches is byte for byte as cfmesh wrote
+ * it, so its lines can be trusted without parsing them all. Any other file (hand-edited, damaged,
+ * or compact from an earlier build) is read whole and checked, and written back in this layout.
+ */
+import { crc32 } from 'node:zlib';
+
+/** Top-level members written one entry per line. */
+export const RECORD_SECTIONS = ['apps', 'randomRouteHosts', 'routes', 'tcpPorts'] as const;
+export type RecordSection = (typeof RECORD_SECTIONS)[number];
+const IS_SECTION: ReadonlySet<string> = new Set(RECORD_SECTIONS);
+/** The member that carries the digest; never part of the state. */
+export const DIGEST_KEY = 'digest';
+
+const NL = 0x0a;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+export function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function digestLine(crc: number): string {
+  return `"${DIGEST_KEY}":"crc32:${(crc >>> 0).toString(16).padStart(8, '0')}"}\n`;
+}
+
+/**
+ * The file text for a state whose members are already canonical (sorted keys, JSON-safe values):
+ * `version` is written first, every other member in code-unit order.
+ */
+export function writeLines(version: number, members: Readonly<Record<string, unknown>>): string {
+  let out = `{"version":${JSON.stringify(version)},\n`;
+  for (const name of Object.keys(members).sort(byCodeUnit)) {
+    if (name === DIGEST_KEY || name === 'version') continue;
+    const value = members[name];
+    if (IS_SECTION.has(name) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort(byCodeUnit);
+      out += `${JSON.stringify(name)}:{\n`;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
+        out += `${i > 0 ? ',\n' : ''}${JSON.stringify(key)}:${JSON.stringify(record[key])}`;
+      }
+      out += keys.length > 0 ? '\n},\n' : '},\n';
+    } else {
+      out += `${JSON.stringify(name)}:${JSON.stringify(value)},\n`;
+    }
+  }
+  return out + digestLine(crc32(out));
+}
+
+interface Range {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** An entry of a record section: its line without the separating comma, and where its value starts. */
+export interface Entry extends Range {
+  readonly valueStart: number;
+}
+
+/** A section's entries: `content` is from the first entry's start to the last entry's end. */
+interface Section {
+  readonly content: Range;
+}
+
+/** A one-line member: `line` without the trailing comma, `valueStart` after `"name":`. */
+interface Member {
+  readonly line: Range;
+  readonly valueStart: number;
+}
+
+/** What to change in a section: key → the new value's JSON text, or undefined to remove the entry. */
+export type SectionEdits = ReadonlyMap<string, string | undefined>;
+
+/**
+ * A state file in this layout whose digest matches, read by line: nothing is parsed until asked for.
+ * `open` gives undefined for any other file (the caller reads it whole).
+ */
+export class StateLines {
+  readonly buf: Buffer;
+  readonly version: number;
+  private readonly sections: ReadonlyMap<string, Section>;
+  private readonly members: ReadonlyMap<string, Member>;
+
+  private constructor(buf: Buffer, version: number, sections: Map<string, Section>, members: Map<string, Member>) {
+    this.buf = buf;
+    this.version = version;
+    this.sections = sections;
+    this.members = members;
+  }
+
+  static open(buf: Buffer): StateLines | undefined {
+    if (buf.length < 2 || buf[buf.length - 1] !== NL) return undefined;
+    const lastStart = buf.lastIndexOf(NL, buf.length - 2) + 1;
+    const m = /^"digest":"crc32:([0-9a-f]{8})"\}$/.exec(buf.toString('latin1', lastStart, buf.length - 1));
+    if (!m || Number.parseInt(m[1] as string, 16) !== crc32(buf.subarray(0, lastStart))) return undefined;
+    const firstEnd = buf.indexOf(NL);
+    const first = /^\{"version":(\d+),$/.exec(buf.toString('latin1', 0, firstEnd));
+    if (!first) return undefined;
+    const sections = new Map<string, Section>();
+    const members = new Map<string, Member>();
+    let pos = firstEnd + 1;
+    while (pos < lastStart) {
+      if (buf[pos] !== QUOTE) return undefined;
+      const nameEnd = stringEnd(buf, pos);
+      if (nameEnd < 0 || buf[nameEnd + 1] !== 0x3a /* : */) return undefined;
+      const name = decodeKey(buf, pos, nameEnd);
+      const valueStart = nameEnd + 2;
+      if (IS_SECTION.has(name) && buf[valueStart] === 0x7b /* { */ && buf[valueStart + 1] === NL) {
+        const start = valueStart + 2;
+        let end = start;
+        let close = start;
+        if (buf[start] !== 0x7d /* } */) {
+          end = buf.indexOf('\n}', start);
+          if (end < 0) return undefined;
+          close = end + 1;
+        }
+        if (buf[close + 1] !== 0x2c /* , */ || buf[close + 2] !== NL) return undefined;
+        sections.set(name, { content: { start, end } });
+        pos = close + 3;
+      } else {
+        const lineEnd = buf.indexOf(NL, pos);
+        if (lineEnd < 0 || buf[lineEnd - 1] !== 0x2c) return undefined;
+        members.set(name, { line: { start: pos, end: lineEnd - 1 }, valueStart });
+        pos = lineEnd + 1;
+      }
+    }
+    if (pos !== lastStart || RECORD_SECTIONS.some((s) => !sections.has(s))) return undefined;
+    return new StateLines(buf, Number(first[1]), sections, members);
+  }
+
+  /** Names of the one-line members (settings and any member this build does not know). */
+  memberNames(): string[] {
+    return [...this.members.keys()];
+  }
+
+  /** The JSON text of a one-line member's value. */
+  memberText(name: string): string | undefined {
+    const member = this.members.get(name);
+    return member && this.buf.toString('utf8', member.valueStart, member.line.end);
+  }
+
+  /** The JSON text of a whole section (`{...}`), for the small ones read whole. */
+  sectionText(name: RecordSection): string {
+    const { content } = this.section(name);
+    return `{${this.buf.toString('utf8', content.start, content.end)}}`;
+  }
+
+  private section(name: RecordSection): Section {
+    return this.sections.get(name) as Section;
+  }
+
+  /** The entry of `key` in a section. */
+  find(name: RecordSection, key: string): Entry | undefined {
+    const { content } = this.section(name);
+    const needle = `\n${JSON.stringify(key)}:`;
+    // The header line ends with the newline just before the first entry.
+    const hit = this.buf.indexOf(needle, content.start - 1);
+    if (hit < 0 || hit >= content.end) return undefined;
+    const start = hit + 1;
+    return { start, end: this.lineEnd(start, content), valueStart: hit + Buffer.byteLength(needle) };
+  }
+
+  private lineEnd(start: number, content: Range): number {
+    const nl = this.buf.indexOf(NL, start);
+    return nl < 0 || nl >= content.end ? content.end : nl - 1;
+  }
+
+  /** The entry that holds byte `at` of a section. */
+  entryAt(name: RecordSection, at: number): Entry {
+    const { content } = this.section(name);
+    const start = Math.max(content.start, this.buf.lastIndexOf(NL, at - 1) + 1);
+    const keyEnd = stringEnd(this.buf, start);
+    return { start, end: this.lineEnd(start, content), valueStart: keyEnd + 2 };
+  }
+
+  /** Every entry of a section, in key order. */
+  *entries(name: RecordSection): Generator<Entry> {
+    const { content } = this.section(name);
+    let start = content.start;
+    while (start < content.end) {
+      const end = this.lineEnd(start, content);
+      yield { start, end, valueStart: stringEnd(this.buf, start) + 2 };
+      start = end + 2;
+    }
+  }
+
+  /**
+   * Entries of a section whose line contains `needle` (a superset of what the caller wants: check
+   * the value). A needle beginning with a newline matches at the start of an entry's line.
+   */
+  *search(name: RecordSection, needle: string): Generator<Entry> {
+    const { content } = this.section(name);
+    const skip = needle.startsWith('\n') ? 1 : 0;
+    let at = this.buf.indexOf(needle, content.start - skip);
+    while (at >= 0 && at + skip < content.end) {
+      const entry = this.entryAt(name, at + skip);
+      yield entry;
+      at = this.buf.indexOf(needle, entry.end);
+    }
+  }
+
+  key(entry: Entry): string {
+    return decodeKey(this.buf, entry.start, entry.valueStart - 2);
+  }
+
+  value(entry: Entry): unknown {
+    return JSON.parse(this.buf.toString('utf8', entry.valueStart, entry.end));
+  }
+
+  /** Where an entry with `key` goes: the start of the first entry with a greater key, or the content's end. */
+  private insertionPoint(name: RecordSection, key: string): number {
+    const { content } = this.section(name);
+    let lo = content.start;
+    let hi = content.end;
+    while (lo < hi) {
+      const entry = this.entryAt(name, lo + ((hi - lo) >> 1));
+      if (byCodeUnit(this.key(entry), key) > 0) hi = entry.start;
+      else lo = entry.end === content.end ? content.end : entry.end + 2;
+    }
+    return lo;
+  }
+
+  /**
+   * The file with these entries replaced, added or removed and these one-line members replaced
+   * (name → the value's JSON text), with its digest: the same bytes `writeLines` gives for the
+   * state so changed.
+   */
+  splice(edits: ReadonlyMap<RecordSection, SectionEdits>, members: ReadonlyMap<string, string>): Buffer {
+    const out: Buffer[] = [];
+    let crc = 0;
+    let at = 0;
+    const emit = (piece: Buffer | string) => {
+      const b = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+      out.push(b);
+      crc = crc32(b, crc);
+    };
+    const replacements: { range: Range; text: () => string | Buffer[] }[] = [];
+    for (const [name, text] of members) {
+      const member = this.members.get(name);
+      if (!member) throw new Error(`state file has no member ${name} to replace`);
+      replacements.push({ range: member.line, text: () => `${JSON.stringify(name)}:${text}` });
+    }
+    for (const [name, sectionEdits] of edits) {
+      if (sectionEdits.size === 0) continue;
+      const { content } = this.section(name);
+      // The content and the newline before the closing brace (present when there are entries).
+      const range = { start: content.start, end: content.end > content.start ? content.end + 1 : content.end };
+      replacements.push({ range, text: () => this.sectionPieces(name, sectionEdits) });
+    }
+    replacements.sort((a, b) => a.range.start - b.range.start);
+    const lastStart = this.buf.lastIndexOf(NL, this.buf.length - 2) + 1;
+    for (const { range, text } of replacements) {
+      emit(this.buf.subarray(at, range.start));
+      const t = text();
+      if (typeof t === 'string') emit(t);
+      else for (const piece of t) emit(piece);
+      at = range.end;
+    }
+    emit(this.buf.subarray(at, lastStart));
+    emit(digestLine(crc));
+    return Buffer.concat(out);
+  }
+
+  /** A section's new content (entries joined by ",\n", then "\n" when not empty), as pieces. */
+  private sectionPieces(name: RecordSection, sectionEdits: SectionEdits): Buffer[] {
+    const { content } = this.section(name);
+    type Edit = { at: number; end: number; key: string; text: string | undefined; replaces: boolean };
+    const list: Edit[] = [];
+    for (const [key, text] of sectionEdits) {
+      const entry = this.find(name, key);
+      if (entry) list.push({ at: entry.start, end: entry.end, key, text, replaces: true });
+      else if (text !== undefined) {
+        const at = this.insertionPoint(name, key);
+        list.push({ at, end: at, key, text, replaces: false });
+      }
+    }
+    // New entries before the entry they are inserted in front of, in key order.
+    list.sort((a, b) => a.at - b.at || Number(a.replaces) - Number(b.replaces) || byCodeUnit(a.key, b.key));
+    const parts: Buffer[] = [];
+    let cursor = content.start;
+    for (const edit of list) {
+      if (edit.at > cursor) parts.push(this.buf.subarray(cursor, edit.at === content.end ? content.end : edit.at - 2));
+      if (edit.text !== undefined) parts.push(Buffer.from(`${JSON.stringify(edit.key)}:${edit.text}`, 'utf8'));
+      if (edit.replaces) cursor = edit.end === content.end ? content.end : edit.end + 2;
+      else cursor = edit.at;
+    }
+    if (cursor < content.end) parts.push(this.buf.subarray(cursor, content.end));
+    const joined: Buffer[] = [];
+    const sep = Buffer.from(',\n');
+    parts.forEach((p, i) => {
+      if (i > 0) joined.push(sep);
+      joined.push(p);
+    });
+    if (parts.length > 0) joined.push(Buffer.from('\n'));
+    return joined;
+  }
+}
+
+/** The index of the quote that closes the JSON string opening at `start`, or -1. */
+function stringEnd(buf: Buffer, start: number): number {
+  let i = start;
+  for (;;) {
+    i = buf.indexOf(QUOTE, i + 1);
+    if (i < 0) return -1;
+    let backslashes = 0;
+    while (buf[i - 1 - backslashes] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return i;
+  }
+}
+
+function decodeKey(buf: Buffer, start: number, end: number): string {
+  const raw = buf.toString('utf8', start, end + 1);
+  return raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+}
