@@ -4,6 +4,7 @@ import type { IstioOptions } from '../istio/options.ts';
 import { translate } from '../istio/translate.ts';
 import { loadManifest, type VarFlag } from '../manifest/load.ts';
 import type { Manifest } from '../manifest/types.ts';
+import type { ParseYamlOptions } from '../manifest/parse-yaml.ts';
 import type { Resource } from '../render/resource.ts';
 import { buildRouteTable, type RouteTable, type RoutingOptions } from '../routing/route-table.ts';
 
@@ -13,6 +14,7 @@ export interface ConvertInput {
   readonly vars: readonly VarFlag[];
   readonly routing: RoutingOptions;
   readonly istio: IstioOptions;
+  readonly limits?: ParseYamlOptions | undefined;
 }
 
 export interface ConvertResult {
@@ -24,7 +26,7 @@ export interface ConvertResult {
 
 /** manifest text → model → route table → Istio resources. No I/O: the CLI reads and writes. */
 export function convertManifests(input: ConvertInput): ConvertResult {
-  const loaded = loadManifest({ manifests: input.manifests, varsFiles: input.varsFiles, vars: input.vars });
+  const loaded = loadManifest({ manifests: input.manifests, varsFiles: input.varsFiles, vars: input.vars, limits: input.limits });
   const routed = buildRouteTable(loaded.manifest, input.routing);
   const translated = translate(routed.table, input.istio);
   return {

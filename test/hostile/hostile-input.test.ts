@@ -60,7 +60,8 @@ const cases: readonly Case[] = [
   // cf's summary names every undefined var, so this report is long; it must still be quick.
   { name: 'undefined var with a 1 MB name', input: () => `applications:\n- name: ((${'v'.repeat(1_000_000)}))\n`, code: 'UNDEFINED_VARS', exit: 1, line: 2, within: 3000, longReport: true },
   { name: '10 MB flow sequence (5M items): over the token limit', input: () => `applications: [{name: a}]\nx: [${'x,'.repeat(5_000_000)}]\n`, code: 'INPUT_TOO_LARGE', exit: 1, line: 2, within: 4000 },
-  { name: 'block sequence of 500,000 items: over the token limit', input: () => `applications: [{name: a}]\nx:\n${'- x\n'.repeat(500_000)}`, code: 'INPUT_TOO_LARGE', exit: 1, within: 4000 },
+  { name: 'block sequence of 2,500,000 items (10 MB): over the token limit', input: () => `applications: [{name: a}]\nx:\n${'- x\n'.repeat(2_500_000)}`, code: 'INPUT_TOO_LARGE', exit: 1, within: 4000 },
+  { name: 'flow sequence of 100,000 items under --max-input-size 1MiB: over its token limit', input: () => `applications: [{name: a}]\nx: [${'x,'.repeat(100_000)}]\n`, args: ['--max-input-size', '1MiB'], code: 'INPUT_TOO_LARGE', exit: 1, line: 2, hint: /--max-input-size/ },
 ];
 
 for (const c of cases) {

@@ -1,6 +1,7 @@
 import { convertManifests } from '../../app/convert.ts';
 import { DEFAULT_MAX_INPUT_BYTES, readSources } from '../../app/read-inputs.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
+import { maxTokensFor } from '../../manifest/parse-yaml.ts';
 import { splitVarFlag } from '../../manifest/vars.ts';
 import { render } from '../../render/render.ts';
 import { writeDirectory } from '../../sinks/directory-sink.ts';
@@ -32,7 +33,7 @@ export async function loadAndConvert(ctx: CommandContext, flags: ManifestFlags &
   const max = flags.maxInputSize !== undefined ? parseSize('--max-input-size', flags.maxInputSize) : DEFAULT_MAX_INPUT_BYTES;
   const manifests = await readSources(ctx.io, files, max);
   const varsFiles = await readSources(ctx.io, flags.varsFile ?? [], max);
-  return convertManifests({ manifests, varsFiles, vars, routing, istio });
+  return convertManifests({ manifests, varsFiles, vars, routing, istio, limits: { maxTokens: maxTokensFor(max) } });
 }
 
 /** `cfmesh convert -f manifest.yml [-o DIR]`: print (or write) the Istio configuration. */

@@ -4,6 +4,7 @@ import { applyAppName, applyManifest, applyRouteFlags } from '../../app/push.ts'
 import { DEFAULT_MAX_INPUT_BYTES, readSources } from '../../app/read-inputs.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import { loadManifest } from '../../manifest/load.ts';
+import { maxTokensFor } from '../../manifest/parse-yaml.ts';
 import { splitVarFlag } from '../../manifest/vars.ts';
 import type { CommandContext } from '../context.ts';
 import { parseSize } from '../options.ts';
@@ -30,6 +31,7 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
     manifests: await readSources(ctx.io, files, max),
     varsFiles: await readSources(ctx.io, flags.varsFile ?? [], max),
     vars: (flags.var ?? []).map(splitVarFlag),
+    limits: { maxTokens: maxTokensFor(max) },
   });
   ctx.warn(loaded.warnings);
   const manifest = applyRouteFlags(applyAppName(loaded.manifest, appName), { noRoute: flags.route === false, randomRoute: flags.randomRoute });
