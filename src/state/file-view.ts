@@ -55,9 +55,10 @@ export class FileView implements StateView {
 
   routesTo(apps: ReadonlySet<string>): RouteRecord[] {
     const wanted = (route: RouteRecord) => appsOfRoute(route).some((a) => apps.has(a));
-    const needles: string[] = [];
-    // Destinations are {"app":...}; rule destinations and mirrors name theirs {"name":...}.
-    for (const app of apps) needles.push(`"app":${JSON.stringify(app)}`, `"name":${JSON.stringify(app)}`);
+    // Destinations are {"app":...}; rule destinations and mirrors name theirs {"name":...}, which
+    // only controls have, so one search for that key serves every app.
+    const needles = ['"name":'];
+    for (const app of apps) needles.push(`"app":${JSON.stringify(app)}`);
     return this.collectRoutes(needles, wanted);
   }
 

@@ -103,6 +103,7 @@ export class StateLines {
   readonly version: number;
   private readonly sections: ReadonlyMap<string, Section>;
   private readonly members: ReadonlyMap<string, Member>;
+  private readonly searches = new Map<string, readonly Entry[]>();
 
   private constructor(buf: Buffer, version: number, sections: Map<string, Section>, members: Map<string, Member>) {
     this.buf = buf;
@@ -172,15 +173,17 @@ export class StateLines {
     return this.sections.get(name) as Section;
   }
 
-  /** The entry of `key` in a section. */
+  /** The entry of `key` in a section (keys are unique: the search stops at the first line). */
   find(name: RecordSection, key: string): Entry | undefined {
-    const { content } = this.section(name);
     const needle = `\n${JSON.stringify(key)}:`;
-    // The header line ends with the newline just before the first entry.
-    const hit = this.buf.indexOf(needle, content.start - 1);
-    if (hit < 0 || hit >= content.end) return undefined;
-    const start = hit + 1;
-    return { start, end: this.lineEnd(start, content), valueStart: hit + Buffer.byteLength(needle) };
+    const memo = `${name}\0${needle}`;
+    const known = this.searches.get(memo);
+    if (known) return known[0];
+    const { content } = this.section(name);
+    const at = this.buf.indexOf(needle, content.start - 1);
+    const found = at >= 0 && at + 1 < content.end ? [this.entryAt(name, at + 1)] : [];
+    this.searches.set(memo, found);
+    return found[0];
   }
 
   private lineEnd(start: number, content: Range): number {
@@ -209,17 +212,24 @@ export class StateLines {
 
   /**
    * Entries of a section whose line contains `needle` (a superset of what the caller wants: check
-   * the value). A needle beginning with a newline matches at the start of an entry's line.
+   * the value). A needle beginning with a newline matches at the start of an entry's line. Each
+   * search is one pass over the section, made once: the views before and after a change ask alike.
    */
-  *search(name: RecordSection, needle: string): Generator<Entry> {
+  search(name: RecordSection, needle: string): readonly Entry[] {
+    const memo = `${name}\0${needle}`;
+    const known = this.searches.get(memo);
+    if (known) return known;
     const { content } = this.section(name);
     const skip = needle.startsWith('\n') ? 1 : 0;
+    const found: Entry[] = [];
     let at = this.buf.indexOf(needle, content.start - skip);
     while (at >= 0 && at + skip < content.end) {
       const entry = this.entryAt(name, at + skip);
-      yield entry;
+      found.push(entry);
       at = this.buf.indexOf(needle, entry.end);
     }
+    this.searches.set(memo, found);
+    return found;
   }
 
   key(entry: Entry): string {
