@@ -87,7 +87,21 @@ export function pickGatewayRoutes(candidates: Iterable<RouteRecord>, isInternal:
 /** The view of a whole state in memory: every query is one pass over the records. */
 export function stateView(state: State): StateView {
   let sortedKeys: string[] | undefined;
-  const keys = () => (sortedKeys ??= Object.keys(state.routes).sort(byCodeUnit));
+  // A state read from its file is in key order already: check before sorting.
+  const keys = () => (sortedKeys ??= inOrder(Object.keys(state.routes)));
+  let services: Map<string, AppRecord[]> | undefined;
+  const byService = () => {
+    if (services) return services;
+    services = new Map();
+    for (const app of Object.values(state.apps)) {
+      const service = app.extra?.['service'];
+      if (typeof service !== 'string') continue;
+      const list = services.get(service);
+      if (list) list.push(app);
+      else services.set(service, [app]);
+    }
+    return services;
+  };
   const routes = (want: (route: RouteRecord) => boolean) => {
     const out: RouteRecord[] = [];
     for (const key of keys()) {
@@ -100,17 +114,19 @@ export function stateView(state: State): StateView {
     settings: state.settings,
     route: (key) => (Object.hasOwn(state.routes, key) ? state.routes[key] : undefined),
     app: (name) => (Object.hasOwn(state.apps, name) ? state.apps[name] : undefined),
-    routesTo: (apps) => routes((r) => appsOfRoute(r).some((a) => apps.has(a))),
+    routesTo: (apps) => routes((r) => r.destinations.some((d) => apps.has(d.app)) || (r.controls !== undefined && appsOfRoute(r).some((a) => apps.has(a)))),
     routesOf: (fqdns) => routes((r) => fqdns.has(r.fqdn)),
     appNames: () => Object.keys(state.apps).sort(byCodeUnit),
-    appsOfServices: (services) =>
-      Object.keys(state.apps)
-        .sort(byCodeUnit)
-        .map((name) => state.apps[name] as AppRecord)
-        .filter((app) => {
-          const service = app.extra?.['service'];
-          return typeof service === 'string' && services.has(service);
-        }),
+    appsOfServices: (services) => {
+      const found: AppRecord[] = [];
+      for (const service of services) found.push(...(byService().get(service) ?? []));
+      return found.sort((a, b) => byCodeUnit(a.name, b.name));
+    },
     gatewayRoutes: (isInternal) => pickGatewayRoutes(routes(() => true), isInternal),
   };
+}
+
+function inOrder(keys: string[]): string[] {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) >= (keys[i] as string)) return keys.sort(byCodeUnit);
+  return keys;
 }

@@ -19,10 +19,10 @@ function run(args: readonly string[]): Promise<{ code: number | null; stderr: st
   });
 }
 
-test('20 processes started at once each add a route: all 20 take effect', { timeout: 60_000 }, async (t) => {
+test('20 processes started at once each add a route (half reading the file by line): all 20 take effect', { timeout: 60_000 }, async (t) => {
   const dir = await tempDir(t);
   const n = 20;
-  const results = await Promise.all(Array.from({ length: n }, (_, i) => run(['add', dir, String(i)])));
+  const results = await Promise.all(Array.from({ length: n }, (_, i) => run(['add', dir, String(i), i % 2 === 0 ? 'scoped' : 'whole'])));
   for (const [i, r] of results.entries()) assert.equal(r.code, 0, `worker ${i} failed: ${r.stderr}`);
   const state = await readState(dir);
   const keys = Object.keys(state.routes).sort();
