@@ -54,6 +54,8 @@ export interface ToolErrorOptions {
   /** When validation found several problems, all of them (this error is then a summary). */
   readonly details?: readonly ToolError[] | undefined;
   readonly cause?: unknown;
+  /** The HTTP status a control plane answered with, when the error is that answer. */
+  readonly httpStatus?: number | undefined;
 }
 
 /** The one error class (eemeli/yaml errors.ts): a code, a message, where, and what to do. */
@@ -62,6 +64,7 @@ export class ToolError extends Error {
   readonly span: SourceSpan | undefined;
   readonly hint: string | undefined;
   readonly details: readonly ToolError[];
+  readonly httpStatus: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: ToolErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -70,6 +73,7 @@ export class ToolError extends Error {
     this.span = options.span;
     this.hint = options.hint;
     this.details = options.details ?? [];
+    this.httpStatus = options.httpStatus;
   }
 
   /** The errors to print: the collected details, or this error alone. */

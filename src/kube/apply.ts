@@ -266,9 +266,9 @@ export async function applyResources(client: KubeClient, resources: readonly Res
 }
 
 /** Forbidden, or a server that does not serve Secrets at all: the parent cannot be kept. */
+/** The ApplySet parent Secret is forbidden to us (RBAC) or not served (an API server without core Secrets). */
 function parentUnavailable(e: ToolError): boolean {
-  if (e.code === 'API_AUTH' && /forbidden|403/i.test(e.message)) return true;
-  return (e.code === 'API_REJECTED' || e.code === 'NOT_FOUND' || e.code === 'CRD_MISSING') && /404|not found|doesn't have/i.test(e.message);
+  return e.httpStatus === 403 || e.httpStatus === 404 || e.code === 'CRD_MISSING';
 }
 
 function itemOf(r: Pick<Resource, 'apiVersion' | 'kind' | 'metadata'>, namespace: string, action: ApplyAction, error?: ToolError): ApplyReportItem {

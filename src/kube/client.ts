@@ -275,6 +275,7 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
     if (group === '') {
       return new ToolError('API_REJECTED', `${what}: the server answered "404 page not found" for the core API`, {
         hint: 'is `server:` in the kubeconfig a Kubernetes API server (and not a proxy or a path below it)?',
+        httpStatus: 404,
       });
     }
     const info = await discover(group);

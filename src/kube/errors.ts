@@ -121,11 +121,13 @@ export function statusError(f: HttpFailure, redactor: Redactor): ToolError {
   if (f.status === 401) {
     return new ToolError('API_AUTH', `${f.what}: You must be logged in to the server (${message})`, {
       hint: 'the credentials of this kubeconfig user were refused: check the token, client certificate or exec plugin, or log in again',
+      httpStatus: f.status,
     });
   }
   if (f.status === 403) {
     return new ToolError('API_AUTH', `${f.what}: ${prefix}${message}`, {
       hint: 'cfmesh needs get, list, patch, create and delete on the Istio resources it manages (and on the ApplySet Secret) in this namespace',
+      httpStatus: f.status,
     });
   }
   if (f.status === 409) {
@@ -140,11 +142,13 @@ export function statusError(f: HttpFailure, redactor: Redactor): ToolError {
           .join(', ')}\n${lines.join('\n')}`,
         {
           hint: `another field manager (${managers.join(', ')}) owns these fields; rerun with --force-conflicts to take them over (that controller may change them back), or change only weights with update-route`,
+          httpStatus: f.status,
         },
       );
     }
     return new ToolError('API_CONFLICT', `${f.what}: ${prefix}${message}`, {
       hint: 'the object changed while cfmesh was writing it; run the command again',
+      httpStatus: f.status,
     });
   }
   if (f.status === 422) {
@@ -153,12 +157,13 @@ export function statusError(f: HttpFailure, redactor: Redactor): ToolError {
       causes.length > 0
         ? causes.map((c) => `* ${c.field ? `${redactor.redact(c.field)}: ` : ''}${redactor.redact(c.message ?? '')}`)
         : [`* ${message}`];
-    return new ToolError('API_REJECTED', `${f.what}: ${head}\n${lines.join('\n')}`);
+    return new ToolError('API_REJECTED', `${f.what}: ${head}\n${lines.join('\n')}`, { httpStatus: f.status });
   }
   if (f.status === 429 || f.status >= 500) {
     return new ToolError('API_UNREACHABLE', `${f.what}: ${prefix}${message}${gaveUp}`, {
       hint: 'the API server is overloaded or failing; try again later',
+      httpStatus: f.status,
     });
   }
-  return new ToolError('API_REJECTED', `${f.what}: ${prefix}${message}`);
+  return new ToolError('API_REJECTED', `${f.what}: ${prefix}${message}`, { httpStatus: f.status });
 }
