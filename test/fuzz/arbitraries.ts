@@ -82,6 +82,16 @@ export const validManifest: fc.Arbitrary<GeneratedCase> = fc
   .map(([{ names, specs, routes, useVarsFile, defaultDomain }, allWeights]) => {
     const args: string[] = [];
     const vars: Record<string, unknown> = {};
+    // A TCP port on the gateway serves one route (two hosts on one port are a ROUTE_CONFLICT).
+    const tcpOwners = new Map<string, string>();
+    const claimsPort = (route: string): boolean => {
+      const m = /:(\d+)$/.exec(route);
+      if (!m) return true;
+      const owner = tcpOwners.get(m[1] as string);
+      if (owner !== undefined && owner !== route.toLowerCase()) return false;
+      tcpOwners.set(m[1] as string, route.toLowerCase());
+      return true;
+    };
     const applications = names.map((name, i) => {
       const spec = specs[i] as Omit<AppSpec, 'name'>;
       const app: Record<string, unknown> = { name };
@@ -93,8 +103,9 @@ export const validManifest: fc.Arbitrary<GeneratedCase> = fc
         } else app['instances'] = spec.instances;
       }
       if (spec.port !== undefined) app['port'] = spec.port;
-      if (spec.routes.length > 0) {
-        app['routes'] = spec.routes.map((route, j) => {
+      const appRoutes = spec.routes.filter(claimsPort);
+      if (appRoutes.length > 0) {
+        app['routes'] = appRoutes.map((route, j) => {
           if (spec.viaVar && j === 0 && !route.includes(':')) {
             const [host, ...rest] = route.split('.');
             // prefixed so that the value never reads as a YAML 1.1 bool or number (`y`, `1e3`) in --var
@@ -112,7 +123,7 @@ export const validManifest: fc.Arbitrary<GeneratedCase> = fc
       // Hosts of weighted routes start with w<i>- so no app maps them without being a destination.
       const route = r.tcp !== undefined ? `w${i}-${r.host}.tcp.example.com:${r.tcp}` : `w${i}-${r.host}.${r.domain}${r.path ?? ''}`;
       const key = route.toLowerCase();
-      if (seen.has(key)) return;
+      if (seen.has(key) || !claimsPort(route)) return;
       seen.add(key);
       const ws = allWeights[i] as number[];
       const destinations = r.picks.map((pick, j) => {
