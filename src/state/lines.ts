@@ -24,7 +24,28 @@
  * it, so its lines can be trusted without parsing them all. Any other file (hand-edited, damaged,
  * or compact from an earlier build) is read whole and checked, and written back in this layout.
  */
-import { crc32 } from 'node:zlib';
+import * as zlib from 'node:zlib';
+
+/** zlib's CRC-32 (Node 20.15+, 22.2+), or the same sum in JavaScript on the Node 22 releases before it. */
+const crc32: (data: Uint8Array | string, value?: number) => number = typeof zlib.crc32 === 'function' ? zlib.crc32 : crc32Js;
+
+let crcTable: Int32Array | undefined;
+
+/** CRC-32 (IEEE 802.3, as zlib), continuing from `value`. */
+export function crc32Js(data: Uint8Array | string, value = 0): number {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  if (!crcTable) {
+    crcTable = new Int32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c;
+    }
+  }
+  let crc = ~value;
+  for (let i = 0; i < bytes.length; i++) crc = (crc >>> 8) ^ (crcTable[(crc ^ (bytes[i] as number)) & 0xff] as number);
+  return ~crc >>> 0;
+}
 
 /** Top-level members written one entry per line. */
 export const RECORD_SECTIONS = ['apps', 'randomRouteHosts', 'routes', 'tcpPorts'] as const;

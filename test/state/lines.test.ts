@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FileView } from '../../src/state/file-view.ts';
 import { parseState, recordText, routeKey, serializeState } from '../../src/state/format.ts';
-import { StateLines, type RecordSection } from '../../src/state/lines.ts';
+import { crc32Js, StateLines, type RecordSection } from '../../src/state/lines.ts';
+import { crc32 } from 'node:zlib';
 import type { AppRecord, RouteRecord, State } from '../../src/state/types.ts';
 import { APP_NAMES, DOMAINS, HOSTS, randomChange, randomState, rng } from './random-state.ts';
 import { stateView, type StateView } from '../../src/state/view.ts';
@@ -106,4 +107,15 @@ test('the file view answers every query as the state in memory does, before and 
     for (const name of new Set([...Object.keys(before.apps), ...Object.keys(after.apps)])) if (before.apps[name] !== after.apps[name]) apps.set(name, after.apps[name]);
     sameAnswers(view.with(after.settings, { routes, apps }), stateView(after), `seed ${seed} after`);
   }
+});
+
+test('the JavaScript CRC-32 (for Node 22.0 and 22.1, which lack zlib.crc32) is zlib\'s, also continued', () => {
+  const pick = rng(11);
+  for (let i = 0; i < 200; i++) {
+    const bytes = Buffer.from(Array.from({ length: pick(300) }, () => pick(256)));
+    const cut = pick(bytes.length + 1);
+    assert.equal(crc32Js(bytes), crc32(bytes));
+    assert.equal(crc32Js(bytes.subarray(cut), crc32Js(bytes.subarray(0, cut))), crc32(bytes));
+  }
+  assert.equal(crc32Js('é😀 state'), crc32('é😀 state'));
 });
