@@ -24,8 +24,8 @@ import { resourceId } from '../render/resource.ts';
 import { isInternal, type RoutingOptions } from '../routing/route-table.ts';
 import { emptyState, routeKey } from '../state/format.ts';
 import type { AppRecord, RouteRecord, State } from '../state/types.ts';
-import { appsOfRoute, stateView, type ChangeSeeds, type StateView } from '../state/view.ts';
-import { stateToTable } from './state-model.ts';
+import { appsOfRoute, changedRecords, stateView, type ChangeSeeds, type StateView } from '../state/view.ts';
+import { appInfo, stateToTable } from './state-model.ts';
 
 export interface ResourceChange {
   readonly id: string;
@@ -56,16 +56,8 @@ export function renderState(state: State, settings: TranslateSettings): { resour
 /** Changes between two states in memory; `full` translates both whole (for tests). */
 export function resourceChanges(before: State, after: State, settings: TranslateSettings, full = false): ResourceChanges {
   if (full) return compareResources(renderState(before, settings), renderState(after, settings));
-  const routes: string[] = [];
-  if (before.routes !== after.routes) {
-    for (const key in after.routes) if (before.routes[key] !== after.routes[key]) routes.push(key);
-    for (const key in before.routes) if (!Object.hasOwn(after.routes, key)) routes.push(key);
-  }
-  const apps: string[] = [];
-  if (before.apps !== after.apps) {
-    for (const name in after.apps) if (!sameApp(before.apps[name], after.apps[name])) apps.push(name);
-    for (const name in before.apps) if (!Object.hasOwn(after.apps, name)) apps.push(name);
-  }
+  const routes = changedRecords(before.routes, after.routes).keys();
+  const apps = [...changedRecords(before.apps, after.apps).keys()].filter((name) => !sameApp(before.apps[name], after.apps[name]));
   return changesBetween(stateView(before), stateView(after), { routes, apps }, settings);
 }
 
@@ -91,7 +83,7 @@ export function changesBetween(before: StateView, after: StateView, seeds: Chang
   for (const view of views) for (const route of view.routesOf(fqdns)) for (const app of appsOfRoute(route)) apps.add(app);
   const members = serviceMembers(views, apps, settings.istio);
   const hosts = new Set<string>();
-  for (const view of views) for (const name of members) hosts.add(appTarget(name, appInfoOf(view.app(name)), settings.istio).host);
+  for (const view of views) for (const name of members) hosts.add(targetOf(view, name, settings.istio).host);
 
   const partial = (view: StateView) => {
     const routes: Record<string, RouteRecord> = {};
@@ -111,13 +103,15 @@ export function changesBetween(before: StateView, after: StateView, seeds: Chang
   return compareResources(partial(before), partial(after));
 }
 
-function appInfoOf(app: AppRecord | undefined) {
-  return app ? { name: app.name, instances: app.instances, port: app.port, data: app.extra } : undefined;
+/** Where an app's traffic goes in the mesh: its service host, and the service it is a version of. */
+function targetOf(view: StateView, name: string, istio: IstioOptions) {
+  const app = view.app(name);
+  return appTarget(name, app && appInfo(app), istio);
 }
 
 /** The service an app is a version of (its own name, as a DNS label, when it names none). */
 function serviceOf(view: StateView, name: string, istio: IstioOptions): string {
-  return appTarget(name, appInfoOf(view.app(name)), istio).service;
+  return targetOf(view, name, istio).service;
 }
 
 /**

@@ -38,7 +38,7 @@ export function stateToTable(state: State, routing: RoutingOptions, only?: Itera
   return { table: { routes, apps }, warnings };
 }
 
-function appInfo(app: AppRecord): AppInfo {
+export function appInfo(app: AppRecord): AppInfo {
   return { name: app.name, instances: app.instances, port: app.port, data: app.extra };
 }
 

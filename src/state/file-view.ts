@@ -47,8 +47,6 @@ export class FileView implements StateView {
 
   app(name: string): AppRecord | undefined {
     if (this.overrides.apps.has(name)) return this.overrides.apps.get(name);
-    const cached = this.apps.get(name);
-    if (cached) return cached;
     const entry = this.lines.find('apps', name);
     return entry && this.appAt(entry, name);
   }
@@ -131,21 +129,21 @@ export class FileView implements StateView {
   }
 
   private routeAt(entry: Entry, key: string): RouteRecord {
-    let route = this.routes.get(key);
-    if (!route) {
-      route = checkRoute(key, this.lines.value(entry));
-      this.routes.set(key, route);
-    }
-    return route;
+    return this.parsed(this.routes, entry, key, checkRoute);
   }
 
   private appAt(entry: Entry, name: string): AppRecord {
-    let app = this.apps.get(name);
-    if (!app) {
-      app = checkApp(name, this.lines.value(entry));
-      this.apps.set(name, app);
+    return this.parsed(this.apps, entry, name, checkApp);
+  }
+
+  /** An entry's record, parsed and checked once. */
+  private parsed<T>(cache: Map<string, T>, entry: Entry, key: string, check: (key: string, value: unknown) => T): T {
+    let record = cache.get(key);
+    if (record === undefined) {
+      record = check(key, this.lines.value(entry));
+      cache.set(key, record);
     }
-    return app;
+    return record;
   }
 }
 

@@ -40,14 +40,15 @@ export function routeKey(route: Pick<RouteRecord, 'fqdn' | 'path' | 'port'>): st
  * cannot hold faithfully (undefined in arrays, non-finite numbers, class instances, functions).
  */
 export function serializeState(state: State): string {
-  for (const [key, route] of Object.entries(state.routes)) {
-    const want = routeKey(route);
-    if (key !== want) {
-      throw new ToolError('INTERNAL', `state.routes key "${key}" does not match its route (expected "${want}")`);
-    }
-  }
+  for (const [key, route] of Object.entries(state.routes)) assertRouteKey(key, route);
   const { version, ...rest } = state;
   return writeLines(version, canonical(rest, 'state') as Record<string, unknown>);
+}
+
+/** A route stored under another key than its own is a bug (INTERNAL). */
+export function assertRouteKey(key: string, route: RouteRecord): void {
+  const want = routeKey(route);
+  if (key !== want) throw new ToolError('INTERNAL', `state.routes key "${key}" does not match its route (expected "${want}")`);
 }
 
 /** The JSON text of one record as the file holds it (sorted keys); records read from a file are taken as they are. */

@@ -62,6 +62,11 @@ export function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** One entry of a record section: `"key":value`. */
+function entryText(key: string, valueText: string): string {
+  return `${JSON.stringify(key)}:${valueText}`;
+}
+
 function digestLine(crc: number): string {
   return `"${DIGEST_KEY}":"crc32:${(crc >>> 0).toString(16).padStart(8, '0')}"}\n`;
 }
@@ -81,7 +86,7 @@ export function writeLines(version: number, members: Readonly<Record<string, unk
       out += `${JSON.stringify(name)}:{\n`;
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i] as string;
-        out += `${i > 0 ? ',\n' : ''}${JSON.stringify(key)}:${JSON.stringify(record[key])}`;
+        out += `${i > 0 ? ',\n' : ''}${entryText(key, JSON.stringify(record[key]))}`;
       }
       out += keys.length > 0 ? '\n},\n' : '},\n';
     } else {
@@ -101,11 +106,6 @@ export interface Entry extends Range {
   readonly valueStart: number;
 }
 
-/** A section's entries: `content` is from the first entry's start to the last entry's end. */
-interface Section {
-  readonly content: Range;
-}
-
 /** A one-line member: `line` without the trailing comma, `valueStart` after `"name":`. */
 interface Member {
   readonly line: Range;
@@ -122,11 +122,12 @@ export type SectionEdits = ReadonlyMap<string, string | undefined>;
 export class StateLines {
   readonly buf: Buffer;
   readonly version: number;
-  private readonly sections: ReadonlyMap<string, Section>;
+  /** Each record section's content: from its first entry's start to its last entry's end. */
+  private readonly sections: ReadonlyMap<string, Range>;
   private readonly members: ReadonlyMap<string, Member>;
   private readonly searches = new Map<string, readonly Entry[]>();
 
-  private constructor(buf: Buffer, version: number, sections: Map<string, Section>, members: Map<string, Member>) {
+  private constructor(buf: Buffer, version: number, sections: Map<string, Range>, members: Map<string, Member>) {
     this.buf = buf;
     this.version = version;
     this.sections = sections;
@@ -141,7 +142,7 @@ export class StateLines {
     const firstEnd = buf.indexOf(NL);
     const first = /^\{"version":(\d+),$/.exec(buf.toString('latin1', 0, firstEnd));
     if (!first) return undefined;
-    const sections = new Map<string, Section>();
+    const sections = new Map<string, Range>();
     const members = new Map<string, Member>();
     let pos = firstEnd + 1;
     while (pos < lastStart) {
@@ -160,7 +161,7 @@ export class StateLines {
           close = end + 1;
         }
         if (buf[close + 1] !== 0x2c /* , */ || buf[close + 2] !== NL) return undefined;
-        sections.set(name, { content: { start, end } });
+        sections.set(name, { start, end });
         pos = close + 3;
       } else {
         const lineEnd = buf.indexOf(NL, pos);
@@ -173,11 +174,6 @@ export class StateLines {
     return new StateLines(buf, Number(first[1]), sections, members);
   }
 
-  /** Names of the one-line members (settings and any member this build does not know). */
-  memberNames(): string[] {
-    return [...this.members.keys()];
-  }
-
   /** The JSON text of a one-line member's value. */
   memberText(name: string): string | undefined {
     const member = this.members.get(name);
@@ -186,12 +182,12 @@ export class StateLines {
 
   /** The JSON text of a whole section (`{...}`), for the small ones read whole. */
   sectionText(name: RecordSection): string {
-    const { content } = this.section(name);
+    const content = this.content(name);
     return `{${this.buf.toString('utf8', content.start, content.end)}}`;
   }
 
-  private section(name: RecordSection): Section {
-    return this.sections.get(name) as Section;
+  private content(name: RecordSection): Range {
+    return this.sections.get(name) as Range;
   }
 
   /** The entry of `key` in a section (keys are unique: the search stops at the first line). */
@@ -200,7 +196,7 @@ export class StateLines {
     const memo = `${name}\0${needle}`;
     const known = this.searches.get(memo);
     if (known) return known[0];
-    const { content } = this.section(name);
+    const content = this.content(name);
     const at = this.buf.indexOf(needle, content.start - 1);
     const found = at >= 0 && at + 1 < content.end ? [this.entryAt(name, at + 1)] : [];
     this.searches.set(memo, found);
@@ -214,7 +210,7 @@ export class StateLines {
 
   /** The entry that holds byte `at` of a section. */
   entryAt(name: RecordSection, at: number): Entry {
-    const { content } = this.section(name);
+    const content = this.content(name);
     const start = Math.max(content.start, this.buf.lastIndexOf(NL, at - 1) + 1);
     const keyEnd = stringEnd(this.buf, start);
     return { start, end: this.lineEnd(start, content), valueStart: keyEnd + 2 };
@@ -222,12 +218,11 @@ export class StateLines {
 
   /** Every entry of a section, in key order. */
   *entries(name: RecordSection): Generator<Entry> {
-    const { content } = this.section(name);
-    let start = content.start;
-    while (start < content.end) {
-      const end = this.lineEnd(start, content);
-      yield { start, end, valueStart: stringEnd(this.buf, start) + 2 };
-      start = end + 2;
+    const content = this.content(name);
+    for (let start = content.start; start < content.end; ) {
+      const entry = this.entryAt(name, start);
+      yield entry;
+      start = entry.end + 2;
     }
   }
 
@@ -240,7 +235,7 @@ export class StateLines {
     const memo = `${name}\0${needle}`;
     const known = this.searches.get(memo);
     if (known) return known;
-    const { content } = this.section(name);
+    const content = this.content(name);
     const skip = needle.startsWith('\n') ? 1 : 0;
     const found: Entry[] = [];
     let at = this.buf.indexOf(needle, content.start - skip);
@@ -263,7 +258,7 @@ export class StateLines {
 
   /** Where an entry with `key` goes: the start of the first entry with a greater key, or the content's end. */
   private insertionPoint(name: RecordSection, key: string): number {
-    const { content } = this.section(name);
+    const content = this.content(name);
     let lo = content.start;
     let hi = content.end;
     while (lo < hi) {
@@ -296,7 +291,7 @@ export class StateLines {
     }
     for (const [name, sectionEdits] of edits) {
       if (sectionEdits.size === 0) continue;
-      const { content } = this.section(name);
+      const content = this.content(name);
       // The content and the newline before the closing brace (present when there are entries).
       const range = { start: content.start, end: content.end > content.start ? content.end + 1 : content.end };
       replacements.push({ range, text: () => this.sectionPieces(name, sectionEdits) });
@@ -317,7 +312,7 @@ export class StateLines {
 
   /** A section's new content (entries joined by ",\n", then "\n" when not empty), as pieces. */
   private sectionPieces(name: RecordSection, sectionEdits: SectionEdits): Buffer[] {
-    const { content } = this.section(name);
+    const content = this.content(name);
     type Edit = { at: number; end: number; key: string; text: string | undefined; replaces: boolean };
     const list: Edit[] = [];
     for (const [key, text] of sectionEdits) {
@@ -334,7 +329,7 @@ export class StateLines {
     let cursor = content.start;
     for (const edit of list) {
       if (edit.at > cursor) parts.push(this.buf.subarray(cursor, edit.at === content.end ? content.end : edit.at - 2));
-      if (edit.text !== undefined) parts.push(Buffer.from(`${JSON.stringify(edit.key)}:${edit.text}`, 'utf8'));
+      if (edit.text !== undefined) parts.push(Buffer.from(entryText(edit.key, edit.text), 'utf8'));
       if (edit.replaces) cursor = edit.end === content.end ? content.end : edit.end + 2;
       else cursor = edit.at;
     }

@@ -18,15 +18,15 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import { fsyncDir, linkOrCopyAtomic, removeLeftoverTemps, writeFileAtomic } from '../sinks/atomic-write.ts';
 import { FileView } from './file-view.ts';
-import { checkRandomRouteHosts, checkSettings, checkTcpPorts, emptyState, parseState, recordText, routeKey, serializeState, StateFormatError } from './format.ts';
-import { StateLines, type SectionEdits } from './lines.ts';
+import { assertRouteKey, checkRandomRouteHosts, checkSettings, checkTcpPorts, emptyState, parseState, recordText, serializeState, StateFormatError } from './format.ts';
+import { StateLines, type RecordSection, type SectionEdits } from './lines.ts';
 import { acquireStateLock } from './lock.ts';
 import type { LockOptions } from './lock.ts';
 import { statePaths } from './location.ts';
 import type { StatePaths } from './location.ts';
 import type { AppRecord, RouteRecord, Settings, State } from './types.ts';
 import { STATE_VERSION } from './types.ts';
-import { appsOfRoute, type ChangeSeeds, type StateView } from './view.ts';
+import { appsOfRoute, changedRecords, type ChangeSeeds, type StateView } from './view.ts';
 
 /**
  * Temp files are only written by the lock holder, so once we hold the lock every temp file that is
@@ -93,7 +93,7 @@ export async function updateState(
     await removeLeftoverTemps(paths.dir, [paths.tempPrefix], LEFTOVER_MAX_AGE_MS);
     const bytes = await readBytes(paths);
     const lines = options.scope && bytes ? StateLines.open(bytes) : undefined;
-    if (lines && lines.version === STATE_VERSION && options.scope) return await updateScoped(paths, lock, bytes as Buffer, lines, options.scope, fn);
+    if (options.scope && lines?.version === STATE_VERSION) return await updateScoped(paths, lock, lines, options.scope, fn);
     const current = await parseBytes(paths, bytes);
     const before = current.state;
     const after = await fn(before);
@@ -135,7 +135,6 @@ async function replaceState(paths: StatePaths, lock: Lock, current: Buffer | und
 async function updateScoped(
   paths: StatePaths,
   lock: Lock,
-  bytes: Buffer,
   lines: StateLines,
   scope: Scope,
   fn: (state: State) => State | Promise<State>,
@@ -155,24 +154,18 @@ async function updateScoped(
   const apps = changedRecords(before.apps, after.apps);
   const partial = { before: view, after: view.with(after.settings, { routes, apps }), seeds: { routes: [...routes.keys()], apps: [...apps.keys()] } };
   if (after === before) return { before, after, changed: false, partial };
-  const routeEdits = new Map<string, string | undefined>();
-  for (const [key, route] of routes) {
-    if (route && routeKey(route) !== key) throw new ToolError('INTERNAL', `state.routes key "${key}" does not match its route (expected "${routeKey(route)}")`);
-    routeEdits.set(key, route && recordText(route, 'state.routes'));
-  }
-  const appEdits = new Map<string, string | undefined>();
-  for (const [name, app] of apps) appEdits.set(name, app && recordText(app, 'state.apps'));
+  for (const [key, route] of routes) if (route) assertRouteKey(key, route);
   const members = new Map<string, string>();
   if (after.settings !== before.settings) members.set('settings', recordText(after.settings, 'state.settings'));
-  const edits = new Map<'apps' | 'randomRouteHosts' | 'routes' | 'tcpPorts', SectionEdits>([
-    ['apps', appEdits],
-    ['randomRouteHosts', changedValues(before.randomRouteHosts, after.randomRouteHosts)],
-    ['routes', routeEdits],
-    ['tcpPorts', changedValues(before.tcpPorts, after.tcpPorts)],
+  const edits = new Map<RecordSection, SectionEdits>([
+    ['apps', texts(apps, 'state.apps')],
+    ['randomRouteHosts', texts(changedRecords(before.randomRouteHosts, after.randomRouteHosts), 'state.randomRouteHosts')],
+    ['routes', texts(routes, 'state.routes')],
+    ['tcpPorts', texts(changedRecords(before.tcpPorts, after.tcpPorts), 'state.tcpPorts')],
   ]);
   const next = lines.splice(edits, members);
-  if (next.equals(bytes)) return { before, after, changed: false, partial };
-  await replaceState(paths, lock, bytes, next);
+  if (next.equals(lines.buf)) return { before, after, changed: false, partial };
+  await replaceState(paths, lock, lines.buf, next);
   return { before, after, changed: true, partial };
 }
 
@@ -199,19 +192,10 @@ function scopedState(lines: StateLines, view: FileView, settings: Settings, scop
   };
 }
 
-/** Records replaced, added or (undefined) removed, by identity. */
-function changedRecords<T>(before: Readonly<Record<string, T>>, after: Readonly<Record<string, T>>): Map<string, T | undefined> {
-  const out = new Map<string, T | undefined>();
-  if (before === after) return out;
-  for (const key in after) if (before[key] !== after[key]) out.set(key, after[key]);
-  for (const key in before) if (!Object.hasOwn(after, key)) out.set(key, undefined);
-  return out;
-}
-
-/** Entries of a small section whose value changed, as JSON text (undefined: removed). */
-function changedValues(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): Map<string, string | undefined> {
+/** The changed entries of a section as the file's JSON text (undefined: removed). */
+function texts(changes: ReadonlyMap<string, unknown>, where: string): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
-  for (const [key, value] of changedRecords(before, after)) out.set(key, value === undefined ? undefined : recordText(value, 'state'));
+  for (const [key, value] of changes) out.set(key, value === undefined ? undefined : recordText(value, where));
   return out;
 }
 

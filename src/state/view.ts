@@ -4,6 +4,7 @@
  * the state file without parsing every record (src/state/lines.ts). Every list comes in route-key
  * (or app-name) code-unit order, whatever the order of the records in memory.
  */
+import { mirrorOf, rulesOf } from '../istio/traffic.ts';
 import { byCodeUnit } from './lines.ts';
 import type { AppRecord, RouteRecord, Settings, State } from './types.ts';
 
@@ -35,26 +36,25 @@ export interface StateView {
 
 /**
  * Every app a route sends traffic to: its destinations, the destinations of its match rules and its
- * mirror (controls `rules[].destinations[].name`, `mirror.name`, as the manifest gives them).
+ * mirror, read from the controls as the translation reads them (istio/traffic.ts).
  */
 export function appsOfRoute(route: RouteRecord): string[] {
   const out = route.destinations.map((d) => d.app);
   const controls = route.controls;
   if (controls === undefined) return out;
-  const mirror = controls['mirror'];
-  if (isObject(mirror) && typeof mirror['name'] === 'string') out.push(mirror['name']);
-  const rules = controls['rules'];
-  if (Array.isArray(rules)) {
-    for (const rule of rules) {
-      const dests = isObject(rule) ? rule['destinations'] : undefined;
-      if (Array.isArray(dests)) for (const d of dests) if (isObject(d) && typeof d['name'] === 'string') out.push(d['name']);
-    }
-  }
+  const mirror = mirrorOf(controls);
+  if (mirror) out.push(mirror.app);
+  for (const rule of rulesOf(controls)) for (const d of rule.destinations) out.push(d.app);
   return out;
 }
 
-function isObject(v: unknown): v is Readonly<Record<string, unknown>> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Records replaced, added or (undefined) removed between two versions of a section, by identity. */
+export function changedRecords<T>(before: Readonly<Record<string, T>>, after: Readonly<Record<string, T>>): Map<string, T | undefined> {
+  const out = new Map<string, T | undefined>();
+  if (before === after) return out;
+  for (const key in after) if (before[key] !== after[key]) out.set(key, after[key]);
+  for (const key in before) if (!Object.hasOwn(after, key)) out.set(key, undefined);
+  return out;
 }
 
 /** Whether a route's controls give its host TLS on the Gateway. */

@@ -128,8 +128,6 @@ async function runStateChangeOn(
   const { before, partial } = result;
   // After a scoped update `after` holds only the scope; what needs the whole state reads it again.
   let after = result.after;
-  const whole = async () => (partial ? readState(dir) : after);
-  const changesOf = () => (partial ? changesBetween(partial.before, partial.after, partial.seeds, used) : resourceChanges(before, after, used));
   const done = change as Change;
   const used = settings as TranslateSettings;
   for (const notice of done.notices ?? []) ctx.info(notice);
@@ -146,13 +144,13 @@ async function runStateChangeOn(
       await applyToCluster(ctx, cluster, whole.resources, { ...flags, applyset: flags.applyset ?? STATE_APPLYSET }, { prune: true });
     }
   } else if (outputDir !== undefined) {
-    after = await whole();
+    if (partial) after = await readState(dir);
     const rendered = renderState(after, used);
     if (flags.dryRun) printDiff(ctx, format, resourceChanges(before, after, used).changes);
     const report = await writeDirectory(outputDir, rendered.resources, format, { dryRun: Boolean(flags.dryRun) });
     ctx.info(`${flags.dryRun ? 'would write to ' : ''}${outputDir}: ${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed`);
   } else {
-    const { changes, warnings, context } = changesOf();
+    const { changes, warnings, context } = partial ? changesBetween(partial.before, partial.after, partial.seeds, used) : resourceChanges(before, after, used);
     if (!flags.dryRun) ctx.warn(warnings.filter((w) => w.code !== 'ZERO_INSTANCES' || before !== after));
     if (flags.dryRun) printDiff(ctx, format, changes);
     else printChanges(ctx, format, changes, context, before !== after);
