@@ -36,7 +36,7 @@ export function addManifestOptions(cmd: Command): Command {
     .option('-f, --file <manifest>', 'cf app manifest; repeatable (later files add apps and routes); - reads stdin', collect)
     .option('--var <name=value>', 'value for a ((name)) variable; repeatable; wins over --vars-file', collect)
     .option('--vars-file <file>', 'YAML file of variable values; repeatable, later files win', collect)
-    .option('--max-input-size <size>', 'refuse inputs larger than this (default 32MiB)');
+    .option('--max-input-size <size>', 'refuse inputs larger than this, and YAML with more than one token per 8 bytes of it (default 32MiB)');
 }
 
 /** Flags that shape the Istio output. */
