@@ -21,6 +21,7 @@ import { appTarget } from '../istio/targets.ts';
 import { sortResources, translate } from '../istio/translate.ts';
 import type { Resource } from '../render/resource.ts';
 import { resourceId } from '../render/resource.ts';
+import { wildcardChain } from '../routing/hosts.ts';
 import { isInternal, type RoutingOptions } from '../routing/route-table.ts';
 import { emptyState, routeKey } from '../state/format.ts';
 import type { AppRecord, RouteRecord, State } from '../state/types.ts';
@@ -78,16 +79,23 @@ export function changesBetween(before: StateView, after: StateView, seeds: Chang
   if (fqdns.size === 0 && changedApps.size === 0) return { changes: [], warnings: [], context: [] };
   // VirtualServices naming a service whose DestinationRule may change.
   for (const view of views) for (const route of view.routesTo(serviceMembers(views, changedApps, settings.istio))) fqdns.add(route.fqdn);
+  // A host's VirtualService also holds the routes of the wildcard hosts it falls back to (istio
+  // translate.ts virtualService): a change on `*.S` changes every host below S, and each host is
+  // built with its wildcard chain.
+  const wildcards = new Set([...fqdns].filter((f) => f.startsWith('*.')).map((f) => f.slice(2)));
+  if (wildcards.size > 0) for (const view of views) for (const route of view.routesUnder(wildcards)) fqdns.add(route.fqdn);
+  const built = new Set(fqdns);
+  for (const fqdn of fqdns) for (const wildcard of wildcardChain(fqdn)) built.add(wildcard);
   // Every app those VirtualServices send to, with its whole service, and every route to them.
   const apps = new Set<string>(changedApps);
-  for (const view of views) for (const route of view.routesOf(fqdns)) for (const app of appsOfRoute(route)) apps.add(app);
+  for (const view of views) for (const route of view.routesOf(built)) for (const app of appsOfRoute(route)) apps.add(app);
   const members = serviceMembers(views, apps, settings.istio);
   const hosts = new Set<string>();
   for (const view of views) for (const name of members) hosts.add(targetOf(view, name, settings.istio).host);
 
   const partial = (view: StateView) => {
     const routes: Record<string, RouteRecord> = {};
-    for (const route of [...view.routesOf(fqdns), ...view.routesTo(members), ...view.gatewayRoutes(internal)]) routes[routeKey(route)] = route;
+    for (const route of [...view.routesOf(built), ...view.routesTo(members), ...view.gatewayRoutes(internal)]) routes[routeKey(route)] = route;
     const appRecords: Record<string, AppRecord> = {};
     const want = new Set(members);
     for (const route of Object.values(routes)) for (const app of appsOfRoute(route)) want.add(app);
@@ -144,10 +152,6 @@ function builtWhole(resource: Resource, fqdns: ReadonlySet<string>, hosts: Reado
     }
     case 'DestinationRule':
       return hosts.has(String(spec['host']));
-    case 'AuthorizationPolicy': {
-      const rules = spec['rules'] as { to?: { operation?: { hosts?: unknown } }[] }[] | undefined;
-      return fqdns.has(firstHost(rules?.[0]?.to?.[0]?.operation?.hosts));
-    }
     default:
       return true;
   }

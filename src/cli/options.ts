@@ -71,6 +71,31 @@ export interface TranslateFlags {
   readonly mtls?: string | undefined;
   readonly gatewayNamespace?: string | undefined;
   readonly tcpPortRange?: string | undefined;
+  /** `--gateway-selector KEY=VALUE`, repeatable. */
+  readonly gatewaySelector?: string[] | undefined;
+}
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+/**
+ * `--gateway-selector istio=ingress` (repeatable) → the Gateway's selector. Keys and values are
+ * Kubernetes label syntax (apimachinery validation: name ≤ 63 with an optional DNS prefix, value ≤ 63).
+ */
+export function parseGatewaySelector(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const text of values) {
+    const eq = text.indexOf('=');
+    const key = eq < 0 ? text : text.slice(0, eq);
+    const value = eq < 0 ? '' : text.slice(eq + 1);
+    const name = key.includes('/') ? key.slice(key.indexOf('/') + 1) : key;
+    if (eq < 0 || !LABEL_KEY.test(key) || name.length > 63 || !LABEL_VALUE.test(value) || value.length > 63) {
+      throw usage(`--gateway-selector must be KEY=VALUE with Kubernetes label syntax (got "${text}")`, 'e.g. --gateway-selector istio=ingress for the Helm istio/gateway chart');
+    }
+    if (key in out && out[key] !== value) throw usage(`--gateway-selector gives ${key} twice (${out[key]} and ${value})`);
+    out[key] = value;
+  }
+  return out;
 }
 
 export function parseMtls(value: string): MtlsMode {
@@ -98,5 +123,6 @@ export function istioOptions(flags: TranslateFlags, stored: Partial<IstioOptions
     defaultPort: stored.defaultPort ?? DEFAULT_ISTIO_OPTIONS.defaultPort,
     mtls: flags.mtls !== undefined ? parseMtls(flags.mtls) : (stored.mtls ?? 'off'),
     gatewayNamespace: flags.gatewayNamespace !== undefined ? parseLabel('--gateway-namespace', flags.gatewayNamespace) : stored.gatewayNamespace,
+    gatewaySelector: flags.gatewaySelector?.length ? parseGatewaySelector(flags.gatewaySelector) : stored.gatewaySelector,
   };
 }

@@ -49,7 +49,8 @@ export function addTranslateOptions(cmd: Command): Command {
     .option('--service-host-template <template>', 'destination host per app (default {app}.{namespace}.svc.cluster.local)')
     .option('--istio-api <version>', 'networking.istio.io version: v1 (default), v1beta1 or v1alpha3')
     .option('--mtls <mode>', 'off (default: Istio auto mTLS), strict (STRICT PeerAuthentication) or istio-mutual (also ISTIO_MUTUAL clients)')
-    .option('--gateway-namespace <ns>', "namespace of the ingress gateway's pods, for its AuthorizationPolicies (default istio-system)")
+    .option('--gateway-selector <key=value>', 'label of the ingress gateway pods the Gateway selects; repeatable (default istio=ingressgateway; the Helm istio/gateway chart uses istio=ingress)', collect)
+    .option('--gateway-namespace <ns>', "namespace of the ingress gateway's pods, where tls credentialName secrets must be (default istio-system)")
     .option('--tcp-port-range <from-to>', 'gateway ports for TCP routes written without one (default 1024-65535)');
 }
 

@@ -80,7 +80,8 @@ export function hostPlans(table: RouteTable, apps: ReadonlyMap<string, AppInfo>,
   for (const route of table.routes) {
     const policy = loadBalancerPolicy(route.options);
     policies.set(route, policy);
-    if (route.options['hash_balance'] !== undefined) {
+    // hash_balance 0 means no load bound (CC route_options_message.rb), which is what Istio does.
+    if (route.options['hash_balance'] !== undefined && Number(route.options['hash_balance']) !== 0) {
       warnings.push({
         code: 'LOSSY',
         message: `route ${route.key}: option hash_balance=${route.options['hash_balance']} has no Istio equivalent (a DestinationRule cannot set Envoy's hash_balance_factor); hashing on ${route.options['hash_header'] ?? 'the header'} is not load-bounded`,
@@ -112,20 +113,43 @@ export function hostPlans(table: RouteTable, apps: ReadonlyMap<string, AppInfo>,
       (hosts.get(host) as HostPlan).loadBalancer = policies.get(route)?.loadBalancer;
     }
   }
+  // Subset names: a version's subset is named after the version; a route's load-balancing subset
+  // after its policy (`hash-x-user`). Two different subsets of one host that would share a name
+  // (`X-User` and `x_user` both slug to `hash-x-user`, or a version named like a policy subset) get
+  // a hash of what they select, so no subset ever silently serves another's routes.
+  const identity = (version: string | undefined, policy: Policy | undefined) => `${version ?? ''}\u0000${policy?.key ?? ''}`;
+  const desired = (version: string | undefined, policy: Policy | undefined) => (policy ? dnsLabel(version !== undefined ? `${version}-${policy.slug}` : policy.slug) : version);
+  const wants = new Map<string, Map<string, Set<string>>>(); // host → desired name → identities
+  const want = (host: string, version: string | undefined, policy: Policy | undefined) => {
+    const name = desired(version, policy);
+    if (name === undefined) return;
+    const names = wants.get(host) ?? new Map<string, Set<string>>();
+    wants.set(host, names);
+    const ids = names.get(name) ?? new Set<string>();
+    names.set(name, ids);
+    ids.add(identity(version, policy));
+  };
+  const usePolicy = (host: string, policy: Policy | undefined) => (policy && hosts.get(host)?.loadBalancer === undefined ? policy : undefined);
+  for (const { app, route } of routed) {
+    const t = target(app);
+    want(t.host, t.version, usePolicy(t.host, policies.get(route)));
+  }
   const subsetName = (app: string, route: Route | undefined): string | undefined => {
     const t = target(app);
-    const plan = hosts.get(t.host);
-    const policy = route ? policies.get(route) : undefined;
-    if (policy && plan && plan.loadBalancer === undefined) return dnsLabel(t.version !== undefined ? `${t.version}-${policy.slug}` : policy.slug);
-    return t.version;
+    const policy = usePolicy(t.host, route ? policies.get(route) : undefined);
+    const name = desired(t.version, policy);
+    if (name === undefined) return undefined;
+    const ids = wants.get(t.host)?.get(name);
+    if (!ids || ids.size <= 1 || policy === undefined) return name;
+    return dnsLabel(`${name}-${shortHash(identity(t.version, policy))}`);
   };
   for (const { app, route } of routed) {
     const name = subsetName(app, route);
     if (name === undefined) continue;
     const t = target(app);
-    const policy = policies.get(route);
+    const policy = usePolicy(t.host, policies.get(route));
     const plan = hosts.get(t.host) as HostPlan;
-    plan.subsets.set(name, { version: t.version, loadBalancer: name === t.version ? undefined : policy?.loadBalancer });
+    plan.subsets.set(name, { version: t.version, loadBalancer: policy?.loadBalancer });
   }
   // Circuit breakers protect the app from every client in the mesh, routed by cfmesh or not.
   for (const info of [...apps.values()].sort((a, b) => compare(a.name, b.name))) {
@@ -202,4 +226,14 @@ function outlierDetection(cb: Readonly<Record<string, unknown>> | undefined): Re
   if (typeof cb['base-ejection-time'] === 'string') out['baseEjectionTime'] = canonicalDuration(cb['base-ejection-time']);
   if (typeof cb['max-ejection-percent'] === 'number') out['maxEjectionPercent'] = cb['max-ejection-percent'];
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** 8 hex digits of FNV-1a: a short, stable tag for names that would otherwise clash. */
+function shortHash(text: string): string {
+  let h = 2166136261;
+  for (const ch of text) {
+    h ^= ch.codePointAt(0) as number;
+    h = Math.imul(h, 16777619) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
 }

@@ -14,8 +14,23 @@ export interface IstioOptions {
    * DestinationRule cfmesh emits).
    */
   readonly mtls?: MtlsMode | undefined;
-  /** Namespace of the ingress gateway workload, where its AuthorizationPolicies must live (default istio-system). */
+  /** Namespace of the ingress gateway workload (default istio-system): where `credentialName` secrets must live. */
   readonly gatewayNamespace?: string | undefined;
+  /**
+   * Labels of the ingress gateway pods the Gateway selects (`--gateway-selector KEY=VALUE`). Default
+   * `istio: ingressgateway`, the label of istioctl's default profile; the Helm `istio/gateway` chart
+   * labels its pods `istio: <release name>`, e.g. `istio: ingress`.
+   */
+  readonly gatewaySelector?: Readonly<Record<string, string>> | undefined;
+}
+
+export const DEFAULT_GATEWAY_SELECTOR: Readonly<Record<string, string>> = { istio: 'ingressgateway' };
+
+export function gatewaySelector(options: IstioOptions): Record<string, string> {
+  const selector = options.gatewaySelector ?? DEFAULT_GATEWAY_SELECTOR;
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(selector).sort()) out[key] = selector[key] as string;
+  return out;
 }
 
 export type MtlsMode = 'off' | 'strict' | 'istio-mutual';

@@ -1,4 +1,5 @@
-import type { AppInfo } from '../routing/route-table.ts';
+import { ToolError } from '../diagnostics/tool-error.ts';
+import type { AppInfo, RouteTable } from '../routing/route-table.ts';
 import { dnsLabel } from './names.ts';
 import type { IstioOptions } from './options.ts';
 
@@ -34,4 +35,62 @@ export function serviceHost(app: string, options: IstioOptions, extra: Readonly<
 /** The app's port: its `port`, else the default (8080). */
 export function appPort(info: AppInfo | undefined, options: IstioOptions): number {
   return info?.port ?? options.defaultPort;
+}
+
+/**
+ * Whether Istio's Kubernetes registry can know the host: a Service name `NAME.NAMESPACE.svc[.DOMAIN]`.
+ * Any other host (`{app}.service.consul`) is in no registry Istio has (its Consul registry was removed
+ * in 1.8) and needs a ServiceEntry (service-entries.ts).
+ */
+export function isKubernetesServiceHost(host: string): boolean {
+  return /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[a-z0-9]([-a-z0-9]*[a-z0-9])?\.svc(\.|$)/.test(host);
+}
+
+/**
+ * One host, one workload set: apps sharing a host must all be versions of it (told apart by subsets).
+ * An app whose own host is another app's `service:` host would otherwise silently share its pods.
+ * Versions on a host outside the cluster need labelled endpoints, or their subsets select nothing.
+ */
+export function checkHosts(table: RouteTable, apps: ReadonlyMap<string, AppInfo>, options: IstioOptions): ToolError[] {
+  const errors: ToolError[] = [];
+  const byHost = new Map<string, AppInfo[]>();
+  for (const info of table.apps) {
+    const host = appTarget(info.name, info, options).host;
+    byHost.set(host, [...(byHost.get(host) ?? []), info]);
+  }
+  for (const [host, list] of byHost) {
+    if (list.length > 1) {
+      const plain = list.find((a) => appTarget(a.name, a, options).version === undefined);
+      if (plain) {
+        const other = list.find((a) => a !== plain) as AppInfo;
+        errors.push(
+          new ToolError('ROUTE_CONFLICT', `app "${plain.name}" has the mesh host ${host}, which app "${other.name}" uses too: they would share one set of pods`, {
+            span: plain.span,
+            hint: 'rename the app, or make both versions of one service (`service:` and distinct `version:`)',
+          }),
+        );
+      }
+    }
+    const versions = new Map<string, string>();
+    for (const info of list) {
+      const version = appTarget(info.name, info, options).version;
+      if (version === undefined) continue;
+      const earlier = versions.get(version);
+      if (earlier !== undefined) errors.push(new ToolError('ROUTE_CONFLICT', `apps "${earlier}" and "${info.name}" are both version "${version}" on the mesh host ${host}`, { span: info.span, hint: 'give each version of a host a distinct `version:`' }));
+      else versions.set(version, info.name);
+    }
+    if (isKubernetesServiceHost(host)) continue;
+    for (const info of list) {
+      const version = appTarget(info.name, info, options).version;
+      if (version !== undefined && !Array.isArray(info.data?.['endpoints']) && apps.has(info.name)) {
+        errors.push(
+          new ToolError('ROUTE_CONFLICT', `app "${info.name}" is version "${version}" on host ${host}, which is outside the cluster's Service registry: its subset needs endpoints labelled with the version, and DNS gives none`, {
+            span: info.span,
+            hint: 'list the app\'s `endpoints:` (they get the version label), or use a Kubernetes service host template',
+          }),
+        );
+      }
+    }
+  }
+  return errors;
 }

@@ -1,12 +1,14 @@
 import { ToolError, failWith, type Warning } from '../diagnostics/tool-error.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../render/resource.ts';
-import type { AppInfo, Route, RouteTable } from '../routing/route-table.ts';
+import { wildcardChain } from '../routing/hosts.ts';
+import type { AppInfo, Destination, Route, RouteTable } from '../routing/route-table.ts';
 import { compare, resolveWeights } from '../routing/route-table.ts';
+import { servingDestinations } from '../routing/serving.ts';
 import { destinationRules, hostPlans, type HostPlans } from './destination-rules.ts';
 import { objectName } from './names.ts';
-import { DEFAULT_GATEWAY_NAMESPACE, networkingApi, securityApi, type IstioOptions } from './options.ts';
-import { endpointServiceEntries } from './service-entries.ts';
-import { appPort, appTarget } from './targets.ts';
+import { DEFAULT_GATEWAY_NAMESPACE, gatewaySelector, networkingApi, securityApi, type IstioOptions } from './options.ts';
+import { mergeServiceEntries, serviceEntries } from './service-entries.ts';
+import { appPort, appTarget, checkHosts } from './targets.ts';
 import { faultOf, methodsOf, mirrorOf, retriesOf, ruleMatches, rulesOf, timeoutOf, tlsOf, type TlsControl } from './traffic.ts';
 
 export { serviceHost } from './targets.ts';
@@ -30,8 +32,14 @@ export function translate(table: RouteTable, options: IstioOptions): Translation
   const warnings: Warning[] = [];
   const errors: ToolError[] = [];
   const apps = new Map(table.apps.map((a) => [a.name, a]));
-  const plans = hostPlans(table, apps, options, warnings);
-  const ctx: Ctx = { options, apps, warnings, plans };
+  const instancesOf = (app: string) => apps.get(app)?.instances ?? 1;
+  const serving = new Map<Route, Destination[]>();
+  for (const route of table.routes) serving.set(route, servingDestinations(route.destinations, route.weighted, instancesOf));
+  const live = table.routes.filter((r) => (serving.get(r) as Destination[]).length > 0);
+  errors.push(...checkHosts(table, apps, options));
+  if (errors.length > 0) failWith(errors);
+  const plans = hostPlans({ routes: live, apps: table.apps }, apps, options, warnings);
+  const ctx: Ctx = { options, apps, warnings, plans, serving, instancesOf };
   const resources: Resource[] = [];
 
   const byHost = new Map<string, Route[]>();
@@ -45,12 +53,28 @@ export function translate(table: RouteTable, options: IstioOptions): Translation
 
   const external = table.routes.filter((r) => !r.internal);
   if (external.length > 0) resources.push(gateway(external, tls, options));
-  for (const [fqdn, routes] of byHost) resources.push(virtualService(fqdn, routes, ctx));
+  const liveByHost = new Map<string, Route[]>();
+  for (const route of live) liveByHost.set(route.fqdn, [...(liveByHost.get(route.fqdn) ?? []), route]);
+  const emitted = new Map<string, Route[]>();
+  for (const [fqdn, routes] of liveByHost) {
+    const vs = virtualService(fqdn, routes, liveByHost, tls, ctx);
+    if (vs) {
+      resources.push(vs);
+      emitted.set(fqdn, routes);
+    }
+  }
   resources.push(...destinationRules(plans, apps, options));
-  resources.push(...internalServiceEntries(byHost, ctx));
-  resources.push(...endpointServiceEntries(table, apps, options));
-  resources.push(...methodPolicies(byHost, ctx));
+  resources.push(...mergeServiceEntries([...internalServiceEntries(emitted, ctx), ...serviceEntries({ routes: live, apps: table.apps }, apps, options)]));
   if (options.mtls === 'strict' || options.mtls === 'istio-mutual') resources.push(peerAuthentication(options));
+  noticeOnce(live, ctx);
+  if (tls.size > 0) {
+    const names = [...new Set([...tls.values()].map((t) => t.credentialName))].sort(compare);
+    warnings.push({
+      code: 'NOTICE',
+      message: `the Gateway's HTTPS servers read their certificates from the Kubernetes Secret${names.length > 1 ? 's' : ''} ${names.join(', ')}, which must be in the ingress gateway pods' namespace (${options.gatewayNamespace ?? DEFAULT_GATEWAY_NAMESPACE}), not in ${options.namespace}`,
+      hint: '--gateway-namespace NS names that namespace',
+    });
+  }
   return { resources: sortResources(resources), warnings };
 }
 
@@ -59,6 +83,30 @@ interface Ctx {
   readonly apps: ReadonlyMap<string, AppInfo>;
   readonly warnings: Warning[];
   readonly plans: HostPlans;
+  /** Who carries each route's traffic (routing/serving.ts); [] for a route none of whose apps runs. */
+  readonly serving: ReadonlyMap<Route, Destination[]>;
+  readonly instancesOf: (app: string) => number;
+}
+
+/** Facts about the mesh a user must act on, said once per translation (not once per route). */
+function noticeOnce(live: readonly Route[], ctx: Ctx): void {
+  const internal = live.find((r) => r.internal);
+  if (internal) {
+    ctx.warnings.push({
+      code: 'NOTICE',
+      message: `internal routes (${internal.fqdn}${live.filter((r) => r.internal).length > 1 ? ' and others' : ''}) resolve only where Istio's DNS proxy answers for them: set ISTIO_META_DNS_CAPTURE and ISTIO_META_DNS_AUTO_ALLOCATE to "true" in the mesh's proxyMetadata (off by default in sidecar mode), or apps get "unknown host"`,
+      hint: 'see docs/traffic.md "Internal routes"',
+    });
+  }
+  const http2 = live.find((r) => r.protocol === 'http' && r.destinations.some((d) => d.protocol === 'http2'));
+  if (http2) {
+    const d = http2.destinations.find((x) => x.protocol === 'http2') as Destination;
+    ctx.warnings.push({
+      code: 'NOTICE',
+      message: `route ${http2.key} sends HTTP/2 to "${d.app}"${live.filter((r) => r.destinations.some((x) => x.protocol === 'http2')).length > 1 ? ' (and other routes to theirs)' : ''}: the app's Service port must declare h2c (appProtocol: kubernetes.io/h2c, or a port name starting with http2- or grpc-); with a port named http the sidecar speaks HTTP/1.1 to the app whatever the DestinationRule says`,
+      span: http2.span,
+    });
+  }
 }
 
 export function metadata(name: string, options: IstioOptions, namespace: string = options.namespace): Resource['metadata'] {
@@ -98,13 +146,11 @@ function gateway(routes: readonly Route[], tls: ReadonlyMap<string, TlsControl>,
   const servers: Record<string, unknown>[] = [];
   const used = new Set<string>(['http']);
   if (routes.some((r) => r.protocol === 'http')) servers.push({ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] });
+  // The HTTPS redirect is a rule of the host's own VirtualService (redirectRule), not a server with
+  // tls.httpsRedirect: Istio marks every virtual host such a server's hosts intersect require_tls
+  // (gateway.go buildGatewayHTTPRouteConfig), so `*.example.com` would redirect `api.example.com` too.
   for (const fqdn of [...tls.keys()].sort(compare)) {
     const t = tls.get(fqdn) as TlsControl;
-    if (t.httpsRedirect) {
-      // Istio merges servers on one port: the `*` server keeps serving other hosts, and this one
-      // marks the host's virtual host require_tls, so plain HTTP to it gets a 301 to HTTPS.
-      servers.push({ port: { number: 80, name: portName('http-redirect', fqdn, used), protocol: 'HTTP' }, hosts: [fqdn], tls: { httpsRedirect: true } });
-    }
     servers.push({ port: { number: 443, name: portName('https', fqdn, used), protocol: 'HTTPS' }, hosts: [fqdn], tls: { mode: 'SIMPLE', credentialName: t.credentialName } });
   }
   for (const port of tcpPorts) servers.push({ port: { number: port, name: `tcp-${port}`, protocol: 'TCP' }, hosts: ['*'] });
@@ -112,17 +158,44 @@ function gateway(routes: readonly Route[], tls: ReadonlyMap<string, TlsControl>,
     apiVersion: networkingApi(options),
     kind: 'Gateway',
     metadata: metadata(options.gateway, options),
-    spec: { selector: { istio: 'ingressgateway' }, servers },
+    spec: { selector: gatewaySelector(options), servers },
   };
 }
 
-function virtualService(fqdn: string, routes: readonly Route[], ctx: Ctx): Resource {
+/**
+ * One VirtualService per host, made to answer each request as gorouter would:
+ * 1. on a host with `tls.https-redirect`, plain HTTP (the gateway's port 80; `match.port` selects
+ *    the listener, Istio route.go TranslateRoute) gets a 301 to HTTPS;
+ * 2. the host's own live routes, most specific path first (a request that matches `/api/v2` also
+ *    matches `/api`); each route's method rule and match rules come before its own entry;
+ * 3. then, unless the host has a live route without a path (which catches everything), the routes of
+ *    the wildcard hosts it falls back to, most specific first (routing/hosts.ts wildcardChain):
+ *    gorouter tries `*.example.com` when no route of `api.example.com` matches, while Envoy picks
+ *    one virtual host per request, so the fallback has to be in the host's own.
+ * A route none of whose apps runs is left out (routing/serving.ts): its requests fall through.
+ * Nothing is emitted for a host without a live route: its requests go to the wildcard host.
+ */
+function virtualService(fqdn: string, routes: readonly Route[], liveByHost: ReadonlyMap<string, Route[]>, tls: ReadonlyMap<string, TlsControl>, ctx: Ctx): Resource | undefined {
   const internal = routes.some((r) => r.internal);
-  const http = routes.filter((r) => r.protocol === 'http').sort(bySpecificity).flatMap((r) => httpRules(r, ctx));
+  const own = routes.filter((r) => r.protocol === 'http');
+  const http: Record<string, unknown>[] = [];
+  if (own.length > 0) {
+    if (!internal && tls.get(fqdn)?.httpsRedirect) http.push(redirectRule(fqdn));
+    http.push(...hostEntries(own, ctx));
+    if (!internal && !own.some((r) => r.path === undefined)) {
+      for (const wildcard of wildcardChain(fqdn)) {
+        const fallback = (liveByHost.get(wildcard) ?? []).filter((r) => r.protocol === 'http' && !r.internal);
+        if (fallback.length === 0) continue;
+        http.push(...hostEntries(fallback, ctx).map((entry) => ({ ...entry, name: `${String(entry['name'])} (fallback for ${fqdn})` })));
+        if (fallback.some((r) => r.path === undefined)) break;
+      }
+    }
+  }
   const tcp = routes
     .filter((r) => r.protocol === 'tcp')
     .sort((a, b) => (a.port ?? 0) - (b.port ?? 0))
-    .map((r) => ({ match: [{ port: r.port }], route: destinations(r, ctx) }));
+    .map((r) => ({ match: [{ port: r.port }], route: weightedDestinations(ctx.serving.get(r) as Destination[], r, ctx) }));
+  if (http.length === 0 && tcp.length === 0) return undefined;
   const spec: Record<string, unknown> = {
     hosts: [fqdn],
     gateways: [internal ? 'mesh' : ctx.options.gateway],
@@ -130,6 +203,20 @@ function virtualService(fqdn: string, routes: readonly Route[], ctx: Ctx): Resou
   if (http.length > 0) spec['http'] = http;
   if (tcp.length > 0) spec['tcp'] = tcp;
   return { apiVersion: networkingApi(ctx.options), kind: 'VirtualService', metadata: metadata(objectName(fqdn), ctx.options), spec };
+}
+
+/** A host's HTTP routes as VirtualService entries, most specific path first. */
+function hostEntries(routes: readonly Route[], ctx: Ctx): Record<string, unknown>[] {
+  return [...routes].sort(bySpecificity).flatMap((r) => httpRules(r, ctx));
+}
+
+/**
+ * Plain HTTP to the host → 301 to the same URL on https (Envoy keeps host and path; Istio route.go
+ * ApplyRedirect). Matching port 80 alone makes it the host's catch-all on that listener only: on 443
+ * TranslateRoute drops it (match.port ≠ listener port), so HTTPS requests go on to the routes.
+ */
+function redirectRule(fqdn: string): Record<string, unknown> {
+  return { name: `${fqdn} https-redirect`, match: [{ port: 80 }], redirect: { scheme: 'https', redirectCode: 301 } };
 }
 
 /** Longest path first, so `/api/v2` is tried before `/api`; the route without a path (catch-all) last. */
@@ -140,33 +227,71 @@ export function bySpecificity(a: Route, b: Route): number {
 }
 
 /**
- * cf path semantics: `/foo` matches `/foo` and `/foo/...` but never `/foobar`. A VirtualService
- * `prefix` is a plain string prefix, so the rule matches `exact: /foo` or `prefix: /foo/`.
+ * cf path semantics as gorouter matches them: `/foo` matches `/foo`, `/foo/` and `/foo/...` but
+ * never `/foobar` (`registry/container/trie.go` matches whole segments), in any letter case
+ * (`route/uris.go` `RouteKey` lowercases route and request alike). A VirtualService `prefix` is a
+ * plain string prefix, so the rule matches `exact: /foo` or `prefix: /foo/`, both with
+ * `ignoreUriCase` (Envoy `case_sensitive: false`, Istio route.go TranslateRouteMatch).
+ * Envoy normalises the request path before matching (Istio's default pathNormalization BASE is
+ * normalize_path, listener_builder.go), which decodes escapes of unreserved characters; the match
+ * therefore holds them decoded. Other escapes (`%C3%A9`) stay escaped, as gorouter matches them.
  */
 export function pathMatch(path: string | undefined): Record<string, unknown>[] | undefined {
   if (path === undefined) return undefined;
-  if (path.endsWith('/')) return [{ uri: { prefix: path } }];
-  return [{ uri: { exact: path } }, { uri: { prefix: `${path}/` } }];
+  const envoy = decodeUnreserved(path);
+  return [
+    { uri: { exact: envoy }, ignoreUriCase: true },
+    { uri: { prefix: `${envoy}/` }, ignoreUriCase: true },
+  ];
 }
 
-/** The route's match rules, in order, then its own entry: rules are narrower, so they come first. */
+/** `%7E` → `~`, `%41` → `a`: RFC 3986 §6.2.2.2, as Envoy's normalize_path does. */
+export function decodeUnreserved(path: string): string {
+  return path.replace(/%([0-9a-fA-F]{2})/g, (m, hex: string) => {
+    const ch = String.fromCharCode(parseInt(hex, 16));
+    return /[A-Za-z0-9\-._~]/.test(ch) ? ch.toLowerCase() : m;
+  });
+}
+
+/**
+ * The route's entries: its method rule (`methods`: a 405 for every other method, scoped to exactly
+ * this route's paths and, being in the host's own VirtualService, to its host), its match rules in
+ * order, then its own entry. A rule whose apps do not run is left out (its requests take the route's
+ * own entry).
+ */
 function httpRules(route: Route, ctx: Ctx): Record<string, unknown>[] {
   const match = pathMatch(route.path);
-  const instances = (app: string) => ctx.apps.get(app)?.instances ?? 1;
-  const out = rulesOf(route.controls).map((rule, i) => {
+  const out: Record<string, unknown>[] = [];
+  const methods = methodsOf(route.controls);
+  if (methods) out.push(methodRule(route, methods, match));
+  rulesOf(route.controls).forEach((rule, i) => {
     const names = [...rule.destinations].sort((a, b) => compare(a.app, b.app));
     const weighted = names.some((d) => d.weight !== undefined);
-    const dests = resolveWeights(names, weighted, instances);
-    return withControls({ name: `${route.key} rule-${i + 1}`, match: ruleMatches(rule.match, pathMatch(route.path), route.path) }, dests, rule.controls, route, ctx);
+    const dests = servingDestinations(resolveWeights(names, weighted, ctx.instancesOf), weighted, ctx.instancesOf);
+    if (dests.length === 0) return;
+    out.push(withControls({ name: `${route.key} rule-${i + 1}`, match: ruleMatches(rule.match, match, route.path) }, dests, rule.controls, route, ctx));
   });
   const own: Record<string, unknown> = { name: route.key };
   if (match) own['match'] = match;
-  out.push(withControls(own, route.destinations, route.controls, route, ctx));
+  out.push(withControls(own, ctx.serving.get(route) as Destination[], route.controls, route, ctx));
   return out;
 }
 
-function withControls(rule: Record<string, unknown>, dests: Route['destinations'], controls: Route['controls'], route: Route, ctx: Ctx): Record<string, unknown> {
-  rule['route'] = dests.map((d) => ({ destination: destination(d.app, d.port, route, ctx), weight: d.weight }));
+/**
+ * `methods: [GET, HEAD]` → requests of this route whose method is not listed get 405 with an
+ * `Allow` header (RFC 9110 §15.5.6). `withoutHeaders` on the `:method` pseudo-header is the negated
+ * match (Istio route.go TranslateRouteMatch: InvertMatch; validation.go allows pseudo-headers).
+ * Kept in the route's own entries, a restriction never reaches another route, host or a TCP port,
+ * as a gateway AuthorizationPolicy would (a DENY policy's HTTP fields match every TCP connection).
+ */
+function methodRule(route: Route, methods: readonly string[], match: Record<string, unknown>[] | undefined): Record<string, unknown> {
+  const method = methods.length === 1 ? { exact: methods[0] } : { regex: methods.join('|') };
+  const entries = (match ?? [{}]).map((m) => ({ ...structuredClone(m), withoutHeaders: { ':method': { ...method } } }));
+  return { name: `${route.key} methods`, match: entries, directResponse: { status: 405 }, headers: { response: { set: { allow: methods.join(', ') } } } };
+}
+
+function withControls(rule: Record<string, unknown>, dests: readonly Destination[], controls: Route['controls'], route: Route, ctx: Ctx): Record<string, unknown> {
+  rule['route'] = weightedDestinations(dests, route, ctx);
   const timeout = timeoutOf(controls);
   if (timeout) rule['timeout'] = timeout;
   const retries = retriesOf(controls);
@@ -181,8 +306,8 @@ function withControls(rule: Record<string, unknown>, dests: Route['destinations'
   return rule;
 }
 
-export function destinations(route: Route, ctx: Ctx): Record<string, unknown>[] {
-  return route.destinations.map((d) => ({ destination: destination(d.app, d.port, route, ctx), weight: d.weight }));
+function weightedDestinations(dests: readonly Destination[], route: Route, ctx: Ctx): Record<string, unknown>[] {
+  return dests.map((d) => ({ destination: destination(d.app, d.port, route, ctx), weight: d.weight }));
 }
 
 /** host, subset (the version's, or the route's load-balancing subset), port. */
@@ -206,7 +331,7 @@ function internalServiceEntries(byHost: ReadonlyMap<string, Route[]>, ctx: Ctx):
     if (!routes.some((r) => r.internal)) continue;
     const ports = new Map<number, string>();
     for (const route of routes) {
-      for (const d of route.destinations) {
+      for (const d of ctx.serving.get(route) ?? []) {
         const number = route.protocol === 'tcp' ? (route.port as number) : (d.port ?? appPort(ctx.apps.get(d.app), ctx.options));
         const protocol = route.protocol === 'tcp' ? 'TCP' : d.protocol === 'http2' ? 'HTTP2' : 'HTTP';
         if (!ports.has(number) || protocol === 'HTTP2') ports.set(number, protocol);
@@ -219,45 +344,6 @@ function internalServiceEntries(byHost: ReadonlyMap<string, Route[]>, ctx: Ctx):
       metadata: metadata(objectName(fqdn), ctx.options),
       spec: { hosts: [fqdn], location: 'MESH_INTERNAL', resolution: 'STATIC', ports: list },
     });
-  }
-  return out;
-}
-
-/** Path patterns of an AuthorizationPolicy for a cf path: `/foo` is `/foo` and `/foo/*`. */
-function policyPaths(path: string): string[] {
-  return path.endsWith('/') ? [`${path}*`] : [path, `${path}/*`];
-}
-
-/**
- * `methods` → a DENY AuthorizationPolicy on the ingress gateway workload that refuses only this
- * route's host (and path) for other methods. An ALLOW policy would deny every request it does not
- * list, locking the gateway's other routes out. The more specific routes of the same host are
- * carved out with `notPaths`, so a catch-all route's methods never restrict `/api`.
- */
-function methodPolicies(byHost: ReadonlyMap<string, Route[]>, ctx: Ctx): Resource[] {
-  const out: Resource[] = [];
-  const namespace = ctx.options.gatewayNamespace ?? DEFAULT_GATEWAY_NAMESPACE;
-  for (const [fqdn, routes] of byHost) {
-    const http = routes.filter((r) => r.protocol === 'http');
-    for (const route of http) {
-      const methods = methodsOf(route.controls);
-      if (!methods) continue;
-      if (route.internal) {
-        ctx.warnings.push({ code: 'LOSSY', message: `route ${route.key}: methods are enforced on the ingress gateway only; this mesh-internal route accepts every method`, span: route.span });
-        continue;
-      }
-      const inner = http.filter((o) => o !== route && o.path !== undefined && (route.path === undefined || o.path.startsWith(route.path.endsWith('/') ? route.path : `${route.path}/`)));
-      const operation: Record<string, unknown> = { hosts: [fqdn, `${fqdn}:*`] };
-      if (route.path !== undefined) operation['paths'] = policyPaths(route.path);
-      if (inner.length > 0) operation['notPaths'] = inner.map((o) => o.path as string).sort(compare).flatMap(policyPaths);
-      operation['notMethods'] = methods;
-      out.push({
-        apiVersion: securityApi(ctx.options),
-        kind: 'AuthorizationPolicy',
-        metadata: metadata(objectName(`deny-methods.${fqdn}${route.path ?? ''}`), ctx.options, namespace),
-        spec: { selector: { matchLabels: { istio: 'ingressgateway' } }, action: 'DENY', rules: [{ to: [{ operation }] }] },
-      });
-    }
   }
   return out;
 }

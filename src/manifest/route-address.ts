@@ -45,22 +45,56 @@ export function parseRoute(route: string, protocol: Protocol | undefined): Parse
     if (scheme === 'http' || scheme === 'https') return { ok: false, message: `route '${route}': a route with a port is a TCP route and cannot use ${scheme}://` };
     if (protocol !== undefined && protocol !== 'tcp') return { ok: false, message: `route '${route}': Routes with protocol '${protocol}' do not support ports.` };
     if (host.startsWith('*.')) return { ok: false, message: `route '${route}': Hosts are not supported for TCP routes.` };
-    // cf requires a port on a TCP route; cfmesh allocates one when none is written (routing/tcp-ports.ts).
+    // Cloud Controller refuses `tcp://host` without a port: Addressable's heuristic parse gives no port
+    // and `manifest_route.rb` calls it "not a properly formed URL" (cloud_controller_ng 3bbba906
+    // `lib/cloud_controller/app_manifest/manifest_route.rb` `valid?`: a tcp scheme needs a port).
+    if (scheme === 'tcp' && port === undefined) {
+      return { ok: false, message: `The route '${route}' is not a properly formed URL`, hint: `a tcp:// route needs a port (${host}:PORT); or write the host with \`protocol: tcp\` to have cfmesh allocate one` };
+    }
+    // `protocol: tcp` without a port: cfmesh allocates one (routing/tcp-ports.ts), as CC picks a free port of the router group.
     if (port === undefined) return { ok: true, address: { fqdn: host, tcp: true }, protocol: 'tcp' };
     return { ok: true, address: { fqdn: host, port }, protocol: 'tcp' };
   }
   if (port !== undefined) return { ok: false, message: `route '${route}': Routes with protocol 'http' do not support ports.` };
-  if (scheme === 'tcp') return { ok: false, message: `route '${route}': tcp:// needs a port` };
+  let canonical: string | undefined;
   if (path !== undefined) {
-    if (path === '/') return { ok: false, message: `route '${route}': the path cannot be exactly /`, hint: `write the route without the trailing slash: ${route.slice(0, -1)}` };
-    if (path.length > MAX_PATH) return { ok: false, message: `route '${route}': the path is longer than ${MAX_PATH} characters` };
-    if (path.includes('?')) return { ok: false, message: `route '${route}': the path cannot contain a '?'` };
-    if (/[\s#%]/.test(path) || /[\u0000-\u001f\u007f]/.test(path)) {
-      return { ok: false, message: `route '${route}': the path has a character that cannot be matched (space, '#', '%' or a control character)` };
-    }
-    if (path.includes('//')) return { ok: false, message: `route '${route}': the path cannot contain '//'` };
+    const problem = checkPath(path, route);
+    if (problem) return problem;
+    canonical = canonicalPath(path);
   }
-  return { ok: true, address: { fqdn: host, path }, protocol: protocol ?? 'http1' };
+  return { ok: true, address: { fqdn: host, path: canonical }, protocol: protocol ?? 'http1' };
+}
+
+/**
+ * A route path as Cloud Controller accepts it (cloud_controller_ng 3bbba906 `app/models/runtime/route.rb`
+ * `validate_path`: it must parse as the path of `pathcheck://HOST/PATH` with the uri gem's RFC 3986
+ * parser (`lib/utils/uri_utils.rb` `is_uri?`, uri 1.1.1 in Gemfile.lock), start with `/`, not be `/`
+ * alone, hold no `?`, be at most 128 characters). So a path is RFC 3986 `pchar`s and `%XX` escapes
+ * between slashes; `#` would begin a fragment that no request path can carry, so it is refused too.
+ */
+function checkPath(path: string, route: string): ParsedRoute | undefined {
+  if (path === '/') return { ok: false, message: `route '${route}': Path cannot be a single '/'.`, hint: `write the route without the trailing slash: ${route.slice(0, -1)}` };
+  if (path.length > MAX_PATH) return { ok: false, message: `route '${route}': Path exceeds ${MAX_PATH} characters.` };
+  if (path.includes('?')) return { ok: false, message: `route '${route}': Path cannot contain '?'.` };
+  const bad = /%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/.exec(path);
+  if (bad) {
+    const what = bad[0] === '%' ? "a '%' that is not followed by two hex digits" : bad[0] === ' ' ? 'a space' : `'${bad[0]}'`;
+    return { ok: false, message: `route '${route}': Path is invalid: it has ${what}`, hint: "percent-encode it (a space is %20, 'é' is %C3%A9)" };
+  }
+  if (/\/\/$/.test(path)) return { ok: false, message: `route '${route}': the path ends in an empty segment ('//'), which gorouter and Envoy match differently` };
+  return undefined;
+}
+
+/**
+ * gorouter's route key for a path (gorouter 5174c184, pinned by routing-release v0.317.0:
+ * `route/uris.go` `RouteKey` lowercases the whole URI, `String` trims one trailing `/`): `/Docs/` and
+ * `/docs` are one route. Escapes stay escaped (and lowercased), as gorouter matches
+ * `r.URL.EscapedPath()` (`handlers/lookup.go`).
+ */
+export function canonicalPath(path: string): string {
+  const lower = path.toLowerCase();
+  return lower.endsWith('/') ? lower.slice(0, -1) : lower;
+
 }
 
 function checkHostname(host: string, route: string): ParsedRoute | undefined {

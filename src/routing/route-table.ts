@@ -2,7 +2,7 @@ import type { SourceSpan } from '../diagnostics/source-file.ts';
 import { ToolError, failWith, type Warning } from '../diagnostics/tool-error.ts';
 import { parseRoute, routeKey, routeUrl } from '../manifest/route-address.ts';
 import type { AppProtocol, Manifest, ManifestApp, RouteAddress, RouteControls } from '../manifest/types.ts';
-import { allocateTcpPorts, DEFAULT_TCP_PORT_RANGE, type PortRange } from './tcp-ports.ts';
+import { allocateTcpPorts, DEFAULT_TCP_PORT_RANGE, tcpPortProblem, type PortRange } from './tcp-ports.ts';
 import { largestRemainder } from './weights.ts';
 
 /** The target-neutral route table: what routes exist and where their traffic goes. No mesh words here. */
@@ -57,13 +57,23 @@ export interface RoutingOptions {
 
 export const DEFAULT_INTERNAL_DOMAIN = 'apps.internal';
 
+interface ExplicitDestination {
+  readonly app: string;
+  readonly weight: number | undefined;
+  readonly port: number | undefined;
+  readonly protocol: AppProtocol | undefined;
+}
+
+const destinationKey = (app: string, port: number | undefined) => `${app}\u0000${port ?? ''}`;
+
 interface Draft {
   address: RouteAddress;
   protocol: 'http' | 'tcp';
   options: Record<string, string>;
   controls: Record<string, unknown>;
   weighted: boolean;
-  explicit: Map<string, { weight: number | undefined; port: number | undefined; protocol: AppProtocol | undefined }>;
+  /** Destinations by app and port: cf lets one app serve a route on several ports (CC destination identity is app, process and port). */
+  explicit: Map<string, ExplicitDestination>;
   span: SourceSpan | undefined;
 }
 
@@ -103,7 +113,7 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     mergeInto(draft, 'controls', route.controls, route.span, 'routes:');
     draft.weighted = route.destinations.some((d) => d.weight !== undefined);
     for (const d of route.destinations) {
-      draft.explicit.set(d.app, { weight: d.weight, port: d.port, protocol: d.protocol ?? (route.protocol === 'http2' ? 'http2' : undefined) });
+      draft.explicit.set(destinationKey(d.app, d.port), { app: d.app, weight: d.weight, port: d.port, protocol: d.protocol ?? (route.protocol === 'http2' ? 'http2' : undefined) });
     }
   }
   const routed = new Set(manifest.routes.flatMap((r) => r.destinations.map((d) => d.app)));
@@ -116,11 +126,12 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
       const draft = draftFor(route.address, route.protocol === 'tcp' ? 'tcp' : 'http', route.span);
       mergeInto(draft, 'options', route.options, route.span, `app "${app.name}"`);
       mergeInto(draft, 'controls', route.controls, route.span, `app "${app.name}"`);
-      if (!draft.explicit.has(app.name)) {
-        draft.explicit.set(app.name, { weight: undefined, port: undefined, protocol: route.protocol === 'http2' ? 'http2' : undefined });
+      // An app mapping a route that already lists the app (on any port) joins those destinations.
+      const own = [...draft.explicit.entries()].filter(([, d]) => d.app === app.name);
+      if (own.length === 0) {
+        draft.explicit.set(destinationKey(app.name, undefined), { app: app.name, weight: undefined, port: undefined, protocol: route.protocol === 'http2' ? 'http2' : undefined });
       } else if (route.protocol === 'http2') {
-        const current = draft.explicit.get(app.name);
-        if (current) draft.explicit.set(app.name, { ...current, protocol: 'http2' });
+        for (const [key, current] of own) draft.explicit.set(key, { ...current, protocol: 'http2' });
       }
     }
   }
@@ -129,7 +140,7 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     const address = defaultAddress(app, options, errors, warnings);
     if (!address) continue;
     const draft = draftFor(address, 'http', app.span);
-    draft.explicit.set(app.name, { weight: undefined, port: undefined, protocol: undefined });
+    draft.explicit.set(destinationKey(app.name, undefined), { app: app.name, weight: undefined, port: undefined, protocol: undefined });
   }
   for (const draft of drafts.values()) {
     if (draft.explicit.size === 0) {
@@ -143,7 +154,9 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     .sort((a, b) => compare(a.name, b.name));
   // one lookup for every route (building it per route made the table quadratic in the number of apps)
   const instances = new Map(apps.map((a) => [a.name, a.instances]));
-  const routes = assignTcpPorts([...drafts.values()].map((draft) => finishRoute(draft, instances, options, warnings)), options, warnings);
+  const finished = [...drafts.values()].map((draft) => finishRoute(draft, instances, options, warnings));
+  checkRoutes(finished);
+  const routes = assignTcpPorts(finished, options, warnings);
   checkTcpPorts(routes);
   return { table: { routes: sortRoutes(routes), apps }, warnings };
 }
@@ -175,23 +188,58 @@ function checkTcpPorts(routes: readonly Route[]): void {
 
 /** Port-less TCP routes get a port from the range; the user is told which (a NOTICE). */
 function assignTcpPorts(routes: Route[], options: RoutingOptions, warnings: Warning[]): Route[] {
-  const tcp = routes.filter((r) => r.protocol === 'tcp');
+  const tcp = routes.filter((r) => r.protocol === 'tcp' && !r.internal);
   if (!tcp.some((r) => r.port === undefined)) return routes;
   const range = options.tcpPortRange ?? DEFAULT_TCP_PORT_RANGE;
-  const reserved = [...(options.reservedTcpPorts ?? [])].map((port) => ({ key: `reserved:${port}`, port }));
-  const ports = allocateTcpPorts([...tcp, ...reserved], range, options.assignedTcpPorts);
+  const allocation = allocateTcpPorts(tcp, range, { taken: options.reservedTcpPorts, recorded: options.assignedTcpPorts });
+  if (allocation.conflicts.length > 0) {
+    const byKey = new Map(routes.map((r) => [r.key, r]));
+    failWith(
+      allocation.conflicts.map(({ key, port, other }) => {
+        const route = byKey.get(key);
+        return new ToolError('ROUTE_CONFLICT', `route ${key} has no port, and gateway port ${port}, the one its name gives it, is taken by route ${other}`, {
+          span: route?.span,
+          hint: `write a port on one of them (e.g. ${route?.fqdn ?? key}:PORT); cfmesh never moves a route to another port, since its clients would reach another app`,
+        });
+      }),
+    );
+  }
   return routes.map((r) => {
-    const port = r.port === undefined ? ports.get(r.key) : undefined;
+    const port = r.port === undefined ? allocation.ports.get(r.key) : undefined;
     if (port === undefined) return r;
-    warnings.push({ code: 'NOTICE', message: `route ${r.key} has no port; it gets gateway port ${port} (from ${range.from}-${range.to}, stable for this route)`, span: r.span, hint: `write the route as ${r.fqdn}:${port} to pin it` });
+    warnings.push({ code: 'NOTICE', message: `route ${r.key} has no port; it gets gateway port ${port} (from ${range.from}-${range.to}, given by the route's name: it stays put when other routes come and go)`, span: r.span, hint: `write the route as ${r.fqdn}:${port} to pin it` });
     return { ...r, port };
   });
 }
 
+/**
+ * Cloud Controller's route rules that need the domain (cloud_controller_ng 3bbba906
+ * `lib/cloud_controller/route_validator.rb`, messages from `app/actions/route_create.rb`): internal
+ * domains take no paths, no wildcard hosts and no ports (they are HTTP-only domains); a TCP port is
+ * one a router group can reserve (1024-65535) and not one the gateway proxy uses itself.
+ */
+function checkRoutes(routes: readonly Route[]): void {
+  const errors: ToolError[] = [];
+  for (const route of routes) {
+    const fail = (message: string, hint?: string) => errors.push(new ToolError('ROUTE_INVALID', `For route '${route.key}': ${message}`, { span: route.span, hint }));
+    if (route.internal) {
+      if (route.path !== undefined) fail('Paths are not supported for internal domains.', 'internal routes are reached by host name only; route the path on an external domain');
+      if (route.fqdn.startsWith('*.')) fail('Wildcard hosts are not supported for internal domains.');
+      if (route.protocol === 'tcp') fail("Routes with protocol 'http' do not support ports.", 'internal domains are HTTP domains; an app reaches another app on it by host name');
+      continue;
+    }
+    if (route.protocol === 'tcp' && route.port !== undefined) {
+      const problem = tcpPortProblem(route.port);
+      if (problem) fail(`Port '${route.port}' is not available: ${problem}.`, 'pick another port');
+    }
+  }
+  if (errors.length > 0) failWith(errors);
+}
+
 function finishRoute(draft: Draft, instances: ReadonlyMap<string, number>, options: RoutingOptions, warnings: Warning[]): Route {
-  const names = [...draft.explicit.keys()].sort(compare);
+  const sorted = [...draft.explicit.values()].sort((a, b) => compare(a.app, b.app) || (a.port ?? 0) - (b.port ?? 0));
   const destinations = resolveWeights(
-    names.map((app) => ({ app, ...(draft.explicit.get(app) as { weight: number | undefined; port: number | undefined; protocol: AppProtocol | undefined }) })),
+    sorted,
     draft.weighted,
     (app) => instances.get(app) ?? 1,
     (message) => warnings.push({ code: 'ZERO_INSTANCES', message: `route ${routeUrl(draft.address)}: ${message}`, span: draft.span }),
@@ -211,18 +259,27 @@ function finishRoute(draft: Draft, instances: ReadonlyMap<string, number>, optio
   };
 }
 
-/** Explicit weights as given; otherwise proportional to web instances (an app with 0 gets 0). */
+/**
+ * Explicit weights as given; otherwise proportional to web instances (an app with 0 gets 0, and when
+ * every app has 0 the route carries no traffic: every weight is 0 and `warn` says so).
+ */
 export function resolveWeights(
   destinations: readonly { app: string; weight: number | undefined; port?: number | undefined; protocol?: AppProtocol | undefined }[],
   weighted: boolean,
   instancesOf: (app: string) => number,
   warn: (message: string) => void = () => {},
 ): Destination[] {
+  const idle = destinations.length > 0 && destinations.every((d) => instancesOf(d.app) <= 0);
   const shares = weighted
     ? destinations.map((d) => d.weight ?? 0)
-    : largestRemainder(destinations.map((d) => Math.max(0, instancesOf(d.app))));
-  if (!weighted && destinations.length > 1 && destinations.every((d) => instancesOf(d.app) <= 0)) {
-    warn('every destination has 0 instances; traffic is split evenly');
+    : idle
+      ? destinations.map(() => 0)
+      : largestRemainder(destinations.map((d) => Math.max(0, instancesOf(d.app))));
+  if (idle) {
+    warn(`no app of the route has running instances (instances: 0), so it captures no traffic: its requests go to the host's less specific route, the domain's wildcard route, or nowhere (404)`);
+  } else if (weighted) {
+    const stopped = destinations.filter((d) => instancesOf(d.app) <= 0 && (d.weight ?? 0) > 0);
+    if (stopped.length > 0) warn(`${stopped.map((d) => `"${d.app}" (weight ${d.weight})`).join(', ')} ${stopped.length === 1 ? 'has' : 'have'} 0 instances; ${stopped.length === 1 ? 'its' : 'their'} share goes to the route's other apps in proportion to their weights`);
   }
   return destinations.map((d, i) => {
     const out: { app: string; weight: number; port?: number; protocol?: AppProtocol } = { app: d.app, weight: shares[i] as number };

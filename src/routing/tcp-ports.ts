@@ -5,8 +5,22 @@ export interface PortRange {
   readonly to: number;
 }
 
-/** The whole unprivileged range: wide enough that hashed ports rarely collide, so they stay put. */
+/**
+ * cf's TCP router groups reserve ports from 1024 to 65535 (routing-api `docs/02-api-docs.md`
+ * reservable_ports, "1024-65535" for default-tcp); cfmesh hands out ports from the whole of it by
+ * default: wide enough that hashed ports rarely collide.
+ */
 export const DEFAULT_TCP_PORT_RANGE: PortRange = { from: 1024, to: 65535 };
+export const MIN_TCP_ROUTE_PORT = 1024;
+
+/**
+ * Ports the gateway's proxy listens on itself, so a route can never have them, as routing-release
+ * keeps `reserved_system_component_ports` out of router groups: for Istio, the sidecar and gateway
+ * proxy ports (istio.io docs/ops/deployment/application-requirements "Ports used by Istio": 15000
+ * Envoy admin, 15001 outbound, 15004 debug, 15006 inbound, 15008/15009 HBONE, 15020 merged
+ * telemetry, 15021 health checks, 15053 DNS, 15090 Envoy Prometheus).
+ */
+export const RESERVED_GATEWAY_PORTS: ReadonlySet<number> = new Set([15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090]);
 
 export interface TcpPortRequest {
   /** The route's identity (`tcp://FQDN` for a route written without a port). */
@@ -15,38 +29,97 @@ export interface TcpPortRequest {
   readonly port?: number | undefined;
 }
 
+export interface TcpPortAllocation {
+  readonly ports: Map<string, number>;
+  /** Routes whose port would depend on other routes: refused, never moved (see allocateTcpPorts). */
+  readonly conflicts: readonly { readonly key: string; readonly port: number; readonly other: string }[];
+}
+
+export interface AllocateOptions {
+  /** Ports other routes (outside `routes`) hold; never handed out. */
+  readonly taken?: ReadonlySet<number> | undefined;
+  /**
+   * Ports given earlier, by route key (the state commands keep them). When present, allocation is
+   * stateful: recorded ports are kept and a new route that collides moves on to the next free port
+   * (nobody reaches it yet). When absent (`convert`, which keeps no state), a route's port is a
+   * function of its own key alone, and a collision is refused instead of resolved.
+   */
+  readonly recorded?: ReadonlyMap<string, number> | undefined;
+}
+
 /**
  * Ports for TCP routes written without one, in the spirit of cf's TCP router (a dedicated gateway
- * port per route): recorded ports (`alreadyAssigned`, from the state) are kept; every other route
- * gets FNV-1a(key) mapped into `range`, probing upward (wrapping) past ports already taken by
- * written ports, recorded ports and earlier routes in key order. The result depends only on the
- * inputs, so `convert` stays reproducible, and a route keeps its port as long as no other route
- * took its slot first. Pure; throws USAGE when the range is full.
+ * port per route). A route's port is FNV-1a(key) mapped into `range`, skipping the reserved gateway
+ * ports: a pure function of the route's own key, so adding or removing another route never moves it
+ * (clients of `orders-db` keep reaching `orders-db`). Where that port is not free — another route's
+ * written or hashed port — `convert` refuses and asks for a written port, and the state commands,
+ * whose earlier routes are pinned by their records, probe upward for the new route.
  */
-export function allocateTcpPorts(routes: readonly TcpPortRequest[], range: PortRange, alreadyAssigned: ReadonlyMap<string, number> = new Map()): Map<string, number> {
-  const taken = new Set<number>(routes.flatMap((r) => (r.port !== undefined ? [r.port] : [])));
-  const out = new Map<string, number>();
+export function allocateTcpPorts(routes: readonly TcpPortRequest[], range: PortRange, options: AllocateOptions = {}): TcpPortAllocation {
+  const written = new Map<number, string>();
+  for (const r of routes) if (r.port !== undefined && !written.has(r.port)) written.set(r.port, r.key);
+  const holder = new Map<number, string>(written);
+  for (const port of options.taken ?? []) if (!holder.has(port)) holder.set(port, 'another route');
+  const ports = new Map<string, number>();
+  const conflicts: { key: string; port: number; other: string }[] = [];
   const pending = [...new Set(routes.filter((r) => r.port === undefined).map((r) => r.key))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const rest: string[] = [];
-  for (const key of pending) {
-    const recorded = alreadyAssigned.get(key);
-    if (recorded !== undefined && !taken.has(recorded)) {
-      out.set(key, recorded);
-      taken.add(recorded);
-    } else rest.push(key);
-  }
-  const size = range.to - range.from + 1;
-  for (const key of rest) {
-    let slot = fnv1a(key) % size;
-    let tries = 0;
-    while (taken.has(range.from + slot)) {
-      if (++tries >= size) throw new ToolError('USAGE', `no free TCP port left in ${range.from}-${range.to} for route ${key}`, { hint: 'widen --tcp-port-range, or write ports on the routes' });
-      slot = (slot + 1) % size;
+  if (options.recorded) {
+    for (const key of pending) {
+      const recorded = options.recorded.get(key);
+      if (recorded !== undefined && !holder.has(recorded)) {
+        ports.set(key, recorded);
+        holder.set(recorded, key);
+      } else rest.push(key);
     }
-    out.set(key, range.from + slot);
-    taken.add(range.from + slot);
+  } else rest.push(...pending);
+  for (const key of rest) {
+    const home = homePort(key, range);
+    if (home === undefined) throw new ToolError('USAGE', `no TCP port left in ${range.from}-${range.to} for route ${key}`, { hint: 'widen --tcp-port-range, or write ports on the routes' });
+    const other = holder.get(home);
+    if (other === undefined) {
+      ports.set(key, home);
+      holder.set(home, key);
+    } else if (!options.recorded) {
+      conflicts.push({ key, port: home, other });
+    } else {
+      const next = probe(home, range, holder);
+      if (next === undefined) throw new ToolError('USAGE', `no free TCP port left in ${range.from}-${range.to} for route ${key}`, { hint: 'widen --tcp-port-range, or write ports on the routes' });
+      ports.set(key, next);
+      holder.set(next, key);
+    }
   }
-  return out;
+  return { ports, conflicts };
+}
+
+/** The port a route's key hashes to: FNV-1a into the range, upward past reserved gateway ports. */
+export function homePort(key: string, range: PortRange): number | undefined {
+  const size = range.to - range.from + 1;
+  let slot = fnv1a(key) % size;
+  for (let tries = 0; tries < size; tries++) {
+    const port = range.from + slot;
+    if (!RESERVED_GATEWAY_PORTS.has(port)) return port;
+    slot = (slot + 1) % size;
+  }
+  return undefined;
+}
+
+function probe(start: number, range: PortRange, holder: ReadonlyMap<number, string>): number | undefined {
+  const size = range.to - range.from + 1;
+  let slot = start - range.from;
+  for (let tries = 0; tries < size; tries++) {
+    const port = range.from + slot;
+    if (!holder.has(port) && !RESERVED_GATEWAY_PORTS.has(port)) return port;
+    slot = (slot + 1) % size;
+  }
+  return undefined;
+}
+
+/** Why a written TCP route port cannot be used, or undefined. */
+export function tcpPortProblem(port: number): string | undefined {
+  if (port < MIN_TCP_ROUTE_PORT) return `port ${port} is below ${MIN_TCP_ROUTE_PORT}: cf's TCP router groups reserve ports 1024-65535, and the gateway serves HTTP on 80 and HTTPS on 443`;
+  if (RESERVED_GATEWAY_PORTS.has(port)) return `port ${port} is one the gateway's proxy uses itself (Istio reserves 15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053 and 15090)`;
+  return undefined;
 }
 
 /** `1024-2047` → a range; USAGE error otherwise. */
@@ -54,7 +127,9 @@ export function parsePortRange(text: string): PortRange {
   const m = /^(\d{1,5})-(\d{1,5})$/.exec(text.trim());
   const from = Number(m?.[1]);
   const to = Number(m?.[2]);
-  if (!m || from < 1 || to > 65535 || from > to) throw new ToolError('USAGE', `--tcp-port-range must be FROM-TO with 1 ≤ FROM ≤ TO ≤ 65535 (got "${text}")`, { hint: 'e.g. --tcp-port-range 1024-2047' });
+  if (!m || from < MIN_TCP_ROUTE_PORT || to > 65535 || from > to) {
+    throw new ToolError('USAGE', `--tcp-port-range must be FROM-TO with ${MIN_TCP_ROUTE_PORT} ≤ FROM ≤ TO ≤ 65535 (got "${text}")`, { hint: "cf's router groups reserve 1024-65535; e.g. --tcp-port-range 1024-2047" });
+  }
   return { from, to };
 }
 

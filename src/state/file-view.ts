@@ -7,7 +7,7 @@
 import { checkApp, checkRoute, routeKey } from './format.ts';
 import { byCodeUnit, type Entry, type StateLines } from './lines.ts';
 import type { AppRecord, RouteRecord, Settings } from './types.ts';
-import { appsOfRoute, hasTls, pickGatewayRoutes, type StateView } from './view.ts';
+import { appsOfRoute, hasTls, isUnder, pickGatewayRoutes, type StateView } from './view.ts';
 
 export interface Overrides {
   readonly routes: ReadonlyMap<string, RouteRecord | undefined>;
@@ -63,6 +63,11 @@ export class FileView implements StateView {
   routesOf(fqdns: ReadonlySet<string>): RouteRecord[] {
     const needles = [...fqdns].map((fqdn) => `\n${JSON.stringify(fqdn).slice(0, -1)}`);
     return this.collectRoutes(needles, (route) => fqdns.has(route.fqdn));
+  }
+
+  routesUnder(suffixes: ReadonlySet<string>): RouteRecord[] {
+    const needles = [...suffixes].map((suffix) => `.${JSON.stringify(suffix).slice(1, -1)}`);
+    return this.collectRoutes(needles, (route) => isUnder(route.fqdn, suffixes));
   }
 
   appNames(): string[] {

@@ -22,6 +22,8 @@ export interface StateView {
   routesTo(apps: ReadonlySet<string>): RouteRecord[];
   /** Routes whose FQDN is among `fqdns`. */
   routesOf(fqdns: ReadonlySet<string>): RouteRecord[];
+  /** Routes whose FQDN lies below one of `suffixes` (`api.example.com` for `example.com`): the hosts that fall back to `*.suffix`. */
+  routesUnder(suffixes: ReadonlySet<string>): RouteRecord[];
   /** Every app's name. */
   appNames(): readonly string[];
   /** Apps that are versions of one of these services (`extra.service`, the manifest's `service:`). */
@@ -116,6 +118,7 @@ export function stateView(state: State): StateView {
     app: (name) => (Object.hasOwn(state.apps, name) ? state.apps[name] : undefined),
     routesTo: (apps) => routes((r) => r.destinations.some((d) => apps.has(d.app)) || (r.controls !== undefined && appsOfRoute(r).some((a) => apps.has(a)))),
     routesOf: (fqdns) => routes((r) => fqdns.has(r.fqdn)),
+    routesUnder: (suffixes) => routes((r) => isUnder(r.fqdn, suffixes)),
     appNames: () => Object.keys(state.apps).sort(byCodeUnit),
     appsOfServices: (services) => {
       const found: AppRecord[] = [];
@@ -129,4 +132,10 @@ export function stateView(state: State): StateView {
 function inOrder(keys: string[]): string[] {
   for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) >= (keys[i] as string)) return keys.sort(byCodeUnit);
   return keys;
+}
+
+/** Whether `fqdn` lies below one of `suffixes`. */
+export function isUnder(fqdn: string, suffixes: ReadonlySet<string>): boolean {
+  for (let dot = fqdn.indexOf('.'); dot >= 0; dot = fqdn.indexOf('.', dot + 1)) if (suffixes.has(fqdn.slice(dot + 1))) return true;
+  return false;
 }

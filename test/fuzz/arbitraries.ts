@@ -22,7 +22,8 @@ const appName = fc.oneof(
 );
 const domain = fc.constantFrom('example.com', 'example.org', 'Shop.Example.NET', 'apps.internal', 'a-b.example.co.uk');
 const path = fc.stringMatching(/^(\/[a-z0-9_~-]{1,8}){1,3}\/?$/);
-const tcpPort = fc.integer({ min: 1024, max: 65535 });
+// Ports the gateway proxy uses itself are refused (routing/tcp-ports.ts RESERVED_GATEWAY_PORTS).
+const tcpPort = fc.integer({ min: 1024, max: 65535 }).filter((p) => !(p >= 15000 && p <= 15090));
 
 interface AppSpec {
   name: string;
@@ -33,7 +34,8 @@ interface AppSpec {
 }
 
 const appRoute = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(label, domain, fc.option(path, { nil: undefined })).map(([h, d, p]) => `${h}.${d}${p ?? ''}`) },
+  // Cloud Controller refuses paths on internal domains.
+  { weight: 4, arbitrary: fc.tuple(label, domain, fc.option(path, { nil: undefined })).map(([h, d, p]) => `${h}.${d}${d === 'apps.internal' ? '' : (p ?? '')}`) },
   { weight: 1, arbitrary: fc.tuple(label, tcpPort).map(([h, port]) => `${h}.tcp.example.com:${port}`) },
 );
 
@@ -121,7 +123,7 @@ export const validManifest: fc.Arbitrary<GeneratedCase> = fc
     const topRoutes: Record<string, unknown>[] = [];
     routes.forEach((r, i) => {
       // Hosts of weighted routes start with w<i>- so no app maps them without being a destination.
-      const route = r.tcp !== undefined ? `w${i}-${r.host}.tcp.example.com:${r.tcp}` : `w${i}-${r.host}.${r.domain}${r.path ?? ''}`;
+      const route = r.tcp !== undefined ? `w${i}-${r.host}.tcp.example.com:${r.tcp}` : `w${i}-${r.host}.${r.domain}${r.domain === 'apps.internal' ? '' : (r.path ?? '')}`;
       const key = route.toLowerCase();
       if (seen.has(key) || !claimsPort(route)) return;
       seen.add(key);

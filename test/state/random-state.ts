@@ -14,12 +14,16 @@ export function rng(seed: number) {
 // Names that exercise key encoding and ordering: escapes, non-ASCII, integer-like keys (which V8
 // would put first in an object), prefixes of one another.
 export const APP_NAMES = ['a', 'b', 'a-v2', 'shop-v1', 'shop-v2', '10', '9', 'é', 'q"uote', 'back\\slash', '😀', 'Z'];
-export const HOSTS = ['x', 'y', 'x-y', 'z', 'app'];
+// '*' makes wildcard routes, whose routes other hosts' VirtualServices fall back to.
+export const HOSTS = ['x', 'y', 'x-y', 'z', 'app', '*'];
 export const DOMAINS = ['example.com', 'apps.internal', 'example.co'];
 
 export function randomApp(pick: (n: number) => number, name: string): AppRecord {
-  const extras: (JsonObject | undefined)[] = [undefined, { service: 'shop', version: `v${pick(3)}` }, { service: 'a' }, { env: { K: 'v' } }];
-  return { name, instances: pick(4), port: pick(3) === 0 ? 8000 + pick(10) : undefined, extra: extras[pick(extras.length)] };
+  // Versions of one service are distinct, and no app shares another's host unless both are versions
+  // (istio/targets.ts checkHosts refuses that); a few apps run no instance (their routes idle).
+  const version = `v${APP_NAMES.indexOf(name)}`;
+  const extras: (JsonObject | undefined)[] = [undefined, { service: 'shop', version }, { service: 'svc', version }, { env: { K: 'v' } }];
+  return { name, instances: pick(6) === 0 ? 0 : 1 + pick(3), port: pick(3) === 0 ? 8000 + pick(10) : undefined, extra: extras[pick(extras.length)] };
 }
 
 export function randomRoute(pick: (n: number) => number, apps: readonly string[]): RouteRecord {

@@ -29,7 +29,7 @@ function rng(seed: number) {
 
 test('changed resources from the partial translation equal a full before/after comparison (random operations)', () => {
   const apps = ['a', 'b', 'c', 'd', 'e'];
-  const hosts = ['x', 'y', 'z'];
+  const hosts = ['x', 'y', 'z', '*']; // '*': hosts below fall back to the wildcard's routes
   const domains = ['example.com', 'apps.internal'];
   for (let seed = 1; seed <= 30; seed++) {
     const pick = rng(seed);
@@ -138,4 +138,15 @@ test('changed resources, and what they refer to, are the whole-state ones (servi
     }
   }
   assert.ok(checked > 500, `only ${checked} printed resources were compared`);
+});
+
+test("a change to a wildcard route changes the VirtualServices of the hosts that fall back to it", () => {
+  const app = (name: string): AppRecord => ({ name, instances: 1, port: undefined, extra: undefined });
+  let state: State = { ...emptyState(), apps: { api: app('api'), star: app('star'), other: app('other') } };
+  state = mapRoute(state, 'api', routeTarget('example.com', { hostname: 'api', path: '/v1' }), {}).state;
+  state = mapRoute(state, 'star', routeTarget('example.com', { hostname: '*' }), {}).state;
+  const next = mapRoute(state, 'other', routeTarget('example.com', { hostname: '*' }), {}).state;
+  const ids = resourceChanges(state, next, settings).changes.map((c) => c.id).sort();
+  assert.deepEqual(ids, fullDiff(state, next));
+  assert.ok(ids.some((id) => id.includes('VirtualService') && id.includes('api.example.com')), ids.join(' '));
 });
