@@ -1,4 +1,5 @@
 import type { Warning } from '../diagnostics/tool-error.ts';
+import { canonicalPath } from '../manifest/route-address.ts';
 import type { AppProtocol } from '../manifest/types.ts';
 import { compare, isInternal, resolveWeights, type AppInfo, type Destination, type Route, type RouteTable, type RoutingOptions } from '../routing/route-table.ts';
 import { largestRemainder } from '../routing/weights.ts';
@@ -53,7 +54,8 @@ export function recordToRoute(record: RouteRecord, state: State, routing: Routin
   return {
     key: url,
     fqdn: record.fqdn,
-    path: record.path,
+    // A state written before paths were canonical may hold `/Docs/`: it means what gorouter makes of it.
+    path: record.path === undefined ? undefined : canonicalPath(record.path),
     port: record.port,
     protocol: record.protocol === 'tcp' ? 'tcp' : 'http',
     internal: isInternal(record.fqdn, routing.internalDomains),
