@@ -56,3 +56,27 @@ test('-o json is caught as a likely mistake', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--output json/);
 });
+
+test('--gateway-selector and --gateway NS/NAME on the command line', async () => {
+  const { main } = await import('../src/main.ts');
+  const { memoryIo } = await import('./helpers/memory-io.ts');
+  const manifest = 'applications:\n- name: a\n  routes: [{route: a.example.com}]\n';
+  const run = async (...argv: string[]) => {
+    const io = memoryIo({ stdin: manifest });
+    const exit = await main(['convert', '-f', '-', ...argv], io);
+    return { exit, out: io.out(), err: io.err() };
+  };
+  const selected = await run('--gateway-selector', 'istio=ingress', '--gateway-selector', 'app.kubernetes.io/name=gw');
+  assert.equal(selected.exit, 0, selected.err);
+  assert.match(selected.out, /selector:\n    app\.kubernetes\.io\/name: gw\n    istio: ingress\n/);
+  for (const bad of ['istio', 'bad key=x', 'istio=a b']) {
+    const r = await run('--gateway-selector', bad);
+    assert.equal(r.exit, 2, bad);
+    assert.match(r.err, /--gateway-selector must be KEY=VALUE/);
+  }
+  const shared = await run('--gateway', 'istio-ingress/public');
+  assert.equal(shared.exit, 0, shared.err);
+  assert.doesNotMatch(shared.out, /kind: Gateway/);
+  assert.match(shared.out, /gateways:\n    - istio-ingress\/public\n/);
+  assert.equal((await run('--gateway', 'Bad/x')).exit, 2);
+});

@@ -35,6 +35,21 @@ export function parseLabel(flag: string, value: string): string {
   return value;
 }
 
+/**
+ * `--gateway NAME` (the Gateway cfmesh emits) or `--gateway NAMESPACE/NAME` (an existing Gateway a
+ * platform team owns: routes bind to it and cfmesh emits none).
+ */
+export function parseGateway(value: string): string {
+  const slash = value.indexOf('/');
+  if (slash < 0) return parseLabel('--gateway', value);
+  const namespace = value.slice(0, slash);
+  const name = value.slice(slash + 1);
+  if (!LABEL.test(namespace) || namespace.length > 63 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) {
+    throw usage(`--gateway must be NAME or NAMESPACE/NAME of a Gateway (got "${value}")`, 'e.g. --gateway istio-ingress/public');
+  }
+  return `${namespace}/${name}`;
+}
+
 export function parseDomain(flag: string, value: string): string {
   const lower = value.toLowerCase().replace(/\.$/, '');
   if (!DOMAIN.test(lower)) throw usage(`${flag} must be a domain name such as example.com (got "${value}")`);
@@ -116,7 +131,7 @@ export function routingOptions(flags: TranslateFlags, stored: Partial<RoutingOpt
 export function istioOptions(flags: TranslateFlags, stored: Partial<IstioOptions> = {}): IstioOptions {
   return {
     namespace: flags.namespace !== undefined ? parseLabel('--namespace', flags.namespace) : (stored.namespace ?? DEFAULT_ISTIO_OPTIONS.namespace),
-    gateway: flags.gateway !== undefined ? parseLabel('--gateway', flags.gateway) : (stored.gateway ?? DEFAULT_ISTIO_OPTIONS.gateway),
+    gateway: flags.gateway !== undefined ? parseGateway(flags.gateway) : (stored.gateway ?? DEFAULT_ISTIO_OPTIONS.gateway),
     apiVersion: flags.istioApi !== undefined ? parseIstioApi(flags.istioApi) : (stored.apiVersion ?? DEFAULT_ISTIO_OPTIONS.apiVersion),
     serviceHostTemplate:
       flags.serviceHostTemplate !== undefined ? parseServiceHostTemplate(flags.serviceHostTemplate) : (stored.serviceHostTemplate ?? DEFAULT_ISTIO_OPTIONS.serviceHostTemplate),

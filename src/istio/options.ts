@@ -2,7 +2,10 @@ export type IstioApiVersion = 'v1' | 'v1beta1' | 'v1alpha3';
 
 export interface IstioOptions {
   readonly namespace: string;
-  /** Name of the ingress Gateway cfmesh emits and binds external routes to. */
+  /**
+   * The ingress Gateway external routes bind to: a NAME cfmesh emits, or `NAMESPACE/NAME` of an
+   * existing Gateway it does not own (none is emitted; see existingGateway).
+   */
   readonly gateway: string;
   readonly apiVersion: IstioApiVersion;
   /** Destination host per app; `{app}`, `{namespace}` (and `{service}`, `{version}`) are replaced. */
@@ -51,4 +54,10 @@ export function networkingApi(options: IstioOptions): string {
 /** security.istio.io never served v1alpha3; its oldest API that older meshes read is v1beta1. */
 export function securityApi(options: IstioOptions): string {
   return `security.istio.io/${options.apiVersion === 'v1' ? 'v1' : 'v1beta1'}`;
+}
+
+/** `NAMESPACE/NAME` of an existing Gateway cfmesh binds to but does not emit, or undefined. */
+export function existingGateway(options: IstioOptions): { readonly namespace: string; readonly name: string } | undefined {
+  const slash = options.gateway.indexOf('/');
+  return slash < 0 ? undefined : { namespace: options.gateway.slice(0, slash), name: options.gateway.slice(slash + 1) };
 }

@@ -6,7 +6,7 @@ import { compare, resolveWeights } from '../routing/route-table.ts';
 import { servingDestinations } from '../routing/serving.ts';
 import { destinationRules, hostPlans, type HostPlans } from './destination-rules.ts';
 import { objectName } from './names.ts';
-import { DEFAULT_GATEWAY_NAMESPACE, gatewaySelector, networkingApi, securityApi, type IstioOptions } from './options.ts';
+import { DEFAULT_GATEWAY_NAMESPACE, existingGateway, gatewaySelector, networkingApi, securityApi, type IstioOptions } from './options.ts';
 import { mergeServiceEntries, serviceEntries } from './service-entries.ts';
 import { appPort, appTarget, checkHosts } from './targets.ts';
 import { faultOf, methodsOf, mirrorOf, retriesOf, ruleMatches, rulesOf, timeoutOf, tlsOf, type TlsControl } from './traffic.ts';
@@ -52,7 +52,10 @@ export function translate(table: RouteTable, options: IstioOptions): Translation
   if (errors.length > 0) failWith(errors);
 
   const external = table.routes.filter((r) => !r.internal);
-  if (external.length > 0) resources.push(gateway(external, tls, options));
+  const shared = existingGateway(options);
+  if (shared) errors.push(...serversNeeded(external, tls, options.gateway));
+  if (errors.length > 0) failWith(errors);
+  if (external.length > 0 && !shared) resources.push(gateway(external, tls, options));
   const liveByHost = new Map<string, Route[]>();
   for (const route of live) liveByHost.set(route.fqdn, [...(liveByHost.get(route.fqdn) ?? []), route]);
   const emitted = new Map<string, Route[]>();
@@ -139,6 +142,36 @@ function portName(prefix: string, fqdn: string, used: Set<string>): string {
   if (name.length > 63 || used.has(name)) name = objectName(`${prefix}-${fqdn}`, 'label');
   used.add(name);
   return name;
+}
+
+/**
+ * Bound to an existing Gateway (`--gateway NS/NAME`), cfmesh cannot add the servers some routes need:
+ * an HTTPS server per `tls` host, a TCP server per TCP port. Those routes are refused, naming the
+ * server, rather than bound to a Gateway that may not serve them. Plain HTTP needs the Gateway's
+ * HTTP server to cover the hosts, which only the Gateway's owner can check.
+ */
+function serversNeeded(routes: readonly Route[], tls: ReadonlyMap<string, TlsControl>, name: string): ToolError[] {
+  const errors: ToolError[] = [];
+  for (const [fqdn, t] of [...tls.entries()].sort((a, b) => compare(a[0], b[0]))) {
+    const route = routes.find((r) => r.fqdn === fqdn && tlsOf(r.controls) !== undefined);
+    errors.push(
+      new ToolError('ROUTE_CONFLICT', `route ${route?.key ?? fqdn}: tls needs an HTTPS server for ${fqdn} (port 443, credentialName ${t.credentialName}) on the Gateway ${name}, which cfmesh does not own and cannot add to`, {
+        span: route?.span,
+        hint: `have the Gateway's owner add that server and drop tls from the route, or let cfmesh emit its own Gateway (--gateway NAME)`,
+      }),
+    );
+  }
+  const ports = new Map<number, Route>();
+  for (const route of routes) if (route.protocol === 'tcp' && route.port !== undefined && !ports.has(route.port)) ports.set(route.port, route);
+  for (const [port, route] of [...ports.entries()].sort((a, b) => a[0] - b[0])) {
+    errors.push(
+      new ToolError('ROUTE_CONFLICT', `route ${route.key}: a TCP route needs a TCP server on port ${port} of the Gateway ${name}, which cfmesh does not own and cannot add to`, {
+        span: route.span,
+        hint: `have the Gateway's owner add {port: {number: ${port}, protocol: TCP}, hosts: ["*"]}, or let cfmesh emit its own Gateway (--gateway NAME)`,
+      }),
+    );
+  }
+  return errors;
 }
 
 function gateway(routes: readonly Route[], tls: ReadonlyMap<string, TlsControl>, options: IstioOptions): Resource {

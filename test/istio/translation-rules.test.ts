@@ -211,3 +211,15 @@ test('internal routes, http2 and TLS secrets each get one notice per run', () =>
   assert.equal(notices.filter((m) => m.includes('h2c')).length, 1);
   assert.equal(notices.filter((m) => m.includes('s-cert') && m.includes('istio-system')).length, 1);
 });
+
+test('--gateway NS/NAME binds routes to an existing Gateway and emits none; routes needing servers it cannot add are refused', () => {
+  const shared = { gateway: 'istio-ingress/public' };
+  const { resources } = convert('applications:\n- name: a\n  routes: [{route: a.example.com}, {route: a.apps.internal}]\n', shared);
+  assert.deepEqual(of(resources, 'Gateway'), []);
+  assert.deepEqual(of(resources, 'VirtualService').map((r) => [r.spec.hosts[0], r.spec.gateways]), [['a.apps.internal', ['mesh']], ['a.example.com', ['istio-ingress/public']]]);
+  valid(resources);
+  const errors = refusal('applications:\n- name: a\n  routes:\n  - route: s.example.com\n    tls: {credential-name: s-cert}\n  - route: db.example.com:5432\n', shared);
+  assert.deepEqual(errors.map((e) => [e.code, e.span?.source.linePos(e.span.start).line]), [['ROUTE_CONFLICT', 4], ['ROUTE_CONFLICT', 6]]);
+  assert.match(errors[0]?.message ?? '', /tls needs an HTTPS server for s\.example\.com \(port 443, credentialName s-cert\) on the Gateway istio-ingress\/public/);
+  assert.match(errors[1]?.message ?? '', /needs a TCP server on port 5432 of the Gateway istio-ingress\/public/);
+});

@@ -3,7 +3,7 @@ import { ToolError } from '../../diagnostics/tool-error.ts';
 import { readState, updateState } from '../../state/index.ts';
 import type { Settings, State } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
-import { parseDomain, parseIstioApi, parseLabel, parseServiceHostTemplate, type TranslateFlags } from '../options.ts';
+import { parseDomain, parseGateway, parseIstioApi, parseLabel, parseServiceHostTemplate, type TranslateFlags } from '../options.ts';
 import { stateDirFor, translateSettings, type StateFlags } from './state-common.ts';
 
 export interface TargetFlags extends StateFlags, TranslateFlags {
@@ -43,7 +43,7 @@ export async function targetCommand(ctx: CommandContext, where: string | undefin
   if (flags.context !== undefined) changes.context = flags.context;
   if (flags.defaultDomain !== undefined) changes.defaultDomain = parseDomain('--default-domain', flags.defaultDomain);
   if (flags.internalDomain?.length) changes.internalDomains = flags.internalDomain.map((d) => parseDomain('--internal-domain', d));
-  if (flags.gateway !== undefined) changes.gateway = parseLabel('--gateway', flags.gateway);
+  if (flags.gateway !== undefined) changes.gateway = parseGateway(flags.gateway);
   if (flags.namespace !== undefined) changes.namespace = parseLabel('--namespace', flags.namespace);
   if (flags.istioApi !== undefined) changes.istioApiVersion = parseIstioApi(flags.istioApi);
   if (flags.serviceHostTemplate !== undefined) changes.serviceHostTemplate = parseServiceHostTemplate(flags.serviceHostTemplate);
