@@ -136,7 +136,10 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     }
   }
   for (const app of manifest.apps) {
-    if (app.noRoute || routed.has(app.name) || !app.name) continue;
+    // A `routes:` key, even `routes: []`, means exactly those routes: Cloud Controller applies them and
+    // returns before the random and default routes (cloud_controller_ng 3bbba906
+    // `app/actions/app_apply_manifest.rb` `update_routes`: `if update_message.routes`, and [] is truthy).
+    if (app.noRoute || routed.has(app.name) || !app.name || Object.hasOwn(app.data, 'routes')) continue;
     const address = defaultAddress(app, options, errors, warnings);
     if (!address) continue;
     const draft = draftFor(address, 'http', app.span);
@@ -291,7 +294,9 @@ export function resolveWeights(
 
 function defaultAddress(app: ManifestApp, options: RoutingOptions, errors: ToolError[], warnings: Warning[]): RouteAddress | undefined {
   const domain = options.defaultDomain;
-  if (app.defaultRoute === false && !app.randomRoute) return undefined;
+  // `default-route: false` has no effect: cf push v8 sets default-route on every app without
+  // random-route or no-route (cli v8.18.4 `actor/v7pushaction/handle_default_route_override.go`);
+  // the manifest loader warns that the key is ignored.
   if (!domain) {
     warnings.push({
       code: 'NO_ROUTE',

@@ -223,3 +223,12 @@ test('--gateway NS/NAME binds routes to an existing Gateway and emits none; rout
   assert.match(errors[0]?.message ?? '', /tls needs an HTTPS server for s\.example\.com \(port 443, credentialName s-cert\) on the Gateway istio-ingress\/public/);
   assert.match(errors[1]?.message ?? '', /needs a TCP server on port 5432 of the Gateway istio-ingress\/public/);
 });
+
+test('a `routes:` key, even `routes: []`, means exactly those routes; `default-route: false` is ignored as cf v8 ignores it', () => {
+  const withDefault = (manifest: string) =>
+    convertManifests({ manifests: [new SourceFile('m.yml', manifest)], varsFiles: [], vars: [], routing: { internalDomains: ['apps.internal'], defaultDomain: 'example.com' }, istio: DEFAULT_ISTIO_OPTIONS }).table.routes.map((r) => r.key);
+  assert.deepEqual(withDefault('applications:\n- name: a\n  routes: []\n'), []);
+  assert.deepEqual(withDefault('applications:\n- name: a\n  routes: []\n  random-route: true\n'), []);
+  assert.deepEqual(withDefault('applications:\n- name: a\n'), ['a.example.com']);
+  assert.deepEqual(withDefault('applications:\n- name: a\n  default-route: false\n'), ['a.example.com']);
+});
