@@ -18,7 +18,7 @@ import { buildGorouter, gorouterDecide } from './gorouter-model.ts';
 import { ISTIO_PROXY_PORTS } from './inventory.ts';
 import { renderManifest, type ManifestDesc, type RequestDesc } from './manifest-desc.ts';
 
-const runs = fuzzRuns(40);
+const runs = fuzzRuns(60);
 
 test(`conformance: cfmesh's Istio output routes every request where cf would (${runs} manifests)`, { timeout: 120_000 + runs * 500 }, () => {
   fc.assert(

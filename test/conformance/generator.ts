@@ -273,6 +273,7 @@ export function buildRequests(g: G, manifest: ManifestDesc): GeneratedRequest[] 
     } else hosts.add(r.fqdn);
   }
   hosts.add('unknown.example.net');
+  for (const r of tcp) hosts.add(r.fqdn); // HTTP to a host that has TCP routes only
   const hostList = [...hosts].sort();
   const n = g(fc.integer, { min: 4, max: 12 });
   const out: GeneratedRequest[] = [];

@@ -162,6 +162,16 @@ test('ServiceEntry: DNS without endpoints resolves the host; a cluster Service n
   assert.deepEqual(decide([...route, se({ resolution: 'DNS' })], inv, get('x.example.com', '/')), { 'app:web:8080': 1 });
   assert.deepEqual(decide([...route, se({ resolution: 'STATIC' })], inv, get('x.example.com', '/')), { 'status:503': 1 });
   assert.deepEqual(decide([...route, se({ resolution: 'DNS', endpoints: [{ address: svcHost('web') }] })], inv, get('x.example.com', '/')), { 'app:web:8080': 1 });
+  assert.deepEqual(decide([...route, se({ resolution: 'STATIC', workloadSelector: { labels: { app: 'web' } } })], inv, get('x.example.com', '/')), { 'app:web:8080': 1 });
+  assert.deepEqual(decide([...route, se({ resolution: 'STATIC', workloadSelector: { labels: { app: 'other' } } })], inv, get('x.example.com', '/')), { 'status:503': 1 });
+});
+
+test('VirtualService exportTo: one private to another namespace is not seen by the gateway', () => {
+  const inv = inventory([{ app: 'web', count: 1 }]);
+  const route = (exportTo: string[] | undefined) => [GATEWAY, vs('a', ['x.example.com'], { http: [{ route: [dest('web')] }], ...(exportTo ? { exportTo } : {}) })];
+  assert.deepEqual(decide(route(undefined), inv, get('x.example.com', '/')), { 'app:web:8080': 1 });
+  assert.deepEqual(decide(route(['.']), inv, get('x.example.com', '/')), { 'status:404': 1 });
+  assert.deepEqual(decide(route(['istio-system']), inv, get('x.example.com', '/')), { 'app:web:8080': 1 });
 });
 
 test('AuthorizationPolicy: DENY before ALLOW; a DENY rule without ports also denies TCP (its HTTP fields count as matching)', () => {

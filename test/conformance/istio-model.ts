@@ -317,6 +317,19 @@ function buildHttpRoutes(vs: KubeObject, port: number, gateway: string, gatewayL
 }
 
 /**
+ * IS push_context.go `initVirtualServices` (lines 1767-1830): a VirtualService without `exportTo`
+ * (or with `*`) is public; `.` or its own namespace makes it private to that namespace; other
+ * namespaces listed see it too. The gateway asks for the ones visible in its pods' namespace.
+ */
+function visibleToGateway(vs: KubeObject, gatewayNamespace: string): boolean {
+  known(vs.spec, ['hosts', 'gateways', 'http', 'tcp', 'exportTo'], `VirtualService ${idOf(vs)}`);
+  const exportTo = strings(vs.spec['exportTo']);
+  if (exportTo.length === 0 || exportTo.includes('*')) return true;
+  if (exportTo.includes('~')) return false;
+  return exportTo.some((e) => e === gatewayNamespace || (e === '.' && nsOf(vs) === gatewayNamespace));
+}
+
+/**
  * IS pilot/pkg/model/gateway.go `sanitizeServerHostNamespace`: `./host` → `<gateway namespace>/host`,
  * `*` + `/host` → `host`, `*` + `/*` → `*`; other hosts stay as written.
  */
@@ -344,7 +357,7 @@ export function buildIstio(objects: readonly KubeObject[], inventory: Inventory)
   for (const o of objects) if (!KNOWN_KINDS.includes(o.kind)) throw new Error(`istio model: kind ${o.kind} is not modelled`);
   const gwLabels = inventory.gateway.labels;
   const gateways = objects.filter((o) => o.kind === 'Gateway' && labelsSubset(o.spec['selector'], gwLabels)).sort(byId);
-  const vss = objects.filter((o) => o.kind === 'VirtualService').sort(byId);
+  const vss = objects.filter((o) => o.kind === 'VirtualService' && visibleToGateway(o, inventory.gateway.namespace)).sort(byId);
   // servers by port, first protocol wins (plainTextServers)
   interface Srv { server: Json; gateway: string; protocol: string }
   const byPort = new Map<number, Srv[]>();
@@ -595,6 +608,7 @@ interface Endpoints {
  */
 function destinationRuleFor(model: IstioModel, host: string, serviceNamespace: string): KubeObject | undefined {
   const drs = model.objects.filter((o) => o.kind === 'DestinationRule' && String(o.spec['host']) === host);
+  for (const d of drs) known(d.spec, ['host', 'subsets', 'trafficPolicy'], `DestinationRule ${idOf(d)}`);
   for (const ns of [model.inventory.gateway.namespace, serviceNamespace, model.inventory.rootNamespace]) {
     const found = drs.filter((d) => nsOf(d) === ns);
     if (found.length > 1) throw new Error(`istio model: several DestinationRules for ${host} in ${ns} (merging not modelled)`);
@@ -643,7 +657,17 @@ function resolveCluster(model: IstioModel, c: ClusterRef, vsNamespace: string): 
   if (!sePort) return { targets, why: `ServiceEntry ${idOf(se)} has no port ${c.port}` };
   const resolution = String(se.spec['resolution'] ?? 'NONE');
   const endpoints = list(se.spec['endpoints']);
-  if (isMap(se.spec['workloadSelector'])) throw new Error(`istio model: ServiceEntry workloadSelector is not modelled`);
+  if (isMap(se.spec['workloadSelector'])) {
+    // Endpoints are the pods of the entry's namespace whose labels the selector (and the subset) select.
+    if (endpoints.length > 0) throw new Error(`istio model: ServiceEntry ${idOf(se)} has both endpoints and a workloadSelector (Istio refuses it)`);
+    const selector = se.spec['workloadSelector']['labels'];
+    const port = Number(sePort['targetPort'] ?? sePort['number']);
+    for (const pods of model.inventory.pods) {
+      if (pods.namespace !== nsOf(se) || pods.count === 0 || !labelsSubset(selector, pods.labels) || !labelsSubset(subsetLabels, pods.labels)) continue;
+      targets.set(appTarget(pods.app, port), (targets.get(appTarget(pods.app, port)) ?? 0) + pods.count);
+    }
+    return { targets, why: `ServiceEntry ${idOf(se)} (workloadSelector)` };
+  }
   // A DNS entry without endpoints resolves its host itself (Istio: STRICT_DNS, every A record an
   // endpoint); subsets need labelled endpoints, so a subset selects nothing here.
   const dnsEndpoints: Json[] = resolution === 'DNS' && endpoints.length === 0 ? [{ address: host }] : endpoints;

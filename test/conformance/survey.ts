@@ -21,6 +21,8 @@ function classify(d: Disagreement): string {
   const itrace = i.trace.join(' | ');
   if (d.request.kind === 'tcp') {
     if (itrace.includes('DENY by AuthorizationPolicy')) return 'TCP connection refused by a `methods` DENY policy';
+    if (has(i, 'refused') && apps(i) !== '') return 'TCP: a destination without running instances gets a share (refused)';
+    if (apps(g) === apps(i)) return 'TCP: same apps, different shares (instances)';
     return `TCP: ${apps(g) || 'refused'} vs ${apps(i) || 'refused'}`;
   }
   const r = d.request;
