@@ -4,6 +4,10 @@
 // with several paths, a wildcard over an exact host, `/docs` beside `/Docs/`, an app with 0
 // instances on a path of a live host, weights, methods, TLS redirects, rules, TCP ports.
 //
+// Route paths are ones Cloud Controller accepts (cloud_controller_ng app/models/runtime/route.rb
+// `validate_path`: a URI path per Ruby's RFC 3986 parser, so `%C3%A9` escapes and sub-delims such as
+// `*` are fine; not `/` alone, no `?`).
+//
 // Left out, because gorouter and Envoy differ on them whatever the configuration (no translation
 // can make them agree, so they would only hide real defects):
 // - dot segments (`/a/../b`, `/./`): Envoy resolves them (normalize_path, RFC 3986), gorouter

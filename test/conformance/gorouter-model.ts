@@ -88,7 +88,8 @@ export function escapedPath(rawPath: string): string {
  * - only RUNNING instances are registered, and a pool exists only while it has endpoints: GR
  *   registry/registry.go `register` creates the pool on the first endpoint (lines 114-139) and
  *   `unregister` deletes it with its last one (lines 195-204; `EmptyPoolResponseCode503` with a
- *   timeout only delays that). So a route whose every destination has 0 instances is not in the
+ *   timeout would delay that, but routing-release v0.317.0 jobs/gorouter/spec lines 553-559 default
+ *   `empty_pool_timeout` to 0s: "gorouter will remove empty pools"). So a route whose every destination has 0 instances is not in the
  *   registry at all, and its requests fall through to a less specific route.
  * - endpoints are keyed by address (GR route/pool.go `Put`, `p.index[endpoint.CanonicalAddr()]`,
  *   lines 257-300): the same instance registered for `/docs` and `/Docs/` is one endpoint.
