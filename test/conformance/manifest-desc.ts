@@ -128,5 +128,5 @@ export function renderManifest(desc: ManifestDesc): string {
   if (desc.routes.length > 0) {
     doc['routes'] = desc.routes.map((r) => ({ ...routeYaml(r), destinations: r.destinations.map((d) => ({ ...d })) }));
   }
-  return stringify(doc, { lineWidth: 0 });
+  return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
 }

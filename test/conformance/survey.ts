@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { checkCase, type Disagreement } from './check.ts';
 import { conformanceCase } from './generator.ts';
-import { describeRequest } from './manifest-desc.ts';
+import { describeRequest, type ManifestDesc } from './manifest-desc.ts';
 import { formatOutcome, type Outcome } from './outcome.ts';
 
 const cases = Number(process.argv[2] ?? 300);
@@ -14,10 +14,20 @@ const seed = Number(process.argv[3] ?? 20261121);
 const has = (o: Outcome, t: string) => [...o.shares.keys()].some((k) => k === t || k.startsWith(t));
 const apps = (o: Outcome) => [...o.shares.keys()].filter((k) => k.startsWith('app:')).sort().join(',');
 
+/** Apps whose web instances cfmesh counts differently from CC (a `web` entry without `instances`). */
+function webProcessApps(m: ManifestDesc): Set<string> {
+  return new Set(m.apps.filter((a) => a.processes?.some((p) => p.type === 'web' && p.instances === undefined) && (a.instances ?? 1) !== 1).map((a) => a.name));
+}
+
 /** Heuristic classes, from the outcomes, the traces and the request's shape. */
-function classify(d: Disagreement): string {
+function classify(d: Disagreement, m: ManifestDesc): string {
   const g = d.gorouter;
   const i = d.istio;
+  const web = webProcessApps(m);
+  const differing = [...new Set([...g.shares.keys(), ...i.shares.keys()])].filter((k) => Math.abs((g.shares.get(k) ?? 0) - (i.shares.get(k) ?? 0)) > 0.01);
+  if (differing.length > 0 && differing.every((k) => k.startsWith('app:')) && differing.some((k) => web.has(k.split(':')[1] as string))) {
+    return '`web` process entry without `instances`: cfmesh counts the app-level instances (CC: 1)';
+  }
   const itrace = i.trace.join(' | ');
   if (d.request.kind === 'tcp') {
     if (itrace.includes('DENY by AuthorizationPolicy')) return 'TCP connection refused by a `methods` DENY policy';
@@ -64,7 +74,7 @@ samples.forEach((c, n) => {
   checked++;
   if (result.disagreements.length > 0) failing++;
   for (const d of result.disagreements) {
-    const cls = classify(d);
+    const cls = classify(d, c.manifest);
     const entry = byClass.get(cls) ?? { count: 0, cases: new Set(), example: `${result.yaml}---\n${describeRequest(d.request)}\n  gorouter: ${formatOutcome(d.gorouter)}\n  istio:    ${formatOutcome(d.istio)}` };
     entry.count++;
     entry.cases.add(n);
