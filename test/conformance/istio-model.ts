@@ -272,7 +272,7 @@ function routeAction(http: Json, port: number, where: string): RouteAction {
   return { kind: 'route', clusters, abort };
 }
 
-const HTTP_ROUTE_KEYS = ['name', 'match', 'route', 'redirect', 'directResponse', 'timeout', 'retries', 'fault', 'mirror', 'mirrorPercentage', 'mirrors', 'headers', 'corsPolicy'];
+const HTTP_ROUTE_KEYS = ['name', 'match', 'route', 'redirect', 'directResponse', 'timeout', 'retries', 'fault', 'mirror', 'mirrorPercentage', 'mirrors', 'headers', 'corsPolicy', 'rewrite'];
 
 /**
  * IS route.go `BuildHTTPRoutesForVirtualService` (lines 400-445) and `TranslateRoute` (lines
