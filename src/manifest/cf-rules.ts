@@ -93,6 +93,7 @@ function checkApp(app: Record<string, unknown>, index: number, ctx: Ctx): void {
   if (typeof app['disk_quota'] === 'string' && diskHyphen) e('SCHEMA', 'cannot define both `disk_quota` and `disk-quota`', ctx.keyAt(app, 'disk_quota'));
   warnBothSpellings(app, label, ['disk_quota'], ctx);
 
+  checkIntFields(app, label, ctx);
   const processes = Array.isArray(app['processes']) ? app['processes'].filter(isMap) : [];
   const hasWeb = processes.some((p) => cliString(p['type']) === 'web');
   // validate_top_level_web_process!: the app-level sizes are checked even when a `web` process entry
@@ -115,6 +116,7 @@ function checkApp(app: Record<string, unknown>, index: number, ctx: Ctx): void {
     if (dupes.get(type) === 2) e('SCHEMA', `Process "${type}" may only be present once`, ctx.at(process, 'type'));
     if (typeof process['disk-quota'] === 'string' && cliString(process['disk_quota'])) e('SCHEMA', 'cannot define both `disk_quota` and `disk-quota`', ctx.keyAt(process, 'disk-quota'));
     warnBothSpellings(process, `${label} process "${type}"`, ['disk_quota'], ctx);
+    checkIntFields(process, `${label} process "${type}"`, ctx);
     const procSent = (key: string) => (key === 'disk_quota' ? processDisk(process, ctx) : sent(process, key, PROCESS_FIELDS, ctx));
     checkSizes(procSent, type, e, true);
     checkProcessUpdate(procSent, type, e, ctx, true);
@@ -128,6 +130,20 @@ function checkApp(app: Record<string, unknown>, index: number, ctx: Ctx): void {
   checkCnbCredentials(app, e, ctx);
   const routes = app['routes'];
   if (Array.isArray(routes)) for (const entry of routes) if (isMap(entry)) checkRouteOptions(entry, ctx, label);
+}
+
+/**
+ * `instances` and `timeout` are ints in the CLI's structs: a number past the int64 range is a type
+ * error there, and a fraction is dropped (yaml.v2 decode.go), which cfmesh does too, with a warning.
+ */
+function checkIntFields(container: Record<string, unknown>, label: string, ctx: Ctx): void {
+  for (const key of ['instances', 'timeout']) {
+    const raw = container[key];
+    if (typeof raw !== 'number') continue;
+    const int = cliInteger(raw);
+    if (int === undefined) err(ctx, 'SCHEMA', `${label}: ${key} ${show(raw)} does not fit the cf CLI's integer field`, ctx.at(container, key));
+    else if (int !== raw) ctx.warnings.push({ code: 'LOSSY', message: `${label}: ${key}: ${show(raw)} is read as ${int} (the cf CLI reads it into an integer, dropping the fraction)`, span: ctx.at(container, key), hint: `write ${key}: ${int}` });
+  }
 }
 
 /** Cloud Controller's value for `key` (underscored), from the underscore spelling or else the hyphenated one. */

@@ -336,9 +336,15 @@ interface LimitProblem {
  * MAX_PROPS_IN_A_ROW tags or anchors, at the first offending token.
  */
 export function checkTokenLimits(tokens: readonly unknown[], maxDepth: number): LimitProblem | undefined {
-  type Tok = { type?: string; offset?: number; start?: unknown; sep?: unknown; end?: unknown; key?: unknown; value?: unknown; items?: unknown };
-  const stack: { token: Tok; depth: number }[] = [];
-  for (const token of tokens) if (token && typeof token === 'object') stack.push({ token: token as Tok, depth: 0 });
+  type Tok = { type?: string; offset?: number; start?: unknown; sep?: unknown; end?: unknown; key?: unknown; value?: unknown; items?: unknown; explicitKey?: boolean };
+  // `first`: inside the first document, the only one yaml.v2 reads (the limits apply to all).
+  const stack: { token: Tok; depth: number; first: boolean }[] = [];
+  let documents = 0;
+  for (const token of tokens) {
+    if (!token || typeof token !== 'object') continue;
+    const first = (token as Tok).type === 'document' && ++documents === 1;
+    stack.push({ token: token as Tok, depth: 0, first });
+  }
   const props = (list: unknown): LimitProblem | undefined => {
     if (!Array.isArray(list)) return undefined;
     let run = 0;
@@ -353,7 +359,7 @@ export function checkTokenLimits(tokens: readonly unknown[], maxDepth: number): 
     return undefined;
   };
   while (stack.length > 0) {
-    const { token, depth } = stack.pop() as { token: Tok; depth: number };
+    const { token, depth, first } = stack.pop() as { token: Tok; depth: number; first: boolean };
     const problem = props(token.start) ?? props(token.sep) ?? props(token.end);
     if (problem) return problem;
     const collection = token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection';
@@ -361,14 +367,20 @@ export function checkTokenLimits(tokens: readonly unknown[], maxDepth: number): 
     if (inner > maxDepth) {
       return { offset: token.offset ?? 0, message: `nesting deeper than ${maxDepth} levels`, hint: 'a manifest is never this deep; check the file' };
     }
-    if (token.value && typeof token.value === 'object') stack.push({ token: token.value as Tok, depth: inner });
-    if (token.key && typeof token.key === 'object') stack.push({ token: token.key as Tok, depth: inner });
+    if (token.value && typeof token.value === 'object') stack.push({ token: token.value as Tok, depth: inner, first });
+    if (token.key && typeof token.key === 'object') stack.push({ token: token.key as Tok, depth: inner, first });
     if (Array.isArray(token.items)) {
       for (const item of token.items as Tok[]) {
         const p = props(item.start) ?? props(item.sep);
         if (p) return p;
-        if (item.key && typeof item.key === 'object') stack.push({ token: item.key as Tok, depth: inner });
-        if (item.value && typeof item.value === 'object') stack.push({ token: item.value as Tok, depth: inner });
+        // libyaml (yaml.v2) refuses a block mapping entry that starts with `:` and has no `?`: the
+        // scanner makes a VALUE token with no KEY before it (parser.c parse_block_mapping_key).
+        if (first && token.type === 'block-map' && !item.explicitKey && (item.key === null || item.key === undefined) && Array.isArray(item.sep)) {
+          const colon = (item.sep as Tok[]).find((t) => t.type === 'map-value-ind');
+          if (colon) return { offset: colon.offset ?? 0, message: 'did not find expected key', hint: 'a line starts with `:` and has no key before it' };
+        }
+        if (item.key && typeof item.key === 'object') stack.push({ token: item.key as Tok, depth: inner, first });
+        if (item.value && typeof item.value === 'object') stack.push({ token: item.value as Tok, depth: inner, first });
       }
     }
   }
