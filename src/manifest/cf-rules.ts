@@ -146,21 +146,40 @@ function checkIntFields(container: Record<string, unknown>, label: string, ctx: 
   }
 }
 
+const HYPHENATED = new Map<string, string>();
+const hyphenated = (key: string): string => {
+  let h = HYPHENATED.get(key);
+  if (h === undefined) HYPHENATED.set(key, (h = key.replace(/_/g, '-')));
+  return h;
+};
+
 /** Cloud Controller's value for `key` (underscored), from the underscore spelling or else the hyphenated one. */
 function sent(container: Record<string, unknown>, key: string, fields: Readonly<Record<string, FieldType>>, ctx: Ctx): Sent | undefined {
-  if (key in container && !(key in fields)) return { value: container[key], span: ctx.at(container, key), key };
-  const hyphen = key.replace(/_/g, '-');
+  const own = key in container;
+  const hyphen = hyphenated(key);
+  if (!own && !(hyphen in container)) return undefined;
+  if (own && !(key in fields)) return lazySent(container[key], container, key, ctx);
   const written = key in fields ? key : hyphen;
   if (!(written in container)) return undefined;
   const raw = container[written];
   const type = fields[written];
-  const span = ctx.at(container, written);
-  if (type === undefined) return { value: raw, span, key: written };
+  if (type === undefined) return lazySent(raw, container, written, ctx);
   const value = type === 'bool' ? cliBool(raw) : type === 'int' || type === '*int' ? cliInteger(raw) : cliString(raw);
   if (value === undefined || (type === 'string' && value === '') || (type === 'int' && value === 0) || (type === 'bool' && value === false)) {
-    return type === 'string!' ? { value: '', span, key: written } : undefined;
+    return type === 'string!' ? lazySent('', container, written, ctx) : undefined;
   }
-  return { value, span, key: written };
+  return lazySent(value, container, written, ctx);
+}
+
+/** The span is looked up only when a problem is reported. */
+function lazySent(value: unknown, container: Record<string, unknown>, key: string, ctx: Ctx): Sent {
+  return {
+    value,
+    key,
+    get span() {
+      return ctx.at(container, key);
+    },
+  };
 }
 
 /** A process's disk quota: `disk_quota` (a field of the struct) or `disk-quota` (which the CLI moves there). */
@@ -168,7 +187,7 @@ function processDisk(process: Record<string, unknown>, ctx: Ctx): Sent | undefin
   const field = sent(process, 'disk_quota', PROCESS_FIELDS, ctx);
   if (field) return field;
   const raw = process['disk-quota'];
-  return typeof raw === 'string' && raw !== '' ? { value: raw, span: ctx.at(process, 'disk-quota'), key: 'disk-quota' } : undefined;
+  return typeof raw === 'string' && raw !== '' ? lazySent(raw, process, 'disk-quota', ctx) : undefined;
 }
 
 function warnBothSpellings(container: Record<string, unknown>, label: string, except: readonly string[], ctx: Ctx): void {
