@@ -15,6 +15,8 @@ mkdirSync(generated, { recursive: true });
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const schema = JSON.parse(readFileSync(join(root, 'schemas/manifest.schema.json'), 'utf8'));
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true, inlineRefs: false, code: { source: true, esm: true, lines: false } });
+// `x-cf-message`: cf's wording for a failed keyword, read by src/manifest/schema.ts (an annotation only).
+ajv.addVocabulary(['x-cf-message']);
 const validate = ajv.compile(schema);
 let code = standaloneCode(ajv, validate);
 // ajv's ESM output may still require() its runtime helpers; inline them as imports (ajv-validator/ajv#2209).

@@ -92,6 +92,10 @@ export function failWith(errors: readonly ToolError[]): never {
 
 export type WarningCode =
   | 'LEGACY_KEY'
+  // a key written twice (yaml.v2 keeps the last value), or a key given in both spellings
+  | 'DUPLICATE_KEY'
+  // a key or value cf accepts but that has no effect
+  | 'IGNORED_KEY'
   | 'NO_ROUTE'
   | 'LOSSY'
   | 'UNKNOWN_KEY'

@@ -124,6 +124,17 @@ function checkPercent(container: Record<string, unknown>, what: string, ctx: Che
 
 function checkMatch(match: Record<string, unknown>, routePath: string | undefined, what: string, ctx: CheckContext): void {
   const headers = asMap(match['headers']);
+  // Header names are case-insensitive (RFC 9110 §5.1; Envoy and Istio match them lowercased), so two
+  // conditions whose names differ only in case are on one header, and one would silently replace the other.
+  const seenNames = new Map<string, string>();
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    const other = seenNames.get(lower);
+    if (other !== undefined) {
+      ctx.errors.push(new ToolError('ROUTE_INVALID', `route ${what}: headers "${other}" and "${name}" are one header (header names are case-insensitive)`, { span: ctx.keyAt(headers, name), hint: 'merge the two conditions into one' }));
+    }
+    seenNames.set(lower, name);
+  }
   for (const name of Object.keys(headers)) {
     if (!HEADER_NAME.test(name)) {
       ctx.errors.push(new ToolError('SCHEMA', `route ${what}: "${name}" is not a valid header name`, { span: ctx.keyAt(headers, name), hint: 'letters, digits and !#$%&\'*+-.^_`|~' }));

@@ -16,6 +16,7 @@ import {
 } from 'yaml';
 import type { SourceFile, SourceSpan } from '../diagnostics/source-file.ts';
 import { ToolError, type Warning } from '../diagnostics/tool-error.ts';
+import { prescanTokens } from './prescan.ts';
 import { SpanIndex } from './span-index.ts';
 
 export interface ParseYamlOptions {
@@ -31,8 +32,19 @@ export interface ParsedYaml {
   readonly value: unknown;
   readonly spans: SpanIndex;
   readonly errors: readonly ToolError[];
-  /** Problems that do not stop the manifest from being read (a second YAML document). */
+  /** Problems that do not stop the manifest from being read (a second YAML document, a duplicate key). */
   readonly warnings?: readonly Warning[] | undefined;
+  /** How far the work went (the tests bound it instead of timing it). */
+  readonly work?: ParseWork | undefined;
+}
+
+export interface ParseWork {
+  /** Content tokens the pre-scan counted (stops one past the limit). */
+  readonly prescanned: number;
+  /** Lexemes the yaml library's lexer produced (0 when the pre-scan refused the input). */
+  readonly lexemes: number;
+  /** Whether documents were composed into nodes. */
+  readonly composed: boolean;
 }
 
 const DEFAULT_MAX_ALIAS_NODES = 100_000;
@@ -52,14 +64,18 @@ const DEFAULT_MAX_TOKENS = maxTokensFor(32 * 1024 * 1024);
 const MAX_PROPS_IN_A_ROW = 64;
 
 /**
- * Parses YAML as cf's parser (gopkg.in/yaml.v2) reads it: YAML 1.1 scalars (`yes` is true), merge keys
- * applied in order as met, several `<<` keys in one map allowed, later writes winning, and a `<<`
- * with a list of maps merged so that earlier maps take precedence. Unlike yaml.v2, duplicate keys are
- * errors. Returns plain data plus a span index; never throws for bad input.
+ * Parses YAML as cf's parser (gopkg.in/yaml.v2 v2.4.0, which cf CLI v8.18.4 pins) reads it: YAML 1.1
+ * scalars (`yes` is true), merge keys applied in order as met, several `<<` keys in one map allowed,
+ * later writes winning, and a `<<` with a list of maps merged so that earlier maps take precedence. A
+ * key written twice in one map is accepted with its last value, as non-strict yaml.v2 reads it
+ * (decode.go `mapping` sets the key again; only UnmarshalStrict refuses it), and warned at both places.
+ * Only the first document counts (yaml.v2 Unmarshal parses one): later ones are ignored, their syntax
+ * errors too. Returns plain data plus a span index; never throws for bad input.
  */
 export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): ParsedYaml {
   const spans = new SpanIndex();
   const errors: ToolError[] = [];
+  const warnings: Warning[] = [];
   const span = (start: number, end: number): SourceSpan => ({ source, start, end });
 
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -68,26 +84,36 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
   // quadratic in a run of tags (`!a !a !a ...`). So the CST is checked first, without recursion, and
   // only a CST within the limits is composed.
   const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
+  const tooLarge = (at: number) =>
+    new ToolError('INPUT_TOO_LARGE', `more than ${maxTokens} YAML tokens; a manifest this size is refused to keep memory and time bounded`, {
+      span: span(at, at + 1),
+      hint: 'raise the limit with --max-input-size (one token per 8 bytes), or split the manifest into several -f files',
+    });
+  // First a pass over the characters alone (prescan.ts): a flood of tokens is refused before the
+  // lexer, which costs far more per token, ever runs.
+  const pre = prescanTokens(source.text, maxTokens);
+  if (pre.overAt !== undefined) {
+    errors.push(tooLarge(pre.overAt));
+    return { value: null, spans, errors, work: { prescanned: pre.tokens, lexemes: 0, composed: false } };
+  }
   const tokens: ReturnType<Parser['end']> extends Generator<infer T> ? T[] : never = [];
   const parser = new Parser();
   let content = 0;
+  let lexemes = 0;
   for (const lexeme of new Lexer().lex(source.text)) {
+    lexemes++;
     if (!isLayout(lexeme) && ++content > maxTokens) {
-      errors.push(
-        new ToolError('INPUT_TOO_LARGE', `more than ${maxTokens} YAML tokens; a manifest this size is refused to keep memory and time bounded`, {
-          span: span(parser.offset, parser.offset + 1),
-          hint: 'raise the limit with --max-input-size (one token per 8 bytes), or split the manifest into several -f files',
-        }),
-      );
-      return { value: null, spans, errors };
+      errors.push(tooLarge(parser.offset));
+      return { value: null, spans, errors, work: { prescanned: pre.tokens, lexemes, composed: false } };
     }
     for (const token of parser.next(lexeme)) tokens.push(token);
   }
+  const work: ParseWork = { prescanned: pre.tokens, lexemes, composed: true };
   for (const token of parser.end()) tokens.push(token);
   const limit = checkTokenLimits(tokens, maxDepth);
   if (limit) {
     errors.push(new ToolError('YAML_SYNTAX', limit.message, { span: span(limit.offset, limit.offset + 1), hint: limit.hint }));
-    return { value: null, spans, errors };
+    return { value: null, spans, errors, work: { ...work, composed: false } };
   }
   let list: Document.Parsed[];
   try {
@@ -98,26 +124,21 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     errors.push(new ToolError('YAML_SYNTAX', 'the input is nested too deeply to read', { span: span(0, 1), hint: 'a manifest is never this deep; check the file' }));
-    return { value: null, spans, errors };
+    return { value: null, spans, errors, work };
   }
-  for (const doc of list) {
+  // yaml.v2 stops after the first document: what follows is not even parsed.
+  for (const doc of list.slice(0, 1)) {
     for (const error of doc.errors) {
       const [start, end] = error.pos;
       if (/call stack/i.test(error.message)) {
         errors.push(new ToolError('YAML_SYNTAX', 'the input is nested too deeply to read', { span: span(start, Math.max(end, start + 1)), hint: 'a manifest is never this deep; check the file' }));
         continue;
       }
-      const code = error.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'YAML_SYNTAX';
-      const message =
-        code === 'DUPLICATE_KEY'
-          ? `duplicate key ${quoteKeyAt(source.text, start, end)}: each key may appear once in a map`
-          : firstLine(error.message);
-      errors.push(new ToolError(code, message, { span: span(start, Math.max(end, start + 1)) }));
+      errors.push(new ToolError('YAML_SYNTAX', firstLine(error.message), { span: span(start, Math.max(end, start + 1)), hint: syntaxHint(source.text, start, error.message) }));
     }
   }
   // cf's parser (yaml.v2 Unmarshal) reads the first document and ignores the rest: a trailing `---`
   // is fine, and a second document with content is ignored with a warning rather than refused.
-  const warnings: Warning[] = [];
   const extra = list.slice(1).find((d) => d.contents !== null && d.contents !== undefined && !(isScalar(d.contents) && (d.contents as Scalar).value === null));
   if (extra) {
     const at = extra.contents?.range?.[0] ?? extra.range?.[0] ?? 0;
@@ -128,7 +149,7 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
       hint: 'remove the `---` separator and what follows, or split the file',
     });
   }
-  if (errors.length > 0 || list.length === 0) return { value: null, spans, errors, warnings };
+  if (errors.length > 0 || list.length === 0) return { value: null, spans, errors, warnings, work };
 
   const doc = list[0] as NonNullable<(typeof list)[number]>;
   const maxAliasNodes = options.maxAliasNodes ?? DEFAULT_MAX_ALIAS_NODES;
@@ -166,7 +187,10 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
       const target = (node as Alias).resolve(doc) as Node | undefined;
-      if (!target) stop(new ToolError('YAML_SYNTAX', `unknown alias *${(node as Alias).source}`, { span: nodeSpan(node, at) }));
+      if (!target) {
+        const name = (node as Alias).source;
+        stop(new ToolError('YAML_SYNTAX', `unknown alias *${name}`, { span: nodeSpan(node, at), hint: aliasHint(name) }));
+      }
       aliasBudget -= sizeOf(target, depth);
       if (aliasBudget < 0) {
         stop(
@@ -206,7 +230,7 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
       }
     };
     // Keys written in this map (merged ones may be overridden); checked once, where the map is written.
-    const written = viaAlias ? undefined : new Set<unknown>();
+    const written = viaAlias ? undefined : new Map<unknown, SourceSpan>();
     for (const pair of map.items) {
       if (!isPair(pair)) continue;
       const keyNode = pair.key as Node | null;
@@ -214,10 +238,18 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
       const keySpan = nodeSpan(keyNode, mapSpan);
       if (written && !isMergeKey(keyNode)) {
         const identity = keyIdentity(keyNode);
-        if (identity !== undefined && written.has(identity)) {
-          errors.push(new ToolError('DUPLICATE_KEY', `duplicate key ${quoteKeyAt(source.text, keySpan.start, keySpan.end)}: each key may appear once in a map`, { span: keySpan }));
+        const first = identity === undefined ? undefined : written.get(identity);
+        if (first) {
+          const key = quoteKeyAt(source.text, keySpan.start, keySpan.end);
+          warnings.push({
+            code: 'DUPLICATE_KEY',
+            message: `duplicate key ${key}: cf reads the last value (yaml.v2), so this one replaces the one at ${lineCol(first)}`,
+            span: keySpan,
+            hint: 'remove one of them; --strict refuses duplicate keys',
+          });
+          warnings.push({ code: 'DUPLICATE_KEY', message: `duplicate key ${key}: this value is replaced by the one at ${lineCol(keySpan)}`, span: first });
         }
-        if (identity !== undefined) written.add(identity);
+        if (identity !== undefined) written.set(identity, keySpan);
       }
       if (isMergeKey(keyNode)) {
         const sources: Node[] = isSeq(valueNode) ? ((valueNode as YAMLSeq).items as Node[]) : valueNode ? [valueNode] : [];
@@ -235,17 +267,48 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
       const valueSpan = nodeSpan(valueNode, keySpan);
       out[key] = convert(valueNode, depth + 1, valueSpan, viaAlias);
       spans.setEntry(out, key, valueSpan, keySpan);
+      const word = boolWord(valueNode);
+      if (word) spans.setBoolWord(out, key, word);
     }
     return out;
   };
 
   try {
     const value = convert(doc?.contents as Node | null, 0, span(0, 1), false);
-    return { value: errors.length > 0 ? null : value, spans, errors, warnings };
+    return { value: errors.length > 0 ? null : value, spans, errors, warnings, work };
   } catch (error) {
-    if (error instanceof Stop) return { value: null, spans, errors };
+    if (error instanceof Stop) return { value: null, spans, errors, warnings, work };
     throw error;
   }
+}
+
+function lineCol(at: SourceSpan): string {
+  const { line, col } = at.source.linePos(at.start);
+  return `${line}:${col}`;
+}
+
+/** A boolean written as a YAML 1.1 word other than true/false (`no`, `On`, `y`), as its text. */
+function boolWord(node: Node | null): string | undefined {
+  if (!isScalar(node)) return undefined;
+  const scalar = node as Scalar;
+  if (typeof scalar.value !== 'boolean' || scalar.type !== 'PLAIN' || typeof scalar.source !== 'string') return undefined;
+  return /^(true|false)$/i.test(scalar.source) ? undefined : scalar.source;
+}
+
+/** `route: *.example.com` unquoted is an alias to an anchor named `.example.com`. */
+function aliasHint(name: string): string | undefined {
+  return name.startsWith('.') || name.includes('.')
+    ? `a value that starts with * is a YAML alias; quote it: "*${name}"`
+    : `a value that starts with * is a YAML alias to an anchor &${name}; quote it if you meant the text`;
+}
+
+/** Hints for syntax errors whose cause is easy to miss. */
+function syntaxHint(text: string, start: number, message: string): string | undefined {
+  if (/alias/i.test(message) && text[start] === '*') {
+    const name = /^\*([^\s,\]}]*)/.exec(text.slice(start, start + 300))?.[1] ?? '';
+    return aliasHint(name);
+  }
+  return undefined;
 }
 
 /**
@@ -273,9 +336,15 @@ interface LimitProblem {
  * MAX_PROPS_IN_A_ROW tags or anchors, at the first offending token.
  */
 export function checkTokenLimits(tokens: readonly unknown[], maxDepth: number): LimitProblem | undefined {
-  type Tok = { type?: string; offset?: number; start?: unknown; sep?: unknown; end?: unknown; key?: unknown; value?: unknown; items?: unknown };
-  const stack: { token: Tok; depth: number }[] = [];
-  for (const token of tokens) if (token && typeof token === 'object') stack.push({ token: token as Tok, depth: 0 });
+  type Tok = { type?: string; offset?: number; start?: unknown; sep?: unknown; end?: unknown; key?: unknown; value?: unknown; items?: unknown; explicitKey?: boolean };
+  // `first`: inside the first document, the only one yaml.v2 reads (the limits apply to all).
+  const stack: { token: Tok; depth: number; first: boolean }[] = [];
+  let documents = 0;
+  for (const token of tokens) {
+    if (!token || typeof token !== 'object') continue;
+    const first = (token as Tok).type === 'document' && ++documents === 1;
+    stack.push({ token: token as Tok, depth: 0, first });
+  }
   const props = (list: unknown): LimitProblem | undefined => {
     if (!Array.isArray(list)) return undefined;
     let run = 0;
@@ -290,7 +359,7 @@ export function checkTokenLimits(tokens: readonly unknown[], maxDepth: number): 
     return undefined;
   };
   while (stack.length > 0) {
-    const { token, depth } = stack.pop() as { token: Tok; depth: number };
+    const { token, depth, first } = stack.pop() as { token: Tok; depth: number; first: boolean };
     const problem = props(token.start) ?? props(token.sep) ?? props(token.end);
     if (problem) return problem;
     const collection = token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection';
@@ -298,14 +367,20 @@ export function checkTokenLimits(tokens: readonly unknown[], maxDepth: number): 
     if (inner > maxDepth) {
       return { offset: token.offset ?? 0, message: `nesting deeper than ${maxDepth} levels`, hint: 'a manifest is never this deep; check the file' };
     }
-    if (token.value && typeof token.value === 'object') stack.push({ token: token.value as Tok, depth: inner });
-    if (token.key && typeof token.key === 'object') stack.push({ token: token.key as Tok, depth: inner });
+    if (token.value && typeof token.value === 'object') stack.push({ token: token.value as Tok, depth: inner, first });
+    if (token.key && typeof token.key === 'object') stack.push({ token: token.key as Tok, depth: inner, first });
     if (Array.isArray(token.items)) {
       for (const item of token.items as Tok[]) {
         const p = props(item.start) ?? props(item.sep);
         if (p) return p;
-        if (item.key && typeof item.key === 'object') stack.push({ token: item.key as Tok, depth: inner });
-        if (item.value && typeof item.value === 'object') stack.push({ token: item.value as Tok, depth: inner });
+        // libyaml (yaml.v2) refuses a block mapping entry that starts with `:` and has no `?`: the
+        // scanner makes a VALUE token with no KEY before it (parser.c parse_block_mapping_key).
+        if (first && token.type === 'block-map' && !item.explicitKey && (item.key === null || item.key === undefined) && Array.isArray(item.sep)) {
+          const colon = (item.sep as Tok[]).find((t) => t.type === 'map-value-ind');
+          if (colon) return { offset: colon.offset ?? 0, message: 'did not find expected key', hint: 'a line starts with `:` and has no key before it' };
+        }
+        if (item.key && typeof item.key === 'object') stack.push({ token: item.key as Tok, depth: inner, first });
+        if (item.value && typeof item.value === 'object') stack.push({ token: item.value as Tok, depth: inner, first });
       }
     }
   }

@@ -1,11 +1,17 @@
 import { ToolError, type Warning } from '../diagnostics/tool-error.ts';
+import type { UnparsedRoute } from './normalize.ts';
 import { routeKey, routeUrl } from './route-address.ts';
-import type { Manifest } from './types.ts';
+import { suggest } from './suggest.ts';
+import type { DestinationSpec, Manifest } from './types.ts';
+
+export { suggest } from './suggest.ts';
 
 export interface RuleContext {
   readonly manifest: Manifest;
   readonly errors: ToolError[];
   readonly warnings: Warning[];
+  /** Top-level routes whose `route` did not parse: their destinations are checked all the same. */
+  readonly unparsed?: readonly UnparsedRoute[] | undefined;
 }
 
 export type Rule = (ctx: RuleContext) => void;
@@ -13,6 +19,8 @@ export type Rule = (ctx: RuleContext) => void;
 /** Every app has a name (cf: "Found an application with no name specified."). */
 const appNamesPresent: Rule = ({ manifest, errors }) => {
   manifest.apps.forEach((app, i) => {
+    const written = app.data['name'];
+    if (typeof written === 'object' && written !== null) return; // a list or map: the schema has refused it
     if (app.name.trim() === '') {
       errors.push(new ToolError('APP_NAME', `Found an application with no name specified (application ${i + 1})`, { span: app.span, hint: 'add `name: APP` to the app' }));
     }
@@ -32,20 +40,6 @@ const appNamesUnique: Rule = ({ manifest, errors }) => {
   }
 };
 
-/** A process type appears once per app (CC: Process "X" may only be present once). */
-const processTypesUnique: Rule = ({ manifest, errors }) => {
-  for (const app of manifest.apps) {
-    const processes = Array.isArray(app.data['processes']) ? (app.data['processes'] as Record<string, unknown>[]) : [];
-    const seen = new Set<unknown>();
-    for (const process of processes) {
-      const type = process?.['type'];
-      if (type === undefined) continue;
-      if (seen.has(type)) errors.push(new ToolError('SCHEMA', `app "${app.name}": Process "${String(type)}" may only be present once`, { span: app.span }));
-      seen.add(type);
-    }
-  }
-};
-
 /** `no-route: true` wins over the app's own routes, as in cf; say so. */
 const noRouteIgnoresRoutes: Rule = ({ manifest, warnings }) => {
   for (const app of manifest.apps) {
@@ -56,7 +50,7 @@ const noRouteIgnoresRoutes: Rule = ({ manifest, warnings }) => {
 };
 
 /** Top-level routes: destinations name apps that exist, once each, and weights follow the cf rules. */
-const weightedRoutes: Rule = ({ manifest, errors }) => {
+const weightedRoutes: Rule = ({ manifest, errors, unparsed }) => {
   const apps = new Map(manifest.apps.map((a) => [a.name, a]));
   const seenRoutes = new Map<string, (typeof manifest.routes)[number]>();
   for (const route of manifest.routes) {
@@ -69,40 +63,74 @@ const weightedRoutes: Rule = ({ manifest, errors }) => {
       continue;
     }
     seenRoutes.set(key, route);
-    const names = new Set<string>();
-    for (const dest of route.destinations) {
-      const app = apps.get(dest.app);
-      if (!app) {
-        errors.push(new ToolError('UNKNOWN_APP', `route ${url}: destination "${dest.app}" is not an app in the manifest`, { span: dest.span, hint: suggest(dest.app, [...apps.keys()]) }));
-      } else if (app.noRoute) {
-        errors.push(new ToolError('ROUTE_CONFLICT', `route ${url}: destination "${dest.app}" has no-route: true`, { span: dest.span, hint: 'remove no-route from the app or the destination from the route' }));
-      }
-      if (names.has(dest.app)) errors.push(new ToolError('DUPLICATE_DESTINATION', `route ${url}: app "${dest.app}" is listed twice`, { span: dest.span }));
-      names.add(dest.app);
-      if (route.protocol === 'tcp' && dest.protocol !== undefined) {
-        errors.push(new ToolError('ROUTE_INVALID', `route ${url}: a TCP route's destination has no protocol (got ${dest.protocol})`, { span: dest.span }));
-      }
+    checkDestinations(url, route.destinations, route.span, apps, errors, route.protocol === 'tcp');
+  }
+  // A route whose address is refused still has destinations of its own to check (one bad route must
+  // not hide the problems of its destinations).
+  for (const route of unparsed ?? []) checkDestinations(route.label, route.destinations, route.span, apps, errors, false);
+};
+
+function checkDestinations(
+  url: string,
+  destinations: readonly DestinationSpec[],
+  routeSpan: DestinationSpec['span'],
+  apps: ReadonlyMap<string, Manifest['apps'][number]>,
+  errors: ToolError[],
+  tcp: boolean,
+): void {
+  const names = new Set<string>();
+  for (const dest of destinations) {
+    const app = apps.get(dest.app);
+    if (!app) {
+      errors.push(new ToolError('UNKNOWN_APP', `route ${url}: destination "${dest.app}" is not an app in the manifest`, { span: dest.span, hint: suggest(dest.app, [...apps.keys()]) }));
+    } else if (app.noRoute) {
+      errors.push(new ToolError('ROUTE_CONFLICT', `route ${url}: destination "${dest.app}" has no-route: true`, { span: dest.span, hint: 'remove no-route from the app or the destination from the route' }));
     }
-    const weighted = route.destinations.filter((d) => d.weight !== undefined);
-    if (weighted.length === 0) continue;
-    if (weighted.length !== route.destinations.length) {
-      const unweighted = route.destinations.find((d) => d.weight === undefined);
-      errors.push(new ToolError('WEIGHTS', `route ${url}: Destinations cannot contain both weighted and unweighted destinations`, { span: unweighted?.span ?? route.span, hint: 'give every destination a weight, or none' }));
-      continue;
+    if (names.has(dest.app)) errors.push(new ToolError('DUPLICATE_DESTINATION', `route ${url}: app "${dest.app}" is listed twice`, { span: dest.span }));
+    names.add(dest.app);
+    if (tcp && dest.protocol !== undefined) {
+      errors.push(new ToolError('ROUTE_INVALID', `route ${url}: a TCP route's destination has no protocol (got ${dest.protocol})`, { span: dest.span }));
     }
-    let bad = false;
-    for (const dest of weighted) {
-      const w = dest.weight as number;
-      if (!Number.isInteger(w) || w < 0 || w > 100) {
-        errors.push(new ToolError('WEIGHTS', `route ${url}: weight of "${dest.app}" must be an integer from 0 to 100 (got ${w})`, { span: dest.span }));
-        bad = true;
-      }
+  }
+  // A destination "has a weight" when the key is written, even with a value the schema refused: the
+  // schema has reported that value, and the route is not also told it mixes weighted and unweighted.
+  const written = destinations.filter((d) => d.weightSpan !== undefined || d.weight !== undefined);
+  if (written.length === 0) return;
+  if (written.length !== destinations.length) {
+    const unweighted = destinations.find((d) => d.weightSpan === undefined && d.weight === undefined);
+    errors.push(new ToolError('WEIGHTS', `route ${url}: Destinations cannot contain both weighted and unweighted destinations`, { span: unweighted?.span ?? routeSpan, hint: 'give every destination a weight, or none' }));
+    return;
+  }
+  if (written.some((d) => typeof d.weight !== 'number')) return;
+  let bad = false;
+  for (const dest of written) {
+    const w = dest.weight as number;
+    if (!Number.isInteger(w) || w < 0 || w > 100) {
+      errors.push(new ToolError('WEIGHTS', `route ${url}: weight of "${dest.app}" must be an integer from 0 to 100 (got ${w})`, { span: dest.weightSpan ?? dest.span }));
+      bad = true;
     }
-    if (bad) continue;
-    const sum = weighted.reduce((s, d) => s + (d.weight as number), 0);
-    if (sum !== 100) {
-      errors.push(new ToolError('WEIGHTS', `route ${url}: weights sum to ${sum}, they must sum to 100`, { span: route.span, hint: `weights: ${weighted.map((d) => `${d.app}=${d.weight}`).join(', ')}` }));
-    }
+  }
+  if (bad) return;
+  const sum = written.reduce((s, d) => s + (d.weight as number), 0);
+  if (sum !== 100) {
+    errors.push(new ToolError('WEIGHTS', `route ${url}: weights sum to ${sum}, they must sum to 100`, { span: routeSpan, hint: `weights: ${written.map((d) => `${d.app}=${d.weight}`).join(', ')}` }));
+  }
+}
+
+/**
+ * A top-level route with no destinations must be mapped by an app. When it is not, and it looks like
+ * an app's own route list that slipped to the top level (no entry has destinations), say so.
+ */
+const topLevelRoutesHaveDestinations: Rule = ({ manifest, errors }) => {
+  const mapped = new Set(manifest.apps.filter((a) => !a.noRoute).flatMap((a) => a.routes.map((r) => routeKey(r.address))));
+  const looksLikeAppRoutes = manifest.routes.length > 0 && manifest.routes.every((r) => r.destinations.length === 0);
+  const owner = manifest.apps.filter((a) => !a.hasRoutesKey && a.name);
+  for (const route of manifest.routes) {
+    if (route.destinations.length > 0 || mapped.has(routeKey(route.address))) continue;
+    const hint = looksLikeAppRoutes
+      ? `this \`routes:\` is at the top level, where each route needs \`destinations:\`; an app's own routes go inside the app: indent \`routes:\` under \`- name: ${owner.length === 1 ? (owner[0] as Manifest['apps'][number]).name : 'APP'}\``
+      : 'add `destinations:` or map it from an app';
+    errors.push(new ToolError('ROUTE_INVALID', `route ${routeUrl(route.address)} has no destinations and no app maps it`, { span: route.span, hint }));
   }
 };
 
@@ -179,45 +207,17 @@ const serviceVersions: Rule = ({ manifest, errors }) => {
 export const RULES: readonly Rule[] = [
   appNamesPresent,
   appNamesUnique,
-  processTypesUnique,
   noRouteIgnoresRoutes,
   weightedRoutes,
+  topLevelRoutesHaveDestinations,
   appRoutesAgreeWithWeightedRoutes,
   referencedAppsExist,
   serviceVersions,
 ];
 
-export function checkRules(manifest: Manifest, rules: readonly Rule[] = RULES): { errors: ToolError[]; warnings: Warning[] } {
-  const ctx: RuleContext = { manifest, errors: [], warnings: [] };
+export function checkRules(manifest: Manifest, rules: readonly Rule[] = RULES, unparsed?: readonly UnparsedRoute[]): { errors: ToolError[]; warnings: Warning[] } {
+  const ctx: RuleContext = { manifest, errors: [], warnings: [], unparsed };
   for (const rule of rules) rule(ctx);
   return { errors: ctx.errors, warnings: ctx.warnings };
 }
 
-/** "did you mean" for a misspelt app name: the closest name within a small edit distance. */
-export function suggest(name: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const d = editDistance(name, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best ? `did you mean "${best}"?` : candidates.length > 0 && candidates.length <= 5 ? `apps in the manifest: ${candidates.join(', ')}` : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 10) return 99;
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] as number;
-      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length] as number;
-}

@@ -16,8 +16,10 @@ export function validateSchema(value: unknown, spans: SpanIndex, fallback: Sourc
   for (const error of pruneBranchNoise(raw)) {
     const path = decodePointer(error.instancePath);
     const { message, keyPath, pointAtKey } = describe(error, path);
+    // cf's wording for this keyword, when the schema gives one (`x-cf-message`), replaces the generic text.
+    const cf = cfMessage(error);
     const span = spans.at(value, keyPath, { key: pointAtKey }) ?? fallback;
-    const text = `${renderPath(keyPath)}: ${message}`;
+    const text = `${renderPath(keyPath)}: ${cf ? `${cf}${cf.includes('(got') ? '' : detail(error)}` : message}`;
     const dedupe = `${span.start}:${text}`;
     if (seen.has(dedupe)) continue;
     seen.add(dedupe);
@@ -26,13 +28,36 @@ export function validateSchema(value: unknown, spans: SpanIndex, fallback: Sourc
   return errors;
 }
 
+/** The schema's `x-cf-message` for the failed keyword: a string for every keyword, or one per keyword. */
+function cfMessage(error: ErrorObject): string | undefined {
+  const parent = error.parentSchema as Record<string, unknown> | undefined;
+  let own = parent?.['x-cf-message'];
+  if (error.keyword === 'required') {
+    const missing = String((error.params as Record<string, unknown>)['missingProperty']);
+    const property = (parent?.['properties'] as Record<string, Record<string, unknown>> | undefined)?.[missing];
+    if (typeof property?.['x-cf-message'] === 'string') return property['x-cf-message'];
+  }
+  if (typeof own === 'object' && own !== null) own = (own as Record<string, unknown>)[error.keyword];
+  return typeof own === 'string' ? own : undefined;
+}
+
+/** What was written, for a cf message that does not say it. */
+function detail(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'additionalProperties') return ` (got "${String(params['additionalProperty'])}")`;
+  if (error.keyword === 'required') return ` (no "${String(params['missingProperty'])}")`;
+  if (error.propertyName !== undefined) return ` (got "${error.propertyName}")`;
+  if (error.keyword === 'not' || error.keyword === 'minProperties') return '';
+  return error.data !== undefined ? ` (got ${show(error.data)})` : '';
+}
+
 /** ajv reports every failed branch of an anyOf/oneOf; keep the summary, drop the branches. */
 function pruneBranchNoise(errors: readonly ErrorObject[]): ErrorObject[] {
   const branchPaths = errors
     .filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
     .map((e) => ({ schemaPath: e.schemaPath, instancePath: e.instancePath }));
   return errors.filter((e) => {
-    if (e.keyword === 'if') return false;
+    if (e.keyword === 'if' || e.keyword === 'propertyNames') return false;
     return !branchPaths.some(
       (b) => e.schemaPath !== b.schemaPath && e.schemaPath.startsWith(`${b.schemaPath}/`) && e.instancePath.startsWith(b.instancePath),
     );
@@ -41,6 +66,10 @@ function pruneBranchNoise(errors: readonly ErrorObject[]): ErrorObject[] {
 
 function describe(error: ErrorObject, path: PathSegment[]): { message: string; keyPath: PathSegment[]; pointAtKey: boolean } {
   const params = error.params as Record<string, unknown>;
+  // A property name that fails `propertyNames` is reported at that key.
+  if (error.propertyName !== undefined) {
+    return { message: `"${error.propertyName}" is not an allowed name here`, keyPath: [...path, error.propertyName], pointAtKey: true };
+  }
   switch (error.keyword) {
     case 'required':
       return { message: `missing required key "${String(params['missingProperty'])}"`, keyPath: path, pointAtKey: false };
@@ -57,8 +86,14 @@ function describe(error: ErrorObject, path: PathSegment[]): { message: string; k
     case 'type':
       return { message: `must be ${article(String(params['type']))} (got ${show(error.data)})`, keyPath: path, pointAtKey: false };
     case 'not': {
-      const description = (error.parentSchema as { $comment?: string; description?: string } | undefined)?.$comment;
-      return { message: description ?? 'has a combination of keys that is not allowed', keyPath: path, pointAtKey: false };
+      // Mutually exclusive keys: name them, and point at the later one.
+      const parent = error.parentSchema as { $comment?: string; description?: string; not?: { required?: string[] } } | undefined;
+      const keys = parent?.not?.required ?? [];
+      const data = error.data as Record<string, unknown> | undefined;
+      const present = keys.filter((k) => data !== undefined && typeof data === 'object' && data !== null && k in data);
+      const message = parent?.description ?? (present.length > 1 ? `${present.map((k) => `\`${k}\``).join(' and ')} cannot be used together` : 'has a combination of keys that is not allowed');
+      const last = present[present.length - 1];
+      return last !== undefined ? { message, keyPath: [...path, last], pointAtKey: true } : { message, keyPath: path, pointAtKey: false };
     }
     case 'anyOf':
     case 'oneOf': {

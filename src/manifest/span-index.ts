@@ -15,6 +15,7 @@ interface Entry {
 export class SpanIndex {
   readonly #containers = new WeakMap<object, SourceSpan>();
   readonly #entries = new WeakMap<object, Map<PathSegment, Entry>>();
+  readonly #boolWords = new WeakMap<object, Map<PathSegment, string>>();
 
   setContainer(container: object, span: SourceSpan): void {
     this.#containers.set(container, span);
@@ -27,6 +28,21 @@ export class SpanIndex {
       this.#entries.set(container, entries);
     }
     entries.set(key, { key: keySpan, value });
+  }
+
+  /** Notes that the entry's value is a boolean written as a YAML 1.1 word other than true/false (`no`, `On`). */
+  setBoolWord(container: object, key: PathSegment, word: string): void {
+    let words = this.#boolWords.get(container);
+    if (!words) {
+      words = new Map();
+      this.#boolWords.set(container, words);
+    }
+    words.set(key, word);
+  }
+
+  /** The word a boolean entry was written as, when it is not true/false. */
+  boolWord(container: object, key: PathSegment): string | undefined {
+    return this.#boolWords.get(container)?.get(key);
   }
 
   container(container: object): SourceSpan | undefined {

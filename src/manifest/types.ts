@@ -21,14 +21,25 @@ export interface AppReference {
   readonly route: string;
 }
 
-/** Per-route traffic controls of the manifest extension, kept as written (translated by istio/). */
+/**
+ * Per-route traffic controls of the manifest extension, kept as written (translated by istio/). Only
+ * cfmesh's control keys are here: timeout, retries, fault, mirror, methods, tls, rules.
+ */
 export type RouteControls = Readonly<Record<string, unknown>>;
+
+/**
+ * Keys of a route entry that neither cf nor cfmesh knows, kept as written. Cloud Controller reads only
+ * `route`, `protocol` and `options` of an entry and ignores the rest (manifest_routes_update_message.rb
+ * at CAPI 1.235.0), so these never affect routing and never make two mappings of one route conflict.
+ */
+export type RouteExtra = Readonly<Record<string, unknown>>;
 
 export interface AppRoute {
   readonly address: RouteAddress;
   readonly protocol: Protocol;
   readonly options: Readonly<Record<string, string>>;
   readonly controls: RouteControls;
+  readonly extra: RouteExtra;
   readonly references?: readonly AppReference[] | undefined;
   readonly span: SourceSpan;
 }
@@ -39,10 +50,19 @@ export interface ManifestApp {
   /** Web instances: a `web` process's `instances` wins over the app's; 1 when not given. */
   readonly instances: number;
   readonly port: number | undefined;
+  /** Cloud Controller's `no_route` as `cf push` v8 sends it (`no-route: true` or `no_route: true`). */
   readonly noRoute: boolean;
+  /** Cloud Controller's `random_route` as `cf push` v8 sends it. */
   readonly randomRoute: boolean;
-  /** `default-route` as written; undefined means cf's default (a default route when the app has none). */
+  /**
+   * Cloud Controller's `default_route` as `cf push` v8 sends it: the CLI sets it to true for every app
+   * without `random-route`/`no-route` (handle_default_route_override.go), so `default-route: false` has no
+   * effect (warned); only the underscore spelling `default_route: false`, which the CLI passes through
+   * unchanged and Cloud Controller reads last, turns it off. Undefined: not sent (random-route or no-route).
+   */
   readonly defaultRoute: boolean | undefined;
+  /** The app map has a `routes:` key (even `routes: []`): cf then maps exactly those routes, no default or random one. */
+  readonly hasRoutesKey: boolean;
   readonly routes: readonly AppRoute[];
   /** The app's map as written (after vars), every key kept, known or not. */
   readonly data: Readonly<Record<string, unknown>>;
@@ -51,6 +71,8 @@ export interface ManifestApp {
 export interface DestinationSpec {
   readonly app: string;
   readonly weight: number | undefined;
+  /** Where `weight` is written (undefined when it is not). */
+  readonly weightSpan?: SourceSpan | undefined;
   readonly port: number | undefined;
   readonly protocol: AppProtocol | undefined;
   readonly span: SourceSpan;
@@ -62,6 +84,7 @@ export interface WeightedRouteSpec {
   readonly protocol: Protocol;
   readonly options: Readonly<Record<string, string>>;
   readonly controls: RouteControls;
+  readonly extra: RouteExtra;
   readonly references?: readonly AppReference[] | undefined;
   readonly destinations: readonly DestinationSpec[];
   readonly span: SourceSpan;

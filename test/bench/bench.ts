@@ -305,6 +305,25 @@ const kubeApply: FigureFn = async (ctx) => {
   return { id: 'kube-apply', title, subject: { label: `applyResources (${resources.length}, fresh server each run)`, medianMs: median(runsMs), runsMs }, value: rate, valueText: `${rate.toFixed(0)} resources/s`, goal, met: meets(rate, goal) };
 };
 
+// A 10 MB flood of YAML tokens is refused by the pre-scan before the lexer runs (the tests prove that
+// by counting the work: test/core/prescan.test.ts); this is what it costs, against a bare node start.
+const flood: FigureFn = ({ scratch }) => {
+  const path = join(benchDir, 'flood-block-sequence.yml');
+  writeFileSync(path, `applications: [{name: a}]\nx:\n${'- x\n'.repeat(2_500_000)}`);
+  // Not `interleaved`: the subject is meant to exit 1.
+  const r = { floor: [] as Run[], subject: [] as Run[] };
+  for (let i = 0; i < Math.min(RUNS, 5); i++) {
+    r.floor.push(check(runNode(NODE_E0, scratch), 'floor'));
+    const run = runNode({ args: [bin, 'validate', '-f', path] }, scratch);
+    if (run.status !== 1 || !/INPUT_TOO_LARGE/.test(run.stderr)) throw new Error(`the flood was not refused as INPUT_TOO_LARGE: ${run.stderr.slice(0, 300)}`);
+    r.subject.push(run);
+  }
+  const subject = series('cfmesh validate, 10 MB block sequence (refused)', r.subject);
+  const extra = median(r.subject.map((x) => x.ms)) - median(r.floor.map((x) => x.ms));
+  const goal = { text: '≤ 1 s over a bare node start', max: 1000 };
+  return { id: 'flood', title: 'a 10 MB flood of YAML tokens refused', subject, floor: series('node -e 0', r.floor), value: extra, valueText: `+${extra.toFixed(0)} ms`, goal, met: meets(extra, goal) };
+};
+
 const FIGURES: readonly [string, FigureFn][] = [
   ['version', version],
   ['convert-2', convertSmall],
@@ -313,6 +332,7 @@ const FIGURES: readonly [string, FigureFn][] = [
   ['memory', memory],
   ['update-route', updateRoute],
   ['kube-apply', kubeApply],
+  ['flood', flood],
 ];
 
 // ---------------------------------------------------------------------------------------------

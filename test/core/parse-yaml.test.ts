@@ -27,19 +27,32 @@ test('YAML 1.1 scalars, as cf reads them', () => {
   assert.deepEqual({ ...(r.value as object) }, { a: true, b: false, c: 'yes' });
 });
 
-test('duplicate keys are errors with positions', () => {
+// cf's parser is non-strict yaml.v2 (cf CLI v8.18.4 parser.go: yaml.Unmarshal), which keeps the last
+// value of a key written twice; the CLI's own test writes `var1` twice in a vars file and gets the
+// second (util/manifestparser/parser_test.go "multiple values for the same variable(s)").
+test('a duplicate key keeps its last value, with a warning at both places', () => {
   const r = parse('a: 1\nb: 2\na: 3\n');
-  assert.equal(r.errors[0]?.code, 'DUPLICATE_KEY');
-  assert.deepEqual(r.errors[0]?.span && r.errors[0].span.source.linePos(r.errors[0].span.start), { line: 3, col: 1 });
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual({ ...(r.value as object) }, { a: 3, b: 2 });
+  const at = (r.warnings ?? []).map((w) => ({ code: w.code, ...(w.span ? w.span.source.linePos(w.span.start) : {}) }));
+  assert.deepEqual(at, [
+    { code: 'DUPLICATE_KEY', line: 3, col: 1 },
+    { code: 'DUPLICATE_KEY', line: 1, col: 1 },
+  ]);
+  const span = r.spans.at(r.value, ['a']);
+  assert.deepEqual(span && span.source.linePos(span.start), { line: 3, col: 4 }, 'the kept value is the one positions point at');
+});
+
+test('a key repeated through a merge is not a duplicate (the merge is overridden)', () => {
+  const r = parse('d: &d {k: 1}\nm:\n  <<: *d\n  k: 2\n');
+  assert.deepEqual(r.warnings ?? [], []);
 });
 
 test('an alias bomb is refused', () => {
   let text = 'a: &a [x, x, x, x, x, x, x, x, x, x]\n';
   for (let i = 1; i < 9; i++) text += `${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(10).fill(`*${'abcdefghij'[i - 1]}`).join(', ')}]\n`;
-  const started = Date.now();
   const r = parse(text);
   assert.equal(r.errors[0]?.code, 'ALIAS_LIMIT');
-  assert.ok(Date.now() - started < 2000);
 });
 
 test('a merge key with a scalar is an error', () => {
@@ -95,4 +108,22 @@ test('a trailing --- is fine; a second document is ignored with a warning, as ya
   assert.deepEqual(two.errors, []);
   assert.deepEqual(JSON.parse(JSON.stringify(two.value)), { a: 1 });
   assert.equal(two.warnings?.[0]?.code, 'LOSSY');
+});
+
+test('errors in a document after the first are ignored, as yaml.v2 reads only the first', () => {
+  const r = parse('a: 1\n---\n: bad\n  - [\n');
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual({ ...(r.value as object) }, { a: 1 });
+});
+
+test('a boolean written as a YAML 1.1 word is remembered with its spelling', () => {
+  const r = parse('a: no\nb: false\nc: On\nd: "no"\n');
+  const root = r.value as object;
+  assert.deepEqual(['a', 'b', 'c', 'd'].map((k) => r.spans.boolWord(root, k)), ['no', undefined, 'On', undefined]);
+});
+
+test('unquoted *.example.com: the alias error says to quote it', () => {
+  const r = parse('applications:\n- name: a\n  routes:\n  - route: *.example.com\n');
+  assert.equal(r.errors[0]?.code, 'YAML_SYNTAX');
+  assert.match(r.errors[0]?.hint ?? '', /quote it: "\*\.example\.com"/);
 });

@@ -1,8 +1,10 @@
-// Hostile input is refused quickly with a clear, positioned error: alias bombs, nesting tens of
-// thousands deep, tag runs, huge maps, binary and invalid UTF-8, NUL bytes, very long lines, files
-// over the size limit, huge numbers, unicode host names, backtracking regexes. Each case asserts the
-// error code and exit code; `within` is a generous bound that catches hangs and quadratic blow-ups
-// (measured times are far below it: see the README's Reliability section), not a benchmark.
+// Hostile input is refused with a clear, positioned error: alias bombs, nesting tens of thousands
+// deep, tag runs, huge maps, binary and invalid UTF-8, NUL bytes, very long lines, files over the size
+// limit, huge numbers, unicode host names, backtracking regexes. Each case asserts the error code and
+// exit code through the real binary. No test here times anything: the work is bounded where it is
+// done, and proven by counting it (test/core/prescan.test.ts: floods are refused before the lexer
+// runs; the alias budget and depth limits in test/core/parse-yaml.test.ts). Timings belong to the
+// benchmark (npm run bench) and the README's Reliability section.
 import assert from 'node:assert/strict';
 import { existsSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,22 +31,21 @@ interface Case {
   readonly line?: number;
   readonly positioned?: boolean;
   readonly hint?: RegExp;
-  readonly within?: number;
   readonly longReport?: boolean;
 }
 
 const cases: readonly Case[] = [
-  { name: 'billion laughs (9 levels of 9)', input: () => billionLaughs(9, 9), code: 'ALIAS_LIMIT', exit: 1, positioned: true, within: 1000 },
-  { name: 'billion laughs (30 levels of 2)', input: () => billionLaughs(30, 2), code: 'ALIAS_LIMIT', exit: 1, positioned: true, within: 1000 },
+  { name: 'billion laughs (9 levels of 9)', input: () => billionLaughs(9, 9), code: 'ALIAS_LIMIT', exit: 1, positioned: true },
+  { name: 'billion laughs (30 levels of 2)', input: () => billionLaughs(30, 2), code: 'ALIAS_LIMIT', exit: 1, positioned: true },
   { name: 'alias to itself through a merge key', input: () => 'a: &a\n  <<: *a\napplications: [{name: x}]\n', code: 'YAML_SYNTAX', exit: 1, positioned: true },
-  { name: '[[[[ 50,000 deep', input: () => `${'['.repeat(50_000)}${']'.repeat(50_000)}\n`, code: 'YAML_SYNTAX', exit: 1, line: 1, within: 3000 },
-  { name: '[[[[ 50,000 deep, never closed', input: () => '['.repeat(50_000), code: 'YAML_SYNTAX', exit: 1, line: 1, within: 3000 },
-  { name: '{a: {a: ... 20,000 deep', input: () => `${'{a: '.repeat(20_000)}1${'}'.repeat(20_000)}\n`, code: 'YAML_SYNTAX', exit: 1, line: 1, within: 3000 },
-  { name: '- - - - 100,000 deep', input: () => `${'- '.repeat(100_000)}1\n`, code: 'YAML_SYNTAX', exit: 1, line: 1, within: 3000 },
-  { name: '? ? ? 50,000 deep', input: () => `${'? '.repeat(50_000)}1\n`, code: 'YAML_SYNTAX', exit: 1, line: 1, within: 3000 },
-  { name: 'block map 5,000 deep', input: () => deepBlockMap(5_000), code: 'YAML_SYNTAX', exit: 1, line: 257, within: 3000 },
-  { name: 'deep nesting in a vars file', input: () => 'applications: [{name: a}]\n', args: ['--vars-file', 'deep.yml'], code: 'VARS_FILE', exit: 1, line: 1, within: 3000 },
-  { name: '100,000 tags in front of one node', input: () => `${'!a '.repeat(100_000)}x\n`, code: 'YAML_SYNTAX', exit: 1, line: 1, within: 3000 },
+  { name: '[[[[ 50,000 deep', input: () => `${'['.repeat(50_000)}${']'.repeat(50_000)}\n`, code: 'YAML_SYNTAX', exit: 1, line: 1 },
+  { name: '[[[[ 50,000 deep, never closed', input: () => '['.repeat(50_000), code: 'YAML_SYNTAX', exit: 1, line: 1 },
+  { name: '{a: {a: ... 20,000 deep', input: () => `${'{a: '.repeat(20_000)}1${'}'.repeat(20_000)}\n`, code: 'YAML_SYNTAX', exit: 1, line: 1 },
+  { name: '- - - - 100,000 deep', input: () => `${'- '.repeat(100_000)}1\n`, code: 'YAML_SYNTAX', exit: 1, line: 1 },
+  { name: '? ? ? 50,000 deep', input: () => `${'? '.repeat(50_000)}1\n`, code: 'YAML_SYNTAX', exit: 1, line: 1 },
+  { name: 'block map 5,000 deep', input: () => deepBlockMap(5_000), code: 'YAML_SYNTAX', exit: 1, line: 257 },
+  { name: 'deep nesting in a vars file', input: () => 'applications: [{name: a}]\n', args: ['--vars-file', 'deep.yml'], code: 'VARS_FILE', exit: 1, line: 1 },
+  { name: '100,000 tags in front of one node', input: () => `${'!a '.repeat(100_000)}x\n`, code: 'YAML_SYNTAX', exit: 1, line: 1 },
   { name: 'NUL byte', input: () => 'applications:\n- name: a\u0000b\n', code: 'INPUT_ENCODING', exit: 1, line: 2 },
   { name: 'invalid UTF-8', input: () => Buffer.concat([Buffer.from('applications:\n- name: caf'), Buffer.from([0xe9]), Buffer.from('\n')]), code: 'INPUT_ENCODING', exit: 1, line: 2 },
   { name: 'a PNG file', input: () => Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex'), code: 'INPUT_ENCODING', exit: 1, line: 1 },
@@ -56,11 +57,11 @@ const cases: readonly Case[] = [
   { name: 'unicode host name', input: () => 'applications:\n- name: a\n  routes:\n  - route: bücher.example.com\n', code: 'ROUTE_INVALID', exit: 1, line: 4, hint: /xn--/ },
   { name: 'host with a right-to-left override', input: () => 'applications:\n- name: a\n  routes:\n  - route: "a\u202eb.example.com"\n', code: 'ROUTE_INVALID', exit: 1, line: 4 },
   { name: 'route 300 labels long', input: () => `applications:\n- name: a\n  routes:\n  - route: ${'a.'.repeat(300)}com\n`, code: 'ROUTE_INVALID', exit: 1, line: 4 },
-  { name: 'a 1 MB key', input: () => `applications:\n- name: a\n  ((${'v'.repeat(1_000_000)})): 1\n`, code: 'YAML_SYNTAX', exit: 1, line: 3, within: 3000 },
+  { name: 'a 1 MB key', input: () => `applications:\n- name: a\n  ((${'v'.repeat(1_000_000)})): 1\n`, code: 'YAML_SYNTAX', exit: 1, line: 3 },
   // cf's summary names every undefined var, so this report is long; it must still be quick.
-  { name: 'undefined var with a 1 MB name', input: () => `applications:\n- name: ((${'v'.repeat(1_000_000)}))\n`, code: 'UNDEFINED_VARS', exit: 1, line: 2, within: 3000, longReport: true },
-  { name: '10 MB flow sequence (5M items): over the token limit', input: () => `applications: [{name: a}]\nx: [${'x,'.repeat(5_000_000)}]\n`, code: 'INPUT_TOO_LARGE', exit: 1, line: 2, within: 4000 },
-  { name: 'block sequence of 2,500,000 items (10 MB): over the token limit', input: () => `applications: [{name: a}]\nx:\n${'- x\n'.repeat(2_500_000)}`, code: 'INPUT_TOO_LARGE', exit: 1, within: 4000 },
+  { name: 'undefined var with a 1 MB name', input: () => `applications:\n- name: ((${'v'.repeat(1_000_000)}))\n`, code: 'UNDEFINED_VARS', exit: 1, line: 2, longReport: true },
+  { name: '10 MB flow sequence (5M items): over the token limit', input: () => `applications: [{name: a}]\nx: [${'x,'.repeat(5_000_000)}]\n`, code: 'INPUT_TOO_LARGE', exit: 1, line: 2 },
+  { name: 'block sequence of 2,500,000 items (10 MB): over the token limit', input: () => `applications: [{name: a}]\nx:\n${'- x\n'.repeat(2_500_000)}`, code: 'INPUT_TOO_LARGE', exit: 1 },
   { name: 'flow sequence of 100,000 items under --max-input-size 1MiB: over its token limit', input: () => `applications: [{name: a}]\nx: [${'x,'.repeat(100_000)}]\n`, args: ['--max-input-size', '1MiB'], code: 'INPUT_TOO_LARGE', exit: 1, line: 2, hint: /--max-input-size/ },
 ];
 
@@ -76,16 +77,23 @@ for (const c of cases) {
     if (c.positioned) assert.match(run.err, new RegExp(`^[^\\n]+:\\d+:\\d+: error ${c.code} `, 'm'));
     if (c.hint) assert.match(run.err, c.hint);
     if (!c.longReport) assert.ok(run.err.length < 20_000, `the report stays readable (${run.err.length} characters)`);
-    assert.ok(run.ms < (c.within ?? 2000) * 3, `took ${run.ms.toFixed(0)} ms (a hang or a quadratic path?)`);
   });
 }
 
-test('hostile: a map with 50,000 keys and 50,000 anchors is read in linear time', async () => {
-  const keys = Array.from({ length: 50_000 }, (_, i) => `  k${i}: &a${i} v`).join('\n');
-  const run = await runCli(['convert', '-f', '-'], { stdin: `applications:\n- name: a\n  env:\n${keys}\n  env: {}\n` });
+// Duplicate keys are found with one set per map while converting (the library's own check compares
+// every key with every other: 100,000 keys took 187 s). A key written twice is kept with its last value,
+// as cf's yaml.v2 reads it, and warned at both places; --strict refuses it.
+test('hostile: a map with 50,000 keys and 50,000 anchors, one written twice', async () => {
+  const keys = Array.from({ length: 50_000 }, (_, i) => `    k${i}: &a${i} v`).join('\n');
+  const stdin = `applications:\n- name: a\n  env:\n${keys}\n    k7: again\n  no-route: true\n`;
+  const run = await runCli(['convert', '-f', '-'], { stdin });
   assertHandled(run, '50k keys');
-  assert.match(run.err, /:\d+:3: error DUPLICATE_KEY /);
-  assert.ok(run.ms < 15_000, `took ${run.ms.toFixed(0)} ms (100,000 took 187 s with the library's quadratic duplicate check)`);
+  assert.equal(run.exit, 0, run.err.slice(0, 2000));
+  assert.match(run.err, /:11:5: warning DUPLICATE_KEY /);
+  assert.match(run.err, /:50004:5: warning DUPLICATE_KEY /);
+  const strict = await runCli(['convert', '-f', '-', '--strict'], { stdin });
+  assert.equal(strict.exit, 1);
+  assert.match(strict.err, /error STRICT /);
 });
 
 test('hostile: nesting within the limit is accepted (an unknown app key 200 deep)', async () => {
@@ -113,7 +121,6 @@ test('hostile: a file over the size limit is refused before it is read; --max-in
   assert.equal(refused.exit, 1);
   assert.match(refused.err, /^error INPUT_TOO_LARGE big\.yml is larger than the input limit \(41943040 > 33554432 bytes\)/m);
   assert.match(refused.err, /--max-input-size/);
-  assert.ok(refused.ms < 1000, `refused in ${refused.ms.toFixed(0)} ms`);
   // Raised: the limit no longer refuses it; what is left is the NUL bytes of the sparse tail.
   const raised = await runCli(['convert', '-f', 'big.yml', '--max-input-size', '64MiB'], { cwd: dir });
   assert.equal(raised.exit, 1);
@@ -142,7 +149,6 @@ test('hostile: regexes written to backtrack are checked in linear time or refuse
     const manifest = `applications:\n- name: a\n- name: b\nroutes:\n- route: a.example.com\n  rules:\n  - match:\n      headers:\n        user-agent: {regex: "${regex.replace(/\\/g, '\\\\')}"}\n    destinations: [{name: b}]\n  destinations: [{name: a}]\n`;
     const run = await runCli(['convert', '-f', '-'], { stdin: manifest });
     assertHandled(run, `regex ${regex}`);
-    assert.ok(run.ms < 3000, `regex ${regex} took ${run.ms.toFixed(0)} ms`);
   }
   const lookahead = `applications:\n- name: a\n- name: b\nroutes:\n- route: a.example.com\n  rules:\n  - match:\n      headers:\n        user-agent: {regex: "(?=a)(a+)+\\\\1"}\n    destinations: [{name: b}]\n  destinations: [{name: a}]\n`;
   const refused = await runCli(['convert', '-f', '-'], { stdin: lookahead });

@@ -7,6 +7,7 @@ import type { ErrorObject } from 'ajv';
 const schemaUrl = new URL('../../schemas/manifest.schema.json', import.meta.url);
 const schema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as Record<string, unknown>;
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+ajv.addVocabulary(['x-cf-message']); // cf's wording per keyword, an annotation (scripts/build.mjs does the same)
 const validate = ajv.compile(schema);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -174,101 +175,30 @@ for (const c of valid) {
   });
 }
 
+// What the schema refuses on its own; value rules that need code (units, ranges, combinations, metadata
+// formats) are proven through the loader in test/manifest/cf-acceptance.test.ts.
 const invalid: { name: string; manifest: Json; path: string; keyword: string }[] = [
   { name: 'applications missing', manifest: { version: 1 }, path: '', keyword: 'required' },
   { name: 'applications empty', manifest: { applications: [] }, path: '/applications', keyword: 'minItems' },
   { name: 'applications not a list', manifest: { applications: { name: 'a' } }, path: '/applications', keyword: 'type' },
-  { name: 'version 2', manifest: { version: 2, applications: [{ name: 'a' }] }, path: '/version', keyword: 'enum' },
-  { name: 'version as string', manifest: { version: '1', applications: [{ name: 'a' }] }, path: '/version', keyword: 'enum' },
-  { name: 'name not a string', manifest: oneApp({ name: 42 }), path: '/applications/0/name', keyword: 'type' },
+  { name: 'version as string', manifest: { version: '1', applications: [{ name: 'a' }] }, path: '/version', keyword: 'type' },
   { name: 'instances "two"', manifest: oneApp({ instances: 'two' }), path: '/applications/0/instances', keyword: 'type' },
-  { name: 'instances negative', manifest: oneApp({ instances: -1 }), path: '/applications/0/instances', keyword: 'minimum' },
-  { name: 'instances too many', manifest: oneApp({ instances: 2000001 }), path: '/applications/0/instances', keyword: 'maximum' },
-  { name: 'memory without unit', manifest: oneApp({ memory: '1024' }), path: '/applications/0/memory', keyword: 'pattern' },
-  { name: 'memory as integer', manifest: oneApp({ memory: 1024 }), path: '/applications/0/memory', keyword: 'type' },
   { name: 'disk_quota as integer', manifest: oneApp({ disk_quota: 1024 }), path: '/applications/0/disk_quota', keyword: 'type' },
-  { name: 'memory with unknown unit', manifest: oneApp({ memory: '1PB' }), path: '/applications/0/memory', keyword: 'pattern' },
-  { name: 'both disk_quota and disk-quota', manifest: oneApp({ disk_quota: '1G', 'disk-quota': '1G' }), path: '/applications/0', keyword: 'not' },
-  { name: 'both health-check-type spellings', manifest: oneApp({ health_check_type: 'port', 'health-check-type': 'port' }), path: '/applications/0', keyword: 'not' },
-  { name: 'log rate limit 5 (no unit)', manifest: oneApp({ 'log-rate-limit-per-second': 5 }), path: '/applications/0/log-rate-limit-per-second', keyword: 'enum' },
-  { name: 'log rate limit bad string', manifest: oneApp({ 'log-rate-limit-per-second': 'lots' }), path: '/applications/0/log-rate-limit-per-second', keyword: 'pattern' },
-  { name: 'health-check-type unknown', manifest: oneApp({ 'health-check-type': 'tcp' }), path: '/applications/0/health-check-type', keyword: 'enum' },
-  { name: 'readiness none', manifest: oneApp({ 'readiness-health-check-type': 'none' }), path: '/applications/0/readiness-health-check-type', keyword: 'enum' },
-  { name: 'timeout 0', manifest: oneApp({ timeout: 0 }), path: '/applications/0/timeout', keyword: 'minimum' },
-  { name: 'health-check-interval 0', manifest: oneApp({ 'health-check-interval': 0 }), path: '/applications/0/health-check-interval', keyword: 'minimum' },
   { name: 'lifecycle unknown', manifest: oneApp({ lifecycle: 'kpack' }), path: '/applications/0/lifecycle', keyword: 'enum' },
   { name: 'buildpack and buildpacks', manifest: oneApp({ buildpack: 'a', buildpacks: ['b'] }), path: '/applications/0', keyword: 'not' },
-  { name: 'docker and buildpacks', manifest: oneApp({ docker: { image: 'x' }, buildpacks: ['b'] }), path: '/applications/0', keyword: 'not' },
   { name: 'docker without image', manifest: oneApp({ docker: { username: 'me' } }), path: '/applications/0/docker', keyword: 'required' },
   { name: 'buildpacks not a list', manifest: oneApp({ buildpacks: 'java' }), path: '/applications/0/buildpacks', keyword: 'type' },
   { name: 'env not a map', manifest: oneApp({ env: ['A=1'] }), path: '/applications/0/env', keyword: 'type' },
-  { name: 'env VCAP_ name', manifest: oneApp({ env: { vcap_services: 'x' } }), path: '/applications/0/env', keyword: 'propertyNames' },
-  { name: 'env PORT', manifest: oneApp({ env: { PORT: 8080 } }), path: '/applications/0/env', keyword: 'propertyNames' },
   { name: 'feature not boolean', manifest: oneApp({ features: { ssh: 'yes' } }), path: '/applications/0/features/ssh', keyword: 'type' },
-  { name: 'label value a number', manifest: oneApp({ metadata: { labels: { tier: 1 } } }), path: '/applications/0/metadata/labels/tier', keyword: 'type' },
   { name: 'no-route not boolean', manifest: oneApp({ 'no-route': 'true' }), path: '/applications/0/no-route', keyword: 'type' },
-  { name: 'random-route and default-route', manifest: oneApp({ 'random-route': true, 'default-route': true }), path: '/applications/0', keyword: 'not' },
-  { name: 'random_route and default-route', manifest: oneApp({ random_route: true, 'default-route': true }), path: '/applications/0', keyword: 'not' },
-  { name: 'process without type', manifest: oneApp({ processes: [{ instances: 1 }] }), path: '/applications/0/processes/0', keyword: 'required' },
-  { name: 'process with both spellings', manifest: oneApp({ processes: [{ type: 'web', disk_quota: '1G', 'disk-quota': '1G' }] }), path: '/applications/0/processes/0', keyword: 'not' },
-  { name: 'sidecar without process_types', manifest: oneApp({ sidecars: [{ name: 's', command: 'c' }] }), path: '/applications/0/sidecars/0', keyword: 'required' },
   { name: 'service object without name', manifest: oneApp({ services: [{ binding_name: 'b' }] }), path: '/applications/0/services/0', keyword: 'required' },
   { name: 'service a number', manifest: oneApp({ services: [7] }), path: '/applications/0/services/0', keyword: 'type' },
-  { name: 'command too long', manifest: oneApp({ command: 'x'.repeat(4097) }), path: '/applications/0/command', keyword: 'maxLength' },
   { name: 'legacy host a list', manifest: oneApp({ host: ['a'] }), path: '/applications/0/host', keyword: 'type' },
   { name: 'legacy hosts a string', manifest: oneApp({ hosts: 'a' }), path: '/applications/0/hosts', keyword: 'type' },
   { name: 'legacy no-hostname a string', manifest: oneApp({ 'no-hostname': 'yes' }), path: '/applications/0/no-hostname', keyword: 'type' },
   { name: 'app route without route', manifest: oneApp({ routes: [{ protocol: 'http1' }] }), path: '/applications/0/routes/0', keyword: 'required' },
   { name: 'app routes a string', manifest: oneApp({ routes: 'a.example.com' }), path: '/applications/0/routes', keyword: 'type' },
   { name: 'protocol http3', manifest: oneApp({ routes: [{ route: 'a.example.com', protocol: 'http3' }] }), path: '/applications/0/routes/0/protocol', keyword: 'enum' },
-  {
-    name: 'loadbalancing unknown',
-    manifest: oneApp({ routes: [{ route: 'a.example.com', options: { loadbalancing: 'random' } }] }),
-    path: '/applications/0/routes/0/options/loadbalancing',
-    keyword: 'enum',
-  },
-  {
-    name: 'hash without hash_header',
-    manifest: oneApp({ routes: [{ route: 'a.example.com', options: { loadbalancing: 'hash' } }] }),
-    path: '/applications/0/routes/0/options',
-    keyword: 'required',
-  },
-  {
-    name: 'hash_header with round-robin',
-    manifest: oneApp({ routes: [{ route: 'a.example.com', options: { loadbalancing: 'round-robin', hash_header: 'X' } }] }),
-    path: '/applications/0/routes/0/options/hash_header',
-    keyword: 'not',
-  },
-  {
-    name: 'hash_balance without loadbalancing',
-    manifest: oneApp({ routes: [{ route: 'a.example.com', options: { hash_balance: 2 } }] }),
-    path: '/applications/0/routes/0/options/hash_balance',
-    keyword: 'not',
-  },
-  {
-    name: 'hash_header too long',
-    manifest: oneApp({ routes: [{ route: 'a.example.com', options: { loadbalancing: 'hash', hash_header: 'x'.repeat(129) } }] }),
-    path: '/applications/0/routes/0/options/hash_header',
-    keyword: 'maxLength',
-  },
-  {
-    name: 'hash_balance 0.5',
-    manifest: oneApp({ routes: [{ route: 'a.example.com', options: { loadbalancing: 'hash', hash_header: 'X', hash_balance: 0.5 } }] }),
-    path: '/applications/0/routes/0/options/hash_balance',
-    keyword: 'anyOf',
-  },
-  {
-    name: 'hash_balance "1.05"',
-    manifest: oneApp({ routes: [{ route: 'a.example.com', options: { loadbalancing: 'hash', hash_header: 'X', hash_balance: '1.05' } }] }),
-    path: '/applications/0/routes/0/options/hash_balance',
-    keyword: 'pattern',
-  },
-  {
-    name: 'unknown route option',
-    manifest: oneApp({ routes: [{ route: 'a.example.com', options: { sticky: true } }] }),
-    path: '/applications/0/routes/0/options',
-    keyword: 'additionalProperties',
-  },
   {
     name: 'destination with an unknown key',
     manifest: { applications: [{ name: 'a' }], routes: [{ route: 'r.example.com', destinations: [{ name: 'a', weight: 100, app: 'a' }] }] },
@@ -469,7 +399,7 @@ test('the schema is draft-07 with a stable $id', () => {
 });
 
 test('errors are collected, not stopped at the first', () => {
-  const errors = errorsOf({ version: 2, applications: [{ name: 'a', instances: 'two', 'health-check-type': 'tcp' }] });
+  const errors = errorsOf({ version: '2', applications: [{ name: 'a', instances: 'two', 'no-route': 'yes' }] });
   const paths = new Set(errors.map((e) => e.instancePath));
-  assert.ok(paths.has('/version') && paths.has('/applications/0/instances') && paths.has('/applications/0/health-check-type'));
+  assert.ok(paths.has('/version') && paths.has('/applications/0/instances') && paths.has('/applications/0/no-route'));
 });
