@@ -121,9 +121,10 @@ export function ruleMatches(match: Map, routeMatch: readonly Record<string, unkn
     base['queryParams'] = out;
   }
   const path = stringMatch(match['path']);
-  const narrowerThanRoute = path !== undefined && routePath !== undefined && ((path['exact'] ?? path['prefix'] ?? '').startsWith(`${routePath}/`) || path['exact'] === routePath);
+  const written = (path?.['exact'] ?? path?.['prefix'] ?? '').toLowerCase();
+  const narrowerThanRoute = path !== undefined && routePath !== undefined && (written.startsWith(`${routePath}/`) || path['exact']?.toLowerCase() === routePath);
   // Fresh objects per entry: a shared object would render as a YAML anchor and alias.
-  if (path && (routePath === undefined || narrowerThanRoute)) return [{ uri: path, ...base }];
+  if (path && (routePath === undefined || narrowerThanRoute)) return [{ uri: path, ignoreUriCase: true, ...base }];
   if (!routeMatch) return [base];
   return routeMatch.map((m) => structuredClone({ ...m, ...base }));
 }

@@ -168,9 +168,10 @@ function checkStringMatch(m: Record<string, unknown>, label: string, allowEmptyP
  * route's path already implies). A regex cannot be intersected with the route's path.
  */
 export function pathWithinRoute(m: Readonly<Record<string, unknown>>, routePath: string): string | undefined {
-  const inside = (p: string) => p === routePath || p.startsWith(`${routePath}/`);
+  // The route's path is canonical (lowercase, route-address.ts) and matched in any case: so is the rule's.
+  const inside = (p: string) => p.toLowerCase() === routePath || p.toLowerCase().startsWith(`${routePath}/`);
   if (typeof m['exact'] === 'string' && !inside(m['exact'])) return `path ${m['exact']} is outside the route's path ${routePath}, so the rule could never match`;
-  if (typeof m['prefix'] === 'string' && !inside(m['prefix']) && !routePath.startsWith(m['prefix'])) {
+  if (typeof m['prefix'] === 'string' && !inside(m['prefix']) && !routePath.startsWith(m['prefix'].toLowerCase())) {
     return `path prefix ${m['prefix']} does not overlap the route's path ${routePath}, so the rule could never match`;
   }
   if (typeof m['regex'] === 'string') return 'a path regex cannot be combined with the route\'s own path; put the rule on a route without a path';

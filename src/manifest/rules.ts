@@ -86,8 +86,11 @@ function checkDestinations(
     } else if (app.noRoute) {
       errors.push(new ToolError('ROUTE_CONFLICT', `route ${url}: destination "${dest.app}" has no-route: true`, { span: dest.span, hint: 'remove no-route from the app or the destination from the route' }));
     }
-    if (names.has(dest.app)) errors.push(new ToolError('DUPLICATE_DESTINATION', `route ${url}: app "${dest.app}" is listed twice`, { span: dest.span }));
-    names.add(dest.app);
+    // A destination is an app and a port (Cloud Controller route_destination: app, process type and
+    // port), so one app may serve a route on two ports; twice on the same port is a duplicate.
+    const id = `${dest.app}\u0000${dest.port ?? ''}`;
+    if (names.has(id)) errors.push(new ToolError('DUPLICATE_DESTINATION', `route ${url}: app "${dest.app}" is listed twice${dest.port !== undefined ? ` on port ${dest.port}` : ''}`, { span: dest.span }));
+    names.add(id);
     if (tcp && dest.protocol !== undefined) {
       errors.push(new ToolError('ROUTE_INVALID', `route ${url}: a TCP route's destination has no protocol (got ${dest.protocol})`, { span: dest.span }));
     }

@@ -294,9 +294,11 @@ export function resolveWeights(
 
 function defaultAddress(app: ManifestApp, options: RoutingOptions, errors: ToolError[], warnings: Warning[]): RouteAddress | undefined {
   const domain = options.defaultDomain;
-  // `default-route: false` has no effect: cf push v8 sets default-route on every app without
-  // random-route or no-route (cli v8.18.4 `actor/v7pushaction/handle_default_route_override.go`);
-  // the manifest loader warns that the key is ignored.
+  // `defaultRoute` is what cf push v8 sends: `default-route: false` has no effect (the CLI sets
+  // default-route on every app without random-route or no-route, cli v8.18.4
+  // `actor/v7pushaction/handle_default_route_override.go`; the loader warns), but Cloud Controller
+  // still reads an underscored `default_route: false` (manifest/normalize.ts).
+  if (app.defaultRoute === false && !app.randomRoute) return undefined;
   if (!domain) {
     warnings.push({
       code: 'NO_ROUTE',

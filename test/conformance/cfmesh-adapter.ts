@@ -17,7 +17,7 @@ export interface CfmeshOptions {
   readonly defaultDomain?: string | undefined;
   /** `--service-host-template`. */
   readonly serviceHostTemplate?: string | undefined;
-  /** `--gateway-selector KEY=VALUE` (issue 11 item 11); cfmesh has no such option yet. */
+  /** `--gateway-selector KEY=VALUE` (issue 11 item 11). */
   readonly gatewaySelector?: Readonly<Record<string, string>> | undefined;
 }
 
@@ -34,11 +34,11 @@ export type CfmeshResult =
   | { readonly ok: false; readonly errors: readonly { readonly code: string; readonly message: string }[] };
 
 export function runCfmesh(manifestYaml: string, options: CfmeshOptions = {}): CfmeshResult {
-  if (options.gatewaySelector !== undefined) {
-    // Wire the option here once cfmesh has it; until then a case that needs it must fail, not pass.
-    throw new Error('cfmesh-adapter: this cfmesh has no gateway selector option (issue 11 item 11)');
-  }
-  const istio = options.serviceHostTemplate !== undefined ? { ...DEFAULT_ISTIO_OPTIONS, serviceHostTemplate: options.serviceHostTemplate } : DEFAULT_ISTIO_OPTIONS;
+  const istio = {
+    ...DEFAULT_ISTIO_OPTIONS,
+    ...(options.serviceHostTemplate !== undefined ? { serviceHostTemplate: options.serviceHostTemplate } : {}),
+    ...(options.gatewaySelector !== undefined ? { gatewaySelector: options.gatewaySelector } : {}),
+  };
   try {
     const loaded = loadManifest({ manifests: [new SourceFile('manifest.yml', manifestYaml)] });
     const routed = buildRouteTable(loaded.manifest, { defaultDomain: options.defaultDomain, internalDomains: [DEFAULT_INTERNAL_DOMAIN] });
