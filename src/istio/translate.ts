@@ -69,6 +69,7 @@ export function translate(table: RouteTable, options: IstioOptions): Translation
   resources.push(...destinationRules(plans, apps, options));
   resources.push(...mergeServiceEntries([...internalServiceEntries(emitted, ctx), ...serviceEntries({ routes: live, apps: table.apps }, apps, options)]));
   if (options.mtls === 'strict' || options.mtls === 'istio-mutual') resources.push(peerAuthentication(options));
+  refuseDuplicateNames(resources);
   noticeOnce(live, ctx);
   if (tls.size > 0) {
     const names = [...new Set([...tls.values()].map((t) => t.credentialName))].sort(compare);
@@ -89,6 +90,22 @@ interface Ctx {
   /** Who carries each route's traffic (routing/serving.ts); [] for a route none of whose apps runs. */
   readonly serving: ReadonlyMap<Route, Destination[]>;
   readonly instancesOf: (app: string) => number;
+}
+
+/**
+ * No two resources of one kind share a namespace and name (they could not both be applied, and a
+ * directory of one file per resource would lose one). The steps above merge or disambiguate every
+ * case known; this is the guard that makes an unknown one a clear refusal instead of a crash later.
+ */
+function refuseDuplicateNames(resources: readonly Resource[]): void {
+  const seen = new Set<string>();
+  const errors: ToolError[] = [];
+  for (const r of resources) {
+    const id = `${r.kind}/${r.metadata.namespace ?? ''}/${r.metadata.name}`;
+    if (seen.has(id)) errors.push(new ToolError('ROUTE_CONFLICT', `two ${r.kind}s would be named ${r.metadata.name} in namespace ${r.metadata.namespace ?? ''}`, { hint: 'rename one of the apps or hosts involved' }));
+    seen.add(id);
+  }
+  if (errors.length > 0) failWith(errors);
 }
 
 /** Facts about the mesh a user must act on, said once per translation (not once per route). */

@@ -309,6 +309,17 @@ function defaultAddress(app: ManifestApp, options: RoutingOptions, errors: ToolE
     return undefined;
   }
   const host = app.randomRoute ? randomRouteHost(app.name) : app.name.toLowerCase();
+  // Cloud Controller's own checks of the name first (cloud_controller_ng 3bbba906
+  // `app/actions/app_apply_manifest.rb` `validate_name_dns_compliant!`), then the host's as Istio needs it.
+  const prefix = 'Failed to create default route from app name:';
+  if (!app.randomRoute && app.name.length > 63) {
+    errors.push(new ToolError('ROUTE_INVALID', `${prefix} Host cannot exceed 63 characters (app "${app.name}")`, { span: app.span, hint: 'give the app explicit `routes:` or set random-route: true' }));
+    return undefined;
+  }
+  if (!app.randomRoute && !/^[\w-]+$/.test(app.name)) {
+    errors.push(new ToolError('ROUTE_INVALID', `${prefix} Host must be either "*" or contain only alphanumeric characters, "_", or "-" (app "${app.name}")`, { span: app.span, hint: 'give the app explicit `routes:` or set random-route: true' }));
+    return undefined;
+  }
   const parsed = parseRoute(`${host}.${domain}`, undefined);
   if (!parsed.ok) {
     errors.push(new ToolError('ROUTE_INVALID', `Failed to create default route from app name "${app.name}": ${parsed.message}`, { span: app.span, hint: 'give the app explicit `routes:` or set random-route: true' }));
