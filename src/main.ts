@@ -3,6 +3,7 @@ import { EXIT_CODES, type ExitCode } from './diagnostics/exit-codes.ts';
 import { ToolError, type Warning } from './diagnostics/tool-error.ts';
 import { buildProgram, VERSION } from './cli/program.ts';
 import { colorFor, printProblems } from './ui/diagnostics.ts';
+import { setCommitCheck } from './sinks/commit-check.ts';
 import { interruptedError, runBreakingOnSigint, throwIfInterrupted } from './ui/interrupt.ts';
 import { nodeIo, type Io } from './ui/io.ts';
 
@@ -74,6 +75,8 @@ export async function run(argv: readonly string[]): Promise<void> {
     if (interrupted) process.exit(130);
     interrupt();
   });
+  // A file (the state, a file of -o DIR) is not replaced once Ctrl-C was pressed (atomic-write.ts).
+  setCommitCheck(() => controller.signal.aborted);
   const runInterruptible = <T>(work: () => T): T => {
     throwIfInterrupted(controller.signal);
     return runBreakingOnSigint(work, interrupt);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import { fileNameFor, renderFile, type OutputFormat } from '../render/render.ts';
 import type { Resource } from '../render/resource.ts';
-import { fsyncDir, writeFileAtomic } from './atomic-write.ts';
+import { fsyncDir, isCommitStopped, writeFileAtomic } from './atomic-write.ts';
 
 /**
  * The list of files cfmesh wrote, kept in the directory so stale ones can be removed safely.
@@ -44,7 +44,7 @@ export interface DirectoryOptions {
   /** Ctrl-C: checked before each file is written or removed; the file in flight is finished. */
   readonly signal?: AbortSignal | undefined;
   /** Runs the synchronous part (rendering every file, comparing with DIR) so that Ctrl-C can stop it. */
-  readonly runSync?: (<T>(work: () => T) => T) | undefined;
+  readonly runSync?: (<T>(work: () => T) => Promise<T>) | undefined;
   /** Called after each file written or removed: (done, total). */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
@@ -76,33 +76,39 @@ export function resourceFileName(resource: Resource, format: OutputFormat): stri
  * 0.1 (LEGACY_INDEX_FILE) is merged into the first write of the new one and then removed.
  */
 export async function writeDirectory(dir: string, resources: readonly Resource[], format: OutputFormat, options: DirectoryOptions = {}): Promise<DirectoryReport> {
-  const runSync = options.runSync ?? (<T>(work: () => T): T => work());
+  const runSync = options.runSync ?? (async <T>(work: () => T): Promise<T> => work());
   try {
     const stat = statSync(dir, { throwIfNoEntry: false });
     if (stat && !stat.isDirectory()) throw new ToolError('FILE_WRITE', `${dir} exists and is not a directory`, { hint: '-o takes a directory; use shell redirection (> file) for one file' });
-    const plan = runSync(() => planDirectory(dir, resources, format, stat !== undefined));
+    const plan = await runSync(() => planDirectory(dir, resources, format, stat !== undefined));
     const { files, previous, legacy, written, unchanged, removed } = plan;
     if (options.dryRun) return { written, unchanged, removed };
     if (!stat) mkdirSync(dir, { recursive: true });
 
-    const all = [...new Set([...previous, ...files.keys()])].sort();
-    await writeIndex(dir, all);
-    // The new index covers everything the old one listed: the old one can go (kubectl stops at it).
-    if (legacy) unlinkSync(join(dir, LEGACY_INDEX_FILE));
     const total = written.length + removed.length;
     let done = 0;
     const stop = () => interrupted(dir, done, written, removed);
-    for (const name of written) {
-      if (options.signal?.aborted) throw stop();
-      await writeFileAtomic(join(dir, name), files.get(name) as string, TEMP_PREFIX, 0o644);
-      options.onProgress?.(++done, total);
+    try {
+      const all = [...new Set([...previous, ...files.keys()])].sort();
+      await writeIndex(dir, all);
+      // The new index covers everything the old one listed: the old one can go (kubectl stops at it).
+      if (legacy) unlinkSync(join(dir, LEGACY_INDEX_FILE));
+      for (const name of written) {
+        if (options.signal?.aborted) throw stop();
+        await writeFileAtomic(join(dir, name), files.get(name) as string, TEMP_PREFIX, 0o644);
+        options.onProgress?.(++done, total);
+      }
+      for (const name of removed) {
+        if (options.signal?.aborted) throw stop();
+        unlinkSync(join(dir, name));
+        options.onProgress?.(++done, total);
+      }
+      await writeIndex(dir, [...files.keys()].sort());
+    } catch (error) {
+      // Ctrl-C stopped a write before its rename: that file is as it was.
+      if (isCommitStopped(error)) throw stop();
+      throw error;
     }
-    for (const name of removed) {
-      if (options.signal?.aborted) throw stop();
-      unlinkSync(join(dir, name));
-      options.onProgress?.(++done, total);
-    }
-    await writeIndex(dir, [...files.keys()].sort());
     cleanTemporaryFiles(dir);
     return { written, unchanged, removed };
   } catch (error) {

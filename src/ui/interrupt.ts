@@ -11,7 +11,11 @@
  *
  * Each run costs ~0.1 ms (the watchdog is set up and torn down), so callers wrap whole phases, not
  * single resources. While a run is on, Node takes the process's SIGINT listeners away and puts them
- * back after it; the caller learns about the signal from the exception instead.
+ * back after it (node lib/vm.js `sigintHandlersWrap`); the caller learns about the signal from the
+ * exception instead. Removing the listeners closes their signal handle, which drops a SIGINT that
+ * arrived but was not handled yet: runPure lets the event loop turn first. For the same reason code
+ * that runs inside a lock (push's merge into the state) does not go through here: a Ctrl-C there is
+ * handled at the next await, and the state file is then not replaced (atomic-write.ts).
  */
 import { ToolError } from '../diagnostics/tool-error.ts';
 import type { Io } from './io.ts';
@@ -64,9 +68,22 @@ export function withInterruptDetail(error: unknown, detail: string, hint?: strin
   return isBareInterrupt(error) ? interruptedError(detail, hint) : error;
 }
 
-/** Pure synchronous work that Ctrl-C stops at once, through the Io (in-process tests just run it). */
-export function runPure<T>(io: Io, work: () => T): T {
-  return io.runInterruptible ? io.runInterruptible(work) : work();
+/**
+ * Pure synchronous work that Ctrl-C stops at once, through the Io (in-process tests just run it).
+ *
+ * First the event loop turns twice (two setImmediate hops put one poll phase in between), so that
+ * a SIGINT which came during the synchronous code before (reading a file, say) reaches the
+ * process's handler: Node takes the SIGINT listeners away for the run (see the top of this file),
+ * and a signal still waiting for its handler at that moment would be dropped. Then the work runs
+ * under the watchdog. What remains are two gaps of microseconds around each run, where Node itself
+ * has no handler installed and SIGINT ends the process the default way (a shell still sees 130;
+ * nothing is being written then).
+ */
+export async function runPure<T>(io: Io, work: () => T): Promise<T> {
+  if (!io.runInterruptible) return work();
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  return io.runInterruptible(work);
 }
 
 /** Throws the signal's reason (a ToolError INTERRUPTED) when Ctrl-C was pressed. */

@@ -39,10 +39,12 @@ export async function loadAndConvert(ctx: CommandContext, flags: ManifestFlags &
   const manifests = await readSources(ctx.io, files, max);
   const varsFiles = await readSources(ctx.io, flags.varsFile ?? [], max);
   const bytes = manifests.reduce((n, m) => n + m.text.length, 0);
-  ctx.debug(`parsing ${files.join(', ')} (${bytes} characters)`);
   progress?.update(`Reading ${files.join(', ')}`);
   throwIfInterrupted(ctx.io.signal);
-  const result = runPure(ctx.io, () => convertManifests({ manifests, varsFiles, vars, routing, istio, limits: { maxTokens: maxTokensFor(max) } }));
+  const result = await runPure(ctx.io, () => {
+    ctx.debug(`parsing ${files.join(', ')} (${bytes} characters)`);
+    return convertManifests({ manifests, varsFiles, vars, routing, istio, limits: { maxTokens: maxTokensFor(max) } });
+  });
   ctx.debug(`translated ${result.manifest.apps.length} app(s), ${result.table.routes.length} route(s) into ${result.resources.length} resource(s)`);
   return { ...result, files };
 }
@@ -80,7 +82,7 @@ export async function convertCommand(ctx: CommandContext, flags: ConvertFlags & 
   if (flags.outputDir === undefined) {
     const result = await loadAndConvert(ctx, flags, {}, positional);
     ctx.warn(result.warnings);
-    const text = runPure(ctx.io, () => render(result.resources, format));
+    const text = await runPure(ctx.io, () => render(result.resources, format));
     ctx.io.stdout.write(text);
     return;
   }

@@ -9,6 +9,7 @@ import { splitVarFlag } from '../../manifest/vars.ts';
 import { interruptedError, isBareInterrupt, runPure, throwIfInterrupted, withInterruptDetail } from '../../ui/interrupt.ts';
 import { plural, startProgress } from '../../ui/progress.ts';
 import type { CommandContext } from '../context.ts';
+import { isCommitStopped } from '../../sinks/atomic-write.ts';
 import { parseSize } from '../options.ts';
 import type { ManifestFlags } from './convert.ts';
 import { runStateChange, stateDirFor, type DeliveryFlags } from './state-common.ts';
@@ -39,18 +40,18 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
   const files = resolveManifestFiles(ctx.io.cwd, [], flags.file);
   const max = flags.maxInputSize !== undefined ? parseSize('--max-input-size', flags.maxInputSize) : DEFAULT_MAX_INPUT_BYTES;
   const dryRun = flags.dryRun !== undefined && flags.dryRun !== false;
-  // The transform has returned (under the lock): the store writes the new state next. Past that
-  // point Ctrl-C cannot take the change back, so it is reported as done.
+  // The transform has returned (under the lock): the store writes the new state next, unless Ctrl-C
+  // stops it before the rename (isCommitStopped). Any later interruption finds the state written.
   let committed = false;
   const progress = await startProgress(ctx.io, ctx.flags, `Reading ${files.join(', ')}`);
   try {
     const manifests = await readSources(ctx.io, files, max);
     const varsFiles = await readSources(ctx.io, flags.varsFile ?? [], max);
-    ctx.debug(`parsing ${files.join(', ')}`);
     throwIfInterrupted(ctx.io.signal);
-    const loaded = runPure(ctx.io, () =>
-      loadManifest({ manifests, varsFiles, vars: (flags.var ?? []).map(splitVarFlag), limits: { maxTokens: maxTokensFor(max) } }),
-    );
+    const loaded = await runPure(ctx.io, () => {
+      ctx.debug(`parsing ${files.join(', ')}`);
+      return loadManifest({ manifests, varsFiles, vars: (flags.var ?? []).map(splitVarFlag), limits: { maxTokens: maxTokensFor(max) } });
+    });
     progress.stop();
     ctx.warn(loaded.warnings);
     // Overrides in cf's order: app name, instances, memory, then the route flags.
@@ -63,9 +64,12 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
     try {
       await runStateChange(ctx, flags, (state, settings) => {
         throwIfInterrupted(ctx.io.signal);
+        ctx.debug(`merging ${manifest.apps.length} app(s) into the state (${Object.keys(state.apps).length} app(s))`);
         applying.update(`Applying ${plural(manifest.apps.length, 'app')} to ${plural(Object.keys(state.apps).length, 'app')} in the state`);
-        const result = runPure(ctx.io, () => applyManifest(state, manifest, settings.routing));
-        throwIfInterrupted(ctx.io.signal);
+        // Not through runPure: this runs under the state lock, right after the state was read, and a
+        // Ctrl-C that came meanwhile must not be dropped (interrupt.ts). The merge is linear; a Ctrl-C
+        // during it is seen at the store's next await, which then leaves the state file as it was.
+        const result = applyManifest(state, manifest, settings.routing);
         applying.stop();
         committed = !dryRun;
         return { ...result, notices: dryRun ? result.notices : [...result.notices, 'Manifest applied'] };
@@ -73,8 +77,9 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
     } finally {
       applying.stop();
     }
-    if (ctx.io.signal?.aborted) throw interruptedError(dryRun ? 'after the dry run had finished' : `after the push had finished: the state (${stateFile(ctx, flags)}) and the output are complete`);
   } catch (error) {
+    // Ctrl-C stopped the store before it replaced the state file (atomic-write.ts).
+    if (isCommitStopped(error)) throw interruptedError(dryRun ? 'nothing was written (dry run)' : 'the state was not changed');
     if (committed && error instanceof ToolError && error.code === 'INTERRUPTED') {
       const delivery = !isBareInterrupt(error) ? ` (${error.message.replace(/^interrupted \(Ctrl-C\)[:;]? ?/, '')})` : '';
       throw interruptedError(`after the state was saved: the push is complete in ${stateFile(ctx, flags)}, but its delivery was cut short${delivery}`, 'cfmesh render prints the whole configuration of the state (render -o DIR writes it)');
@@ -83,6 +88,7 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
   } finally {
     progress.stop();
   }
+  if (ctx.io.signal?.aborted) throw interruptedError(dryRun ? 'after the dry run had finished' : `after the push had finished: the state (${stateFile(ctx, flags)}) and the output are complete`);
 }
 
 function stateFile(ctx: CommandContext, flags: PushFlags): string {
