@@ -40,6 +40,8 @@ interface Spinner {
 export async function startProgress(io: Io, options: ProgressOptions, text: string): Promise<Progress> {
   if (!progressEnabled(io, options)) return NONE;
   const stream = (io.stderrStream as () => NodeJS.WriteStream)();
+  // A terminal of unknown width (a pty nobody sized, 0 columns) would make ora clear lines forever.
+  if (!((stream.columns ?? 0) > 0)) return NONE;
   const { default: ora } = (await import('ora')) as unknown as { default: (options: Record<string, unknown>) => Spinner };
   // discardStdin would put the terminal in raw mode: Ctrl-C would then be a byte to read, not a
   // SIGINT, and could not stop synchronous work (interrupt.ts).

@@ -39,7 +39,7 @@ export async function loadAndConvert(ctx: CommandContext, flags: ManifestFlags &
   const manifests = await readSources(ctx.io, files, max);
   const varsFiles = await readSources(ctx.io, flags.varsFile ?? [], max);
   const bytes = manifests.reduce((n, m) => n + m.text.length, 0);
-  progress?.update(`Reading ${files.join(', ')}`);
+  progress?.update(`Reading and translating ${files.join(', ')}`);
   throwIfInterrupted(ctx.io.signal);
   const result = await runPure(ctx.io, () => {
     ctx.debug(`parsing ${files.join(', ')} (${bytes} characters)`);
