@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { Io } from '../ui/io.ts';
 import { createContext, type GlobalFlags } from './context.ts';
 import { collect } from './options.ts';
@@ -61,8 +61,9 @@ export function buildProgram(io: Io): Command {
   const program = new Command('cfmesh');
   program
     .description('Cloud Foundry app manifests in, Istio configuration out.')
-    // cf prints its version with -v (and `cf version`); -V still works (entry.ts answers it)
+    // cf prints its version with -v (and `cf version`); -V, commander's default, still works
     .version(VERSION, '-v, --version', 'print the version')
+    .addOption(new Option('-V').hideHelp())
     .addOption(new Option('--no-color', 'no colour (also NO_COLOR=1)'))
     .option('-q, --quiet', 'print only errors and the product')
     .option('--strict', 'treat warnings as errors (exit 1)')
@@ -80,6 +81,11 @@ export function buildProgram(io: Io): Command {
 Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I/O,
             4 control plane failed or refused, 70 internal error (please report it).`,
     );
+
+  program.on('option:V', () => {
+    io.stdout.write(`${VERSION}\n`);
+    throw new CommanderError(0, 'commander.version', VERSION);
+  });
 
   const globals = (cmd: Command): GlobalFlags => cmd.optsWithGlobals() as GlobalFlags;
 

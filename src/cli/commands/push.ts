@@ -95,11 +95,10 @@ function stateFile(ctx: CommandContext, flags: PushFlags): string {
   return join(stateDirFor(ctx, flags), 'state.json');
 }
 
-/** `app a, b` or, for many, `12,000 apps (a, b, ... and 11,990 more)`: one line a person reads. */
+/** `app(s) a, b` or, for many, `12,000 apps (a, b, ... and 11,990 more)`: one line a person reads. */
 export function describeApps(apps: readonly Pick<ManifestApp, 'name'>[]): string {
-  if (apps.length === 1) return `app ${apps[0]?.name}`;
   const names = apps.slice(0, NAMES_SHOWN).map((a) => a.name);
-  if (apps.length <= NAMES_SHOWN) return `apps ${names.join(', ')}`;
+  if (apps.length <= NAMES_SHOWN) return `app(s) ${names.join(', ')}`;
   return `${plural(apps.length, 'app')} (${names.join(', ')} and ${(apps.length - NAMES_SHOWN).toLocaleString('en-US')} more)`;
 }
 
