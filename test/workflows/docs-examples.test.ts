@@ -1,7 +1,8 @@
 // Every `cfmesh …` example of README.md and docs/commands.md runs as written: each command line of a
-// fenced sh/bash/shell/console block that invokes cfmesh is run by bash (pipefail), in document
+// fenced sh/bash/shell/console block that invokes cfmesh (or kubectl) is run by bash (pipefail), in document
 // order, with the real binary on PATH as `cfmesh`, the real kubectl, and a kubeconfig whose contexts
-// (the current one, and `prod`, which the docs name) point at the Kubernetes API double. Each must
+// (the current one, and `prod`, which the docs name) point at the Kubernetes API double: a fresh one
+// for each fenced block, which is one scenario (the local state and files carry over). Each must
 // exit with its documented code (0 unless listed below); a console block's output lines, when it
 // shows any, must be exactly what the command prints. The extractor knows nothing of particular
 // examples: docs can change and gain examples, and this test runs them all.
@@ -10,8 +11,8 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkS
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { describe, it, before, after } from 'node:test';
+import { startKubeApiServer, type KubeApiServer } from '../kube/api-server.ts';
 import { testPki } from '../kube/certs.ts';
-import { useKubeServer } from '../kube/helpers.ts';
 import { tempDir } from '../helpers/reliability.ts';
 import { bin, cleanEnv, kubectlMissing, root, run } from './helpers.ts';
 
@@ -22,6 +23,8 @@ export interface Example {
   readonly file: string;
   /** 1-based line of the command in the document. */
   readonly line: number;
+  /** Which fenced block of the document (0-based). */
+  readonly block: number;
   readonly command: string;
   /** Console blocks: the lines shown after the command (undefined when none are shown). */
   readonly output?: string | undefined;
@@ -31,6 +34,7 @@ export interface Example {
 export function extractExamples(markdown: string, file: string): Example[] {
   const lines = markdown.split('\n');
   const out: Example[] = [];
+  let blocks = 0;
   for (let i = 0; i < lines.length; i++) {
     const open = /^\s*```\s*([\w-]*)/.exec(lines[i] as string);
     if (!open) continue;
@@ -40,10 +44,11 @@ export function extractExamples(markdown: string, file: string): Example[] {
     for (; j < lines.length && !/^\s*```\s*$/.test(lines[j] as string); j++) body.push({ text: lines[j] as string, line: j + 1 });
     i = j;
     if (!SHELL_BLOCKS.has(lang)) continue;
+    const block = blocks++;
     const console = lang === 'console';
     let current: { command: string; line: number; output: string[] } | undefined;
     const flush = () => {
-      if (current && isCfmesh(current.command)) out.push({ file, line: current.line, command: current.command, output: current.output.length > 0 ? `${current.output.join('\n')}\n` : undefined });
+      if (current && isCfmesh(current.command)) out.push({ file, line: current.line, block, command: current.command, output: current.output.length > 0 ? `${current.output.join('\n')}\n` : undefined });
       current = undefined;
     };
     for (let k = 0; k < body.length; k++) {
@@ -63,17 +68,23 @@ export function extractExamples(markdown: string, file: string): Example[] {
   return out;
 }
 
-/** cfmesh as a command word: at the start, or after a pipe, `&&`, `;` or `(`. */
+/** cfmesh (or kubectl, which the docs use on cfmesh's output) as a command word: at the start, or after a pipe, `&&`, `;` or `(`. */
 function isCfmesh(command: string): boolean {
   const code = command.replace(/\s#.*$/, '');
-  return /(^|[|&;(]\s*)cfmesh(\s|$)/.test(code);
+  return /(^|[|&;(]\s*)(cfmesh|kubectl)(\s|$)/.test(code);
 }
 
 /**
  * Documented exit codes other than 0: an example runs in document order, so its code follows from
  * the ones before it. Keyed by the command as written; each says where the docs say so.
  */
-const EXPECTED_EXIT: readonly { readonly command: string; readonly exit: number; readonly why: string }[] = [];
+const EXPECTED_EXIT: readonly { readonly command: string; readonly exit: number; readonly why: string }[] = [
+  {
+    command: 'cfmesh diff -f manifest.yml --context prod',
+    exit: 1,
+    why: 'its block runs on a fresh cluster, so every object shows as added; README: "exit 0 when nothing differs, 1 when something does"',
+  },
+];
 
 /**
  * Explicit, commented substitutions: what cannot be reached from here, and what stands in for it.
@@ -98,7 +109,7 @@ interface Env {
   readonly bundleUrl: string;
 }
 
-function kubeconfigWithContexts(server: { url: string; caPem: string; token: string }, file: string): void {
+function kubeconfigWithContexts(server: Pick<KubeApiServer, 'url' | 'caPem' | 'token'>, file: string): void {
   const ca = Buffer.from(server.caPem).toString('base64');
   // The current context, and `prod` (which the docs name), both on the API double.
   writeFileSync(
@@ -126,7 +137,7 @@ contexts:
 }
 
 /** A fresh working directory: the docs' fixture files, `fixtures/` of the repository, `cfmesh` on PATH. */
-function setUp(server: { url: string; caPem: string; token: string; caFile: string }, bundleUrl: string): Env {
+function setUp(caFile: string, bundleUrl: string): Env & { kubeconfig: string } {
   const work = tempDir('cfmesh-docs-');
   const fixtures = join(import.meta.dirname, 'docs-fixtures');
   for (const name of readdirSync(fixtures)) copyFileSync(join(fixtures, name), join(work, name));
@@ -138,16 +149,15 @@ function setUp(server: { url: string; caPem: string; token: string; caFile: stri
   const home = join(work, '.home');
   mkdirSync(home);
   const kubeconfig = join(work, '.kubeconfig');
-  kubeconfigWithContexts(server, kubeconfig);
   const vars = cleanEnv({
     PATH: `${shims}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
     HOME: home,
     CFMESH_HOME: join(work, '.cfmesh'),
     KUBECONFIG: kubeconfig,
     CP_TOKEN: 'docs-example-token',
-    NODE_EXTRA_CA_CERTS: server.caFile,
+    NODE_EXTRA_CA_CERTS: caFile,
   });
-  return { work, vars, bundleUrl };
+  return { work, vars, bundleUrl, kubeconfig };
 }
 
 async function runExample(example: Example, env: Env) {
@@ -159,12 +169,14 @@ async function runExample(example: Example, env: Env) {
 }
 
 describe('the examples of README.md and docs/commands.md run as written', { skip: kubectlMissing() }, () => {
-  const k = useKubeServer();
   let bundles: Server | undefined;
   let bundleUrl = '';
   const posted: string[] = [];
+  let caFile = '';
   before(async () => {
     const pki = testPki();
+    caFile = join(tempDir('cfmesh-docs-ca-'), 'ca.crt');
+    writeFileSync(caFile, pki.caCert);
     bundles = createServer({ key: pki.serverKey, cert: pki.serverCert }, (req, res) => {
       let body = '';
       req.on('data', (d: Buffer) => void (body += d.toString()));
@@ -181,10 +193,23 @@ describe('the examples of README.md and docs/commands.md run as written', { skip
   for (const file of DOCUMENTS) {
     it(file, async (t) => {
       const examples = extractExamples(readFileSync(join(root, file), 'utf8'), file);
-      assert.ok(examples.length >= 8, `${file}: only ${examples.length} cfmesh examples found; is the extractor still right?`);
-      const env = setUp(k.server, bundleUrl);
-      const requestsBefore = k.server.requests.length;
+      assert.ok(examples.length >= 5, `${file}: only ${examples.length} cfmesh examples found; is the extractor still right?`);
+      const env = setUp(caFile, bundleUrl);
+      let cluster: KubeApiServer | undefined;
+      let block = -1;
+      let requests = 0;
+      let clusterExamples = 0;
+      try {
       for (const example of examples) {
+        if (example.block !== block) {
+          // each block is a scenario on a cluster of its own
+          requests += cluster?.requests.length ?? 0;
+          await cluster?.close();
+          cluster = await startKubeApiServer();
+          kubeconfigWithContexts(cluster, env.kubeconfig);
+          block = example.block;
+        }
+        if (/kubectl|--target kubernetes|--apply|--context|diff /.test(example.command)) clusterExamples++;
         const skipped = NOT_RUN.find((n) => n.command === example.command);
         if (skipped) {
           t.diagnostic(`not run: ${file}:${example.line} ${example.command} (${skipped.why})`);
@@ -197,10 +222,12 @@ describe('the examples of README.md and docs/commands.md run as written', { skip
         assert.doesNotMatch(result.err, /^\s+at .+:\d+:\d+\)?$/m, `${where}: a stack trace`);
         if (example.output !== undefined) assert.equal(result.out, example.output, `${where}: the output the docs show`);
       }
-      t.diagnostic(`${examples.length} examples of ${file} ran; ${k.server.requests.length - requestsBefore} requests reached the API double`);
-      if (examples.some((e) => /kubectl|--target kubernetes|--apply|--context/.test(e.command))) {
-        assert.ok(k.server.requests.length > requestsBefore, `${file}: the cluster examples reached the API double`);
+      } finally {
+        requests += cluster?.requests.length ?? 0;
+        await cluster?.close();
       }
+      t.diagnostic(`${examples.length} examples of ${file} ran; ${requests} requests reached the API doubles`);
+      if (clusterExamples > 0) assert.ok(requests > 0, `${file}: the cluster examples reached the API double`);
     });
   }
 
@@ -220,6 +247,7 @@ describe('the extractor', () => {
       'cat a.yml | cfmesh convert -f -',
       'npm ci && node bin/cfmesh.js convert',
       'kubectl get vs',
+      'npm test',
       'cfmesh push -f a.yml \\',
       '  --var x=1',
       '```',
@@ -237,11 +265,12 @@ describe('the extractor', () => {
       '```',
     ].join('\n');
     assert.deepEqual(extractExamples(md, 'x.md'), [
-      { file: 'x.md', line: 4, command: 'cfmesh convert -f a.yml   # trailing comment', output: undefined },
-      { file: 'x.md', line: 5, command: 'cat a.yml | cfmesh convert -f -', output: undefined },
-      { file: 'x.md', line: 8, command: 'cfmesh push -f a.yml  --var x=1', output: undefined },
-      { file: 'x.md', line: 12, command: 'cfmesh validate bad.yml; echo "exit $?"', output: 'bad.yml:1:1: error X\nexit 1\n' },
-      { file: 'x.md', line: 15, command: 'cfmesh routes', output: undefined },
+      { file: 'x.md', line: 4, block: 0, command: 'cfmesh convert -f a.yml   # trailing comment', output: undefined },
+      { file: 'x.md', line: 5, block: 0, command: 'cat a.yml | cfmesh convert -f -', output: undefined },
+      { file: 'x.md', line: 7, block: 0, command: 'kubectl get vs', output: undefined },
+      { file: 'x.md', line: 9, block: 0, command: 'cfmesh push -f a.yml  --var x=1', output: undefined },
+      { file: 'x.md', line: 13, block: 1, command: 'cfmesh validate bad.yml; echo "exit $?"', output: 'bad.yml:1:1: error X\nexit 1\n' },
+      { file: 'x.md', line: 16, block: 1, command: 'cfmesh routes', output: undefined },
     ]);
     for (const entry of [...EXPECTED_EXIT, ...SUBSTITUTIONS, ...NOT_RUN]) assert.ok(entry.why.length > 10, `every exception says why: ${JSON.stringify(entry)}`);
   });
