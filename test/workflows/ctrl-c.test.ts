@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { main } from '../../src/main.ts';
+import { setCommitCheck } from '../../src/sinks/commit-check.ts';
 import { INDEX_FILE } from '../../src/sinks/directory-sink.ts';
 import { generateManifest } from '../bench/generate.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
@@ -132,4 +133,28 @@ test('Ctrl-C past the commit point of push: the state is whole and new, and stde
   assert.match(io.err(), /interrupted \(Ctrl-C\): after the push had finished: the state \(.*state\.json\) and the output are complete/);
   const routes = await runCli(['--state', join(work, 'state'), 'routes', '--json'], { cwd: work });
   assert.deepEqual((JSON.parse(routes.out) as { url: string }[]).map((r) => r.url), ['web.example.com']);
+});
+
+test('Ctrl-C after push saved the state but before its --output-dir was written: stderr says the state was saved and the delivery cut short', async () => {
+  const work = tempDir('cfmesh-sigint-');
+  writeFileSync(join(work, 'm.yml'), 'applications:\n- name: web\n  routes: [{route: web.example.com}]\n');
+  const controller = new AbortController();
+  const io = memoryIo({ cwd: work });
+  const stderr = io.stderr.write;
+  // "Manifest applied" is printed once the state is written, before the directory is.
+  const signalled = { ...io, signal: controller.signal, stderr: { isTTY: false, write: (s: string) => (stderr(s), s.includes('Manifest applied') && controller.abort()) } };
+  // The binary's commit check (main.ts run()): no file is renamed into place after Ctrl-C.
+  setCommitCheck(() => controller.signal.aborted);
+  let exit: number;
+  try {
+    exit = await main(['--state', join(work, 'state'), 'push', '-f', 'm.yml', '--output-dir', 'out'], signalled);
+  } finally {
+    setCommitCheck(undefined);
+  }
+  assert.equal(exit, 130, io.err());
+  assert.match(io.err(), /interrupted \(Ctrl-C\): after the state was saved: the push is complete in .*state\.json, but its delivery was cut short \(0 of \d+ changed file\(s\) written/);
+  assert.match(io.err(), /hint: cfmesh render prints the whole configuration of the state/);
+  assert.ok(existsSync(join(work, 'state', 'state.json')));
+  const finish = await runCli(['--state', join(work, 'state'), 'render', '-o', 'out'], { cwd: work });
+  assert.equal(finish.exit, 0, finish.err);
 });

@@ -80,9 +80,14 @@ export async function convertCommand(ctx: CommandContext, flags: ConvertFlags & 
     throw new ToolError('USAGE', `-o takes a directory; "${flags.outputDir}" looks like a format`, { hint: `use --output ${flags.outputDir} for the format, or -o ./${flags.outputDir} for a directory of that name` });
   }
   if (flags.outputDir === undefined) {
-    const result = await loadAndConvert(ctx, flags, {}, positional);
-    ctx.warn(result.warnings);
-    const text = await runPure(ctx.io, () => render(result.resources, format));
+    let text: string;
+    try {
+      const result = await loadAndConvert(ctx, flags, {}, positional);
+      ctx.warn(result.warnings);
+      text = await runPure(ctx.io, () => render(result.resources, format));
+    } catch (error) {
+      throw withInterruptDetail(error, 'nothing was printed');
+    }
     ctx.io.stdout.write(text);
     return;
   }
