@@ -75,7 +75,7 @@ export async function run(argv: readonly string[]): Promise<void> {
     if (interrupted) process.exit(130);
     interrupt();
   });
-  // A file (the state, a file of -o DIR) is not replaced once Ctrl-C was pressed (atomic-write.ts).
+  // A file (the state, a file of -o DIR) is not replaced once Ctrl-C was pressed (sinks/commit-check.ts).
   setCommitCheck(() => controller.signal.aborted);
   const runInterruptible = <T>(work: () => T): T => {
     throwIfInterrupted(controller.signal);

@@ -15,7 +15,7 @@
  * exception instead. Removing the listeners closes their signal handle, which drops a SIGINT that
  * arrived but was not handled yet: runPure lets the event loop turn first. For the same reason code
  * that runs inside a lock (push's merge into the state) does not go through here: a Ctrl-C there is
- * handled at the next await, and the state file is then not replaced (atomic-write.ts).
+ * handled at the next await, and the state file is then not replaced (sinks/commit-check.ts).
  */
 import { ToolError } from '../diagnostics/tool-error.ts';
 import type { Io } from './io.ts';

@@ -78,7 +78,7 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
       applying.stop();
     }
   } catch (error) {
-    // Ctrl-C stopped the store before it replaced the state file (atomic-write.ts).
+    // Ctrl-C stopped the store before it replaced the state file (sinks/commit-check.ts).
     if (isCommitStopped(error)) throw interruptedError(dryRun ? 'nothing was written (dry run)' : 'the state was not changed');
     if (committed && error instanceof ToolError && error.code === 'INTERRUPTED') {
       const delivery = !isBareInterrupt(error) ? ` (${error.message.replace(/^interrupted \(Ctrl-C\)[:;]? ?/, '')})` : '';
