@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// cfmesh: the bundled CLI lives in dist/ (built by `npm install` / `npm run build`).
+// cfmesh: the bundled CLI lives in dist/ (built by `npm ci` / `npm run build`, shipped in the npm tarball).
 // CommonJS (bin/package.json), like dist/: no ES module loader to set up before the first line runs.
 'use strict';
 
@@ -17,7 +17,7 @@ try {
   require('../dist/entry.cjs');
 } catch (error) {
   if (error && error.code === 'MODULE_NOT_FOUND' && String(error.message).includes('dist/entry.cjs')) {
-    process.stderr.write('cfmesh is not built: run `npm install` (or `npm run build`) in its directory first.\n');
+    process.stderr.write(`cfmesh is not built: run \`npm ci\` in ${require('node:path').join(__dirname, '..')} (it installs the build tools and builds dist/).\n`);
     process.exitCode = 3;
   } else {
     throw error;

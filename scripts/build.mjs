@@ -135,6 +135,11 @@ await build({
   outfile: join(root, 'dist/cli.cjs'),
   plugins: [chalkWithoutDetection, lazyChildProcess, yamlAsEsm, vendorExternal],
 });
+// cli.cjs imports a vendor file as Node imports CommonJS (esbuild's __toESM in node mode): its
+// `default` is module.exports. An ES module package with a default export (ora) therefore exports
+// that function itself, with the named exports on it, so `import ora from 'ora'` gets the function
+// in the bundle as it does from source.
 for (const name of VENDOR_LAZY) {
-  await build({ ...common, banner: undefined, define: undefined, stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root }, outfile: join(root, `dist/vendor/${name}.cjs`) });
+  const contents = `const m = require(${JSON.stringify(name)});\nmodule.exports = typeof m.default === 'function' ? Object.assign(m.default, m) : m;\n`;
+  await build({ ...common, banner: undefined, define: undefined, stdin: { contents, resolveDir: root }, outfile: join(root, `dist/vendor/${name}.cjs`) });
 }

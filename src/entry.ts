@@ -1,9 +1,10 @@
-// The binary's first module: answers --version without loading anything else, then hands over.
+// The binary's first module: answers --version (-v, -V, version) without loading anything else, then hands over.
 // Built as dist/entry.cjs (CommonJS); `./main.ts` is dist/cli.cjs there. No top-level await.
 declare const CFMESH_VERSION: string;
 
 const argv = process.argv.slice(2);
-if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+// `-v` and `version` as cf has them; `-V` as commander's default had it.
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0] === '-V' || argv[0] === 'version')) {
   process.stdout.write(`${CFMESH_VERSION}\n`);
 } else {
   const cli = loadWithCodeCache();

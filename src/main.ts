@@ -3,6 +3,8 @@ import { EXIT_CODES, type ExitCode } from './diagnostics/exit-codes.ts';
 import { ToolError, type Warning } from './diagnostics/tool-error.ts';
 import { buildProgram, VERSION } from './cli/program.ts';
 import { colorFor, printProblems } from './ui/diagnostics.ts';
+import { setCommitCheck } from './sinks/commit-check.ts';
+import { interruptedError, runBreakingOnSigint, throwIfInterrupted } from './ui/interrupt.ts';
 import { nodeIo, type Io } from './ui/io.ts';
 
 /**
@@ -56,13 +58,29 @@ function printBugNotice(io: Io, error: unknown): void {
 
 /** Entry for the binary: wires the real process, Ctrl-C and broken pipes. */
 export async function run(argv: readonly string[]): Promise<void> {
+  // Ctrl-C: the first one aborts `controller` (requests stop, and commands check it between units of
+  // work: files, state writes) or stops the synchronous work running at that moment (interrupt.ts);
+  // either way the command unwinds with exit 130. A second Ctrl-C ends the process at once.
   const controller = new AbortController();
   let interrupted = false;
+  const interrupt = (): ToolError => {
+    const reason = interruptedError();
+    if (!interrupted) {
+      interrupted = true;
+      controller.abort(reason);
+    }
+    return controller.signal.reason instanceof ToolError ? controller.signal.reason : reason;
+  };
   process.on('SIGINT', () => {
     if (interrupted) process.exit(130);
-    interrupted = true;
-    controller.abort(new ToolError('INTERRUPTED', 'interrupted; stopped cleanly'));
+    interrupt();
   });
+  // A file (the state, a file of -o DIR) is not replaced once Ctrl-C was pressed (sinks/commit-check.ts).
+  setCommitCheck(() => controller.signal.aborted);
+  const runInterruptible = <T>(work: () => T): T => {
+    throwIfInterrupted(controller.signal);
+    return runBreakingOnSigint(work, interrupt);
+  };
   // `cfmesh convert ... | head`: the reader went away; nothing left to say to it.
   const brokenPipe = () => process.exit(process.exitCode ?? 0);
   // `cfmesh convert ... > out.yaml` on a full disk (ENOSPC) once writes went asynchronous: the product
@@ -80,5 +98,5 @@ export async function run(argv: readonly string[]): Promise<void> {
     printBugNotice(nodeIo(undefined, brokenPipe), error);
     process.exit(70);
   });
-  process.exitCode = await main(argv, nodeIo(controller.signal, brokenPipe, outputLost));
+  process.exitCode = await main(argv, nodeIo(controller.signal, brokenPipe, outputLost, runInterruptible));
 }

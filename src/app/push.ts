@@ -50,6 +50,34 @@ export function applyRouteFlags(manifest: Manifest, overrides: PushOverrides): M
   return { ...manifest, apps: [overrides.noRoute ? { ...app, noRoute: true } : { ...app, randomRoute: true }] };
 }
 
+export interface ScaleOverrides {
+  readonly instances?: number | undefined;
+  readonly memory?: string | undefined;
+}
+
+/**
+ * `-i N` / `-m M`, as cf push applies them (cloudfoundry/cli v8.18.4,
+ * actor/v7pushaction/handle_instances_override.go and handle_memory_override.go, run in the order of
+ * actor.go `TransformManifestSequence`: after the app name, before the route flags): only with one
+ * app (else cf's multi-app error); the value goes to the app's first `web` process when it has one,
+ * else to the app. Instances are web instances, so they move the app's share of unweighted routes.
+ */
+export function applyScaleOverrides(manifest: Manifest, overrides: ScaleOverrides): Manifest {
+  if (overrides.instances === undefined && overrides.memory === undefined) return manifest;
+  if (manifest.apps.length !== 1) throw new ToolError('USAGE', MULTI_APP_FLAGS_MESSAGE, { hint: 'name the app to push (cfmesh push APP_NAME -f ...) or drop -i/-m' });
+  const app = manifest.apps[0] as ManifestApp;
+  const set: Record<string, unknown> = {};
+  if (overrides.instances !== undefined) set['instances'] = overrides.instances;
+  if (overrides.memory !== undefined) set['memory'] = overrides.memory;
+  const processes = Array.isArray(app.data['processes']) ? (app.data['processes'] as unknown[]) : undefined;
+  const web = processes?.findIndex((p) => (p as Record<string, unknown> | null)?.['type'] === 'web') ?? -1;
+  const data =
+    processes && web !== -1
+      ? { ...app.data, processes: processes.map((p, i) => (i === web ? { ...(p as Record<string, unknown>), ...set } : p)) }
+      : { ...app.data, ...set };
+  return { ...manifest, apps: [{ ...app, data, instances: overrides.instances ?? app.instances }] };
+}
+
 export interface PushResult extends Outcome {
   readonly apps: readonly string[];
   readonly warnings: readonly Warning[];
@@ -88,15 +116,37 @@ export function applyManifest(state: State, manifest: Manifest, routing: Routing
   const noRoute = manifest.apps.filter((a) => a.noRoute).map((a) => a.name);
   if (noRoute.length > 0) next = removeMappings(next, new Set(noRoute));
 
+  // One copy of the routes for the whole merge (a copy per route made a push of 5,000 apps quadratic).
   const known = knownDomains(next, routing);
-  for (const route of built.table.routes) next = mergeRoute(next, route, known, notices);
+  const draft: RoutesDraft = { base: next.routes, routes: undefined };
+  for (const route of built.table.routes) next = mergeRoute(next, draft, route, known, notices);
 
   const routed = new Set(built.table.routes.flatMap((r) => r.destinations.map((d) => d.app)));
+  let mapped: Set<string> | undefined;
   for (const app of manifest.apps) {
     if (app.noRoute || routed.has(app.name)) continue;
-    next = defaultRoute(next, app, routing, known, warnings);
+    mapped ??= new Set(Object.values(draft.routes ?? draft.base).flatMap((r) => r.destinations.map((d) => d.app)));
+    if (mapped.has(app.name)) continue;
+    next = defaultRoute(next, draft, app, routing, known, warnings);
   }
+  if (draft.routes) next = { ...next, routes: draft.routes };
   return { state: next, notices, warnings, apps: manifest.apps.map((a) => a.name) };
+}
+
+/** The routes being merged: `base` until the first change, then one mutable copy. */
+interface RoutesDraft {
+  readonly base: Readonly<Record<string, RouteRecord>>;
+  routes: Record<string, RouteRecord> | undefined;
+}
+
+function draftGet(draft: RoutesDraft, key: string): RouteRecord | undefined {
+  const routes = draft.routes ?? draft.base;
+  return Object.hasOwn(routes, key) ? routes[key] : undefined;
+}
+
+function draftSet(draft: RoutesDraft, key: string, record: RouteRecord): void {
+  draft.routes ??= { ...draft.base };
+  draft.routes[key] = record;
 }
 
 function appRecord(app: ManifestApp, existing: AppRecord | undefined): AppRecord {
@@ -131,11 +181,12 @@ function knownDomains(state: State, routing: RoutingOptions): string[] {
   return [...domains];
 }
 
-function mergeRoute(state: State, route: Route, known: readonly string[], notices: string[]): State {
+/** Merges one route into `draft`; returns `state` with its TCP ports (the routes are in `draft`). */
+function mergeRoute(state: State, draft: RoutesDraft, route: Route, known: readonly string[], notices: string[]): State {
   // The state's key is the route's identity with its port: a TCP route written without one
   // (`tcp://host`, key `tcp://host` in the table) is stored as host:PORT once a port is assigned.
   const key = routeKey({ fqdn: route.fqdn, path: route.path, port: route.port });
-  const existing = Object.hasOwn(state.routes, key) ? state.routes[key] : undefined;
+  const existing = draftGet(draft, key);
   const { host, domain } = route.port !== undefined ? { host: undefined, domain: route.fqdn } : splitHostDomain(route.fqdn, known);
   let record: RouteRecord = existing ?? {
     fqdn: route.fqdn,
@@ -173,14 +224,13 @@ function mergeRoute(state: State, route: Route, known: readonly string[], notice
     record = { ...record, destinations };
   }
   if (existing && JSON.stringify(existing) === JSON.stringify(record)) return state;
-  let next: State = { ...state, routes: { ...state.routes, [key]: record } };
-  if (route.port !== undefined) next = reserveTcpPort(next, key, route.port);
-  return next;
+  draftSet(draft, key, record);
+  return route.port !== undefined ? reserveTcpPort(state, key, route.port) : state;
 }
 
-function defaultRoute(state: State, app: ManifestApp, routing: RoutingOptions, known: readonly string[], warnings: Warning[]): State {
+/** `app` has no mapping in the state or the manifest (the caller checked). */
+function defaultRoute(state: State, draft: RoutesDraft, app: ManifestApp, routing: RoutingOptions, known: readonly string[], warnings: Warning[]): State {
   if (app.defaultRoute === false && !app.randomRoute) return state;
-  for (const route of Object.values(state.routes)) if (route.destinations.some((d) => d.app === app.name)) return state;
   const domain = routing.defaultDomain;
   if (!domain) {
     warnings.push({
@@ -213,5 +263,5 @@ function defaultRoute(state: State, app: ManifestApp, routing: RoutingOptions, k
     weighted: false,
     destinations: [{ app: app.name, weight: 100 }],
   };
-  return mergeRoute(next, route, known, []);
+  return mergeRoute(next, draft, route, known, []);
 }

@@ -1,4 +1,4 @@
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { openSync, readSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SourceFile } from '../diagnostics/source-file.ts';
 import { ToolError } from '../diagnostics/tool-error.ts';
@@ -6,6 +6,19 @@ import { decodeSource } from '../manifest/decode.ts';
 import type { Io } from '../ui/io.ts';
 
 export const DEFAULT_MAX_INPUT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The files named on the command line (positional ones first, then `-f`), else the manifest in the
+ * current directory as cf finds it: `manifest.yml`, then `manifest.yaml` (cloudfoundry/cli v8.18.4,
+ * util/manifestparser/locator.go `NewLocator` / `handleDir`).
+ */
+export function resolveManifestFiles(cwd: string, positional: readonly string[], flagged: readonly string[] | undefined): string[] {
+  const given = [...positional, ...(flagged ?? [])];
+  if (given.length > 0) return given;
+  const found = ['manifest.yml', 'manifest.yaml'].find((name) => statSync(resolve(cwd, name), { throwIfNoEntry: false })?.isFile());
+  if (found) return [found];
+  throw new ToolError('USAGE', 'no manifest given, and there is no manifest.yml or manifest.yaml in the current directory', { hint: 'pass the file (cfmesh convert manifest.yml, or -f manifest.yml; - reads stdin)' });
+}
 
 /**
  * Reads manifests and vars files: `-` is stdin (read once, whatever the number of `-`s), a size

@@ -18,7 +18,13 @@ export function parseRouteOptionFlag(text: string, target: RouteTarget): [string
     throw new ToolError(
       'USAGE',
       `Route option '${text}' for route with host '${target.host ?? ''}', domain '${target.domain}', and path '${target.path ?? '/'}' was specified incorrectly. Please use key-value pair format key=value.`,
-      { hint: "e.g. -o loadbalancing=least-connection" },
+      {
+        // `-o DIR` is the output directory on convert, render, push, unmap-route, delete-route and
+        // delete; on the route commands it is cf's route option, so a path here was meant as a directory.
+        hint: /[/\\]|^\.{1,2}$/.test(text)
+          ? `-o is cf's route option (-o KEY=VALUE) on map-route, create-route and update-route; to write files into ${text} use --output-dir ${text}`
+          : 'e.g. -o loadbalancing=least-connection',
+      },
     );
   }
   return [key, value];

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { Io } from '../ui/io.ts';
 import { createContext, type GlobalFlags } from './context.ts';
 import { collect } from './options.ts';
@@ -62,7 +62,9 @@ export function buildProgram(io: Io): Command {
   const program = new Command('cfmesh');
   program
     .description('Cloud Foundry app manifests in, Istio configuration out.')
-    .version(VERSION, '-V, --version', 'print the version')
+    // cf prints its version with -v (and `cf version`); -V, commander's default, still works
+    .version(VERSION, '-v, --version', 'print the version')
+    .addOption(new Option('-V').hideHelp())
     .addOption(new Option('--no-color', 'no colour (also NO_COLOR=1)'))
     .option('-q, --quiet', 'print only errors and the product')
     .option('--strict', 'treat warnings as errors (exit 1)')
@@ -81,25 +83,30 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
             4 control plane failed or refused, 70 internal error (please report it).`,
     );
 
+  program.on('option:V', () => {
+    io.stdout.write(`${VERSION}\n`);
+    throw new CommanderError(0, 'commander.version', VERSION);
+  });
+
   const globals = (cmd: Command): GlobalFlags => cmd.optsWithGlobals() as GlobalFlags;
 
-  addDeliveryOptions(addTranslateOptions(addManifestOptions(program.command('convert').description('translate cf manifests into Istio configuration'))))
+  addDeliveryOptions(addTranslateOptions(addManifestOptions(program.command('convert').argument('[manifest...]', 'manifest files, as -f (default ./manifest.yml, else ./manifest.yaml)').description('translate cf manifests into Istio configuration'))))
     .option('--output <format>', 'yaml (default) or json (a List)')
     .option('-o, --output-dir <dir>', 'write one file per resource into DIR, removing files cfmesh wrote there before that are no longer produced')
     .option('--apply', 'same as --target kubernetes: server-side apply to the cluster')
     .option('--json', 'with a control-plane target: the delivery report as JSON on stdout')
     .addHelpText('after', EXAMPLES.convert)
-    .action(async (_opts, cmd: Command) => {
+    .action(async (manifests: string[], _opts, cmd: Command) => {
       const { convertCommand } = await import('./commands/convert.ts');
-      await convertCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals());
+      await convertCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals(), manifests);
     });
 
-  addTranslateOptions(addManifestOptions(program.command('validate').description('check cf manifests (schema, routes, weights) without printing configuration')))
+  addTranslateOptions(addManifestOptions(program.command('validate').argument('[manifest...]', 'manifest files, as -f (default ./manifest.yml, else ./manifest.yaml)').description('check cf manifests (schema, routes, weights) without printing configuration')))
     .option('--json', 'print the verdict and every diagnostic as JSON on stdout')
     .addHelpText('after', EXAMPLES.validate)
-    .action(async (_opts, cmd: Command) => {
+    .action(async (manifests: string[], _opts, cmd: Command) => {
       const { validateCommand } = await import('./commands/validate.ts');
-      await validateCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals());
+      await validateCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals(), manifests);
     });
 
   addTranslateOptions(addManifestOptions(program.command('diff').description('show what applying the manifests would change in the cluster (exit 1 when something differs)')))
@@ -112,6 +119,11 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
       const { diffCommand } = await import('./commands/diff.ts');
       await diffCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals());
     });
+
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => io.stdout.write(`${VERSION}\n`));
 
   registerStateCommands(program, io, globals);
   return program;
@@ -213,6 +225,10 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
     .description('apply a manifest to the state (apps created or updated, routes added); --target kubernetes delivers it to the cluster')
     .option('--no-route', 'map no route to the app (removes its mappings)')
     .option('--random-route', 'give the app a random route if it has none')
+    .option('-i, --instances <n>', "number of web instances (one app); unweighted routes split by instances")
+    .option('-m, --memory <size>', 'memory limit, e.g. 256M or 1G (one app; recorded, no effect on routing)')
+    .option('--no-start', 'accepted for cf compatibility: cfmesh starts no instances')
+    .option('--strategy <strategy>', 'cf deployment strategy: rolling (accepted; no effect here) or canary (not supported yet)')
     .addHelpText('after', STATE_EXAMPLES.push)
     .action(async (app: string | undefined, _opts, cmd: Command) => {
       const { pushCommand } = await import('./commands/push.ts');

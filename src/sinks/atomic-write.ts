@@ -6,6 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { guardCommit } from './commit-check.ts';
+
+export { isCommitStopped } from './commit-check.ts';
 
 /** Temp names: `${prefix}${pid}-${random}`; the pid lets cleanup tell a dead writer's leftovers. */
 export function tempName(dir: string, prefix: string): string {
@@ -23,6 +26,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     } finally {
       await fh.close();
     }
+    guardCommit(target);
     await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);
@@ -53,6 +57,7 @@ export async function linkOrCopyAtomic(
     throw err;
   }
   try {
+    guardCommit(target);
     await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);

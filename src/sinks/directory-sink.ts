@@ -3,13 +3,34 @@ import { join } from 'node:path';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import { fileNameFor, renderFile, type OutputFormat } from '../render/render.ts';
 import type { Resource } from '../render/resource.ts';
-import { fsyncDir, writeFileAtomic } from './atomic-write.ts';
+import { fsyncDir, isCommitStopped, writeFileAtomic } from './atomic-write.ts';
 
-/** Temporary files are dot-files (`.NAME.tmp-PID-HEX`), so no `kubectl apply -f DIR` ever reads one. */
-const tempPrefix = (name: string) => `.${name}.tmp-`;
+/**
+ * The list of files cfmesh wrote, kept in the directory so stale ones can be removed safely.
+ *
+ * `kubectl apply -f DIR` reads every file of DIR whose extension is `.json`, `.yaml` or `.yml`,
+ * dot-files included, and fails on one that is not a Kubernetes object; it skips every other
+ * extension (k8s.io/cli-runtime v0.32.4, pkg/resource/builder.go `FileExtensions` and
+ * pkg/resource/visitor.go `ExpandPathsToFileVisitors`/`ignoreFile`, which compares
+ * `filepath.Ext(path)`, the suffix from the last dot). So the index has no such extension:
+ * `filepath.Ext(".cfmesh-files")` is `.cfmesh-files`. Its content is JSON all the same.
+ */
+export const INDEX_FILE = '.cfmesh-files';
+/** The index as cfmesh 0.1 wrote it: kubectl stops at it. Read once, then replaced by INDEX_FILE. */
+export const LEGACY_INDEX_FILE = '.cfmesh-files.json';
 
-/** The list of files cfmesh wrote, kept in the directory so stale ones can be removed safely. */
-export const INDEX_FILE = '.cfmesh-files.json';
+/**
+ * Temporary files: `.cfmesh.tmp-PID-HEX`, whatever the file being written. A dot-file whose
+ * extension (`.tmp-PID-HEX`) kubectl skips, and of a fixed length (33 bytes with a 7-digit pid), so
+ * a long resource file name never makes its temporary name too long.
+ */
+const TEMP_PREFIX = '.cfmesh.tmp-';
+const TEMP_FILE = /^\.cfmesh\.tmp-(\d+)-[0-9a-f]{12}$/;
+/** Temporary names of cfmesh 0.1 (`.NAME.tmp-PID-HEX`), still cleaned up after a killed run. */
+const LEGACY_TEMP_FILE = /^\.(?:[a-z0-9][a-z0-9.-]*\.(?:yaml|json)|\.cfmesh-files\.json)\.tmp-(\d+)-[0-9a-f]{12}$/;
+
+/** NAME_MAX: the longest file name (in bytes) Linux, macOS and Windows file systems take. */
+export const NAME_MAX = 255;
 const SAFE_NAME = /^[a-z0-9][a-z0-9.-]*\.(yaml|json)$/;
 
 export interface DirectoryReport {
@@ -18,44 +39,76 @@ export interface DirectoryReport {
   readonly removed: readonly string[];
 }
 
+export interface DirectoryOptions {
+  readonly dryRun?: boolean | undefined;
+  /** Ctrl-C: checked before each file is written or removed; the file in flight is finished. */
+  readonly signal?: AbortSignal | undefined;
+  /** Runs the synchronous part (rendering every file, comparing with DIR) so that Ctrl-C can stop it. */
+  readonly runSync?: (<T>(work: () => T) => Promise<T>) | undefined;
+  /** Called after each file written or removed: (done, total). */
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
+}
+
+/**
+ * The file of a resource: `<kind>-<name>.<ext>`. A Kubernetes name can be 253 characters, so that
+ * can exceed NAME_MAX; such a name keeps its start and gets 16 hex digits of the SHA-256 of the
+ * full file name, so it stays deterministic and distinct.
+ */
+export function resourceFileName(resource: Resource, format: OutputFormat): string {
+  const full = fileNameFor(resource, format);
+  if (Buffer.byteLength(full) <= NAME_MAX) return full;
+  const ext = format === 'json' ? '.json' : '.yaml';
+  const kind = resource.kind.toLowerCase();
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha256').update(full).digest('hex').slice(0, 16);
+  const room = NAME_MAX - kind.length - hash.length - ext.length - 2;
+  const start = resource.metadata.name.slice(0, Math.max(0, room)).replace(/[-.]+$/, '');
+  return start ? `${kind}-${start}-${hash}${ext}` : `${kind}-${hash}${ext}`;
+}
+
 /**
  * Keeps DIR in sync with `resources`: one file per resource, each written atomically and only when
  * its content changed; files cfmesh wrote before that are no longer produced are removed; nothing
  * else in DIR is touched, and nothing is ever written outside it.
  *
  * Crash safety: the index first lists old and new files together, then files are written, stale ones
- * removed, and the index narrowed. A crash at any point leaves every file whole (old or new), and the
- * next run finishes the clean-up.
+ * removed, and the index narrowed. A crash (or Ctrl-C, which stops between two files) at any point
+ * leaves every file whole (old or new), and the next run finishes the clean-up. An index of cfmesh
+ * 0.1 (LEGACY_INDEX_FILE) is merged into the first write of the new one and then removed.
  */
-export async function writeDirectory(dir: string, resources: readonly Resource[], format: OutputFormat, options: { dryRun?: boolean } = {}): Promise<DirectoryReport> {
-  const files = new Map<string, string>();
-  for (const resource of resources) {
-    const name = fileNameFor(resource, format);
-    if (!SAFE_NAME.test(name) || name.includes('..')) throw new ToolError('INTERNAL', `refusing to write unsafe file name ${JSON.stringify(name)}`);
-    if (files.has(name)) throw new ToolError('INTERNAL', `two resources map to the same file ${name}`);
-    files.set(name, renderFile(resource, format));
-  }
+export async function writeDirectory(dir: string, resources: readonly Resource[], format: OutputFormat, options: DirectoryOptions = {}): Promise<DirectoryReport> {
+  const runSync = options.runSync ?? (async <T>(work: () => T): Promise<T> => work());
   try {
     const stat = statSync(dir, { throwIfNoEntry: false });
     if (stat && !stat.isDirectory()) throw new ToolError('FILE_WRITE', `${dir} exists and is not a directory`, { hint: '-o takes a directory; use shell redirection (> file) for one file' });
-    if (!stat && !options.dryRun) mkdirSync(dir, { recursive: true });
-    const previous = stat ? readIndex(dir) : [];
-    const written: string[] = [];
-    const unchanged: string[] = [];
-    for (const [name, content] of files) {
-      const path = join(dir, name);
-      if (readIfFile(path) === content) unchanged.push(name);
-      else written.push(name);
-    }
-    const removed = previous.filter((name) => !files.has(name) && SAFE_NAME.test(name) && isRegularFile(join(dir, name)));
+    const plan = await runSync(() => planDirectory(dir, resources, format, stat !== undefined));
+    const { files, previous, legacy, written, unchanged, removed } = plan;
     if (options.dryRun) return { written, unchanged, removed };
+    if (!stat) mkdirSync(dir, { recursive: true });
 
-    const all = [...new Set([...previous.filter((n) => SAFE_NAME.test(n)), ...files.keys()])].sort();
-    await writeIndex(dir, all);
-    for (const name of written) await writeFileAtomic(join(dir, name), files.get(name) as string, tempPrefix(name), 0o644);
-    for (const name of removed) unlinkSync(join(dir, name));
-    await writeIndex(dir, [...files.keys()].sort());
-    await fsyncDir(dir);
+    const total = written.length + removed.length;
+    let done = 0;
+    const stop = () => interrupted(dir, done, written, removed);
+    try {
+      const all = [...new Set([...previous, ...files.keys()])].sort();
+      await writeIndex(dir, all);
+      // The new index covers everything the old one listed: the old one can go (kubectl stops at it).
+      if (legacy) unlinkSync(join(dir, LEGACY_INDEX_FILE));
+      for (const name of written) {
+        if (options.signal?.aborted) throw stop();
+        await writeFileAtomic(join(dir, name), files.get(name) as string, TEMP_PREFIX, 0o644);
+        options.onProgress?.(++done, total);
+      }
+      for (const name of removed) {
+        if (options.signal?.aborted) throw stop();
+        unlinkSync(join(dir, name));
+        options.onProgress?.(++done, total);
+      }
+      await writeIndex(dir, [...files.keys()].sort());
+    } catch (error) {
+      // Ctrl-C stopped a write before its rename: that file is as it was.
+      if (isCommitStopped(error)) throw stop();
+      throw error;
+    }
     cleanTemporaryFiles(dir);
     return { written, unchanged, removed };
   } catch (error) {
@@ -65,19 +118,65 @@ export async function writeDirectory(dir: string, resources: readonly Resource[]
   }
 }
 
-function readIndex(dir: string): string[] {
-  const text = readIfFile(join(dir, INDEX_FILE));
-  if (text === undefined) return [];
+interface Plan {
+  readonly files: ReadonlyMap<string, string>;
+  /** Safe names the index (and a legacy index) list. */
+  readonly previous: readonly string[];
+  /** Whether a cfmesh 0.1 index is there to be replaced. */
+  readonly legacy: boolean;
+  readonly written: readonly string[];
+  readonly unchanged: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/** Renders every file and compares it with DIR: no writes. */
+function planDirectory(dir: string, resources: readonly Resource[], format: OutputFormat, exists: boolean): Plan {
+  const files = new Map<string, string>();
+  for (const resource of resources) {
+    const name = resourceFileName(resource, format);
+    if (!SAFE_NAME.test(name) || name.includes('..')) throw new ToolError('INTERNAL', `refusing to write unsafe file name ${JSON.stringify(name)}`);
+    if (files.has(name)) throw new ToolError('INTERNAL', `two resources map to the same file ${name}`);
+    files.set(name, renderFile(resource, format));
+  }
+  const current = exists ? readIndex(join(dir, INDEX_FILE)) : undefined;
+  const legacy = exists ? readIndex(join(dir, LEGACY_INDEX_FILE)) : undefined;
+  const previous = [...new Set([...(current ?? []), ...(legacy ?? [])])].filter((n) => SAFE_NAME.test(n) && !n.includes('..'));
+  const written: string[] = [];
+  const unchanged: string[] = [];
+  for (const [name, content] of files) {
+    if (exists && readIfFile(join(dir, name)) === content) unchanged.push(name);
+    else written.push(name);
+  }
+  const removed = previous.filter((name) => !files.has(name) && isRegularFile(join(dir, name))).sort();
+  return { files, previous, legacy: legacy !== undefined, written, unchanged, removed };
+}
+
+function interrupted(dir: string, done: number, written: readonly string[], removed: readonly string[]): ToolError {
+  const wrote = Math.min(done, written.length);
+  return new ToolError('INTERRUPTED', `interrupted (Ctrl-C): ${wrote} of ${written.length} changed file(s) written to ${dir}${removed.length > 0 ? `, ${Math.max(0, done - written.length)} of ${removed.length} stale file(s) removed` : ''}; every file there is whole, old or new`, {
+    hint: 'run the same command again to finish (the index lists every file, so no stale file is left behind)',
+  });
+}
+
+/**
+ * The names a cfmesh index lists; undefined when there is no index, or it is not one of cfmesh's (a
+ * file the user made is neither trusted nor removed). An unreadable index only means no stale file
+ * is removed this time.
+ */
+function readIndex(path: string): string[] | undefined {
+  const text = readIfFile(path);
+  if (text === undefined) return undefined;
   try {
-    const parsed = JSON.parse(text) as { files?: unknown };
+    const parsed = JSON.parse(text) as { generator?: unknown; files?: unknown };
+    if (parsed?.generator !== 'cfmesh') return undefined;
     return Array.isArray(parsed.files) ? parsed.files.filter((f): f is string => typeof f === 'string') : [];
   } catch {
-    return []; // an unreadable index only means no stale file is removed this time
+    return undefined;
   }
 }
 
 async function writeIndex(dir: string, files: readonly string[]): Promise<void> {
-  await writeFileAtomic(join(dir, INDEX_FILE), `${JSON.stringify({ generator: 'cfmesh', version: 1, files }, null, 2)}\n`, tempPrefix(INDEX_FILE), 0o644);
+  await writeFileAtomic(join(dir, INDEX_FILE), `${JSON.stringify({ generator: 'cfmesh', version: 1, files }, null, 2)}\n`, TEMP_PREFIX, 0o644);
   await fsyncDir(dir);
 }
 
@@ -95,18 +194,17 @@ function isRegularFile(path: string): boolean {
   return stat?.isFile() ?? false;
 }
 
-/** Temporary files left by a killed writer (`.<name>.tmp-<pid>-<hex>`) for files cfmesh manages. */
+/** Temporary files left by a killed writer (this version's and cfmesh 0.1's), once their writer is gone. */
 function cleanTemporaryFiles(dir: string): void {
   for (const entry of readdirSync(dir)) {
-    if (/^\.(?:[a-z0-9][a-z0-9.-]*\.(?:yaml|json)|\.cfmesh-files\.json)\.tmp-\d+-[0-9a-f]{12}$/.test(entry)) {
-      const pid = Number(/\.tmp-(\d+)-/.exec(entry)?.[1]);
-      if (pid !== process.pid && !processAlive(pid)) {
-        try {
-          unlinkSync(join(dir, entry));
-        } catch {
-          // another run removed it
-        }
-      }
+    const match = TEMP_FILE.exec(entry) ?? LEGACY_TEMP_FILE.exec(entry);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    try {
+      unlinkSync(join(dir, entry));
+    } catch {
+      // another run removed it
     }
   }
 }

@@ -17,15 +17,30 @@ export interface Io {
   readonly cwd: string;
   /** Aborted on Ctrl-C: long operations stop cleanly. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Runs pure synchronous work (parse, translate, render) so that Ctrl-C stops it at once, throwing
+   * the signal's reason (see interrupt.ts). Without it (in-process tests), the work just runs.
+   */
+  readonly runInterruptible?: (<T>(work: () => T) => T) | undefined;
+  /** The real stderr stream, for a spinner (ora needs a stream); only the UI layer uses it. */
+  readonly stderrStream?: (() => NodeJS.WriteStream) | undefined;
   /** Asks a question on the terminal and returns the answer line (only used when stdin is a TTY). */
   readonly prompt?: ((question: string) => Promise<string>) | undefined;
 }
 
 /** `onBrokenPipe`: what to do when the reader went away (EPIPE); main.ts ends the process quietly. */
-export function nodeIo(signal?: AbortSignal, onBrokenPipe: () => void = () => {}, onOutputLost: (why: string) => void = () => {}): Io {
+export function nodeIo(
+  signal?: AbortSignal,
+  onBrokenPipe: () => void = () => {},
+  onOutputLost: (why: string) => void = () => {},
+  runInterruptible?: <T>(work: () => T) => T,
+): Io {
+  const stderr = lazyStream(2, onBrokenPipe);
   return {
     stdout: lazyStream(1, onBrokenPipe, onOutputLost),
-    stderr: lazyStream(2, onBrokenPipe),
+    stderr,
+    runInterruptible,
+    stderrStream: stderr.stream,
     // process.stdin builds a stream on first touch
     get stdinIsTTY() {
       return process.stdin.isTTY === true;
@@ -63,7 +78,7 @@ export function nodeIo(signal?: AbortSignal, onBrokenPipe: () => void = () => {}
  * rest of that write and every later one go through the stream, so order is kept. A reader that
  * went away (EPIPE, `cfmesh convert ... | head`) is handed to `onBrokenPipe`.
  */
-function lazyStream(fd: 1 | 2, onBrokenPipe: () => void, onOutputLost: (why: string) => void = () => {}): OutStream {
+function lazyStream(fd: 1 | 2, onBrokenPipe: () => void, onOutputLost: (why: string) => void = () => {}): OutStream & { stream: () => NodeJS.WriteStream } {
   let stream: NodeJS.WriteStream | undefined;
   const open = (): NodeJS.WriteStream => {
     if (stream) return stream;
@@ -76,6 +91,8 @@ function lazyStream(fd: 1 | 2, onBrokenPipe: () => void, onOutputLost: (why: str
     return stream;
   };
   return {
+    // From here on every write goes through the stream, in order (a spinner writes to it too).
+    stream: open,
     write: (chunk) => {
       if (stream) {
         stream.write(chunk);

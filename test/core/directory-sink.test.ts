@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Resource } from '../../src/render/resource.ts';
-import { INDEX_FILE, writeDirectory } from '../../src/sinks/directory-sink.ts';
+import type { ToolError } from '../../src/diagnostics/tool-error.ts';
+import { INDEX_FILE, LEGACY_INDEX_FILE, NAME_MAX, resourceFileName, writeDirectory } from '../../src/sinks/directory-sink.ts';
 
 const vs = (name: string, weight = 100): Resource => ({
   apiVersion: 'networking.istio.io/v1',
@@ -48,4 +49,58 @@ test('json files when the format is json', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cfmesh-dir-'));
   await writeDirectory(dir, [vs('a.example.com', 100)], 'json');
   assert.equal(JSON.parse(readFileSync(join(dir, 'virtualservice-a.example.com.json'), 'utf8')).kind, 'VirtualService');
+});
+
+test('file names stay within NAME_MAX: a long name is cut and keeps a hash of the whole, deterministically', () => {
+  const labels = (last: string) => `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${last.repeat(49)}.example.com`;
+  const cases = [
+    { name: 'short', resource: vs('a.example.com'), expected: 'virtualservice-a.example.com.yaml' },
+    { name: '255 bytes exactly is kept', resource: vs('x'.repeat(255 - 'virtualservice-.yaml'.length)), expected: `virtualservice-${'x'.repeat(235)}.yaml` },
+  ];
+  for (const c of cases) assert.equal(resourceFileName(c.resource, 'yaml'), c.expected, c.name);
+  const long = vs(labels('d'));
+  assert.equal(long.metadata.name.length, 253);
+  for (const format of ['yaml', 'json'] as const) {
+    const name = resourceFileName(long, format);
+    assert.ok(Buffer.byteLength(name) <= NAME_MAX, `${name.length}`);
+    assert.match(name, new RegExp(`^virtualservice-aaa[a-z0-9.-]*-[0-9a-f]{16}\\.${format}$`));
+    assert.equal(resourceFileName(long, format), name, 'deterministic');
+  }
+  assert.notEqual(resourceFileName(vs(labels('d')), 'yaml'), resourceFileName(vs(labels('e')), 'yaml'), 'names that share their first 230 characters stay distinct');
+});
+
+test('Ctrl-C between files: the file in flight is finished, no later one is written, and the index lists old and new', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfmesh-dir-'));
+  await writeDirectory(dir, [vs('old.example.com')], 'yaml');
+  const controller = new AbortController();
+  const resources = Array.from({ length: 20 }, (_, i) => vs(`r${String(i).padStart(2, '0')}.example.com`));
+  await assert.rejects(
+    writeDirectory(dir, resources, 'yaml', {
+      signal: controller.signal,
+      onProgress: (done) => {
+        if (done === 5) controller.abort();
+      },
+    }),
+    (error: ToolError) => error.code === 'INTERRUPTED' && /5 of 20 changed file\(s\) written/.test(error.message),
+  );
+  const files = readdirSync(dir).filter((f) => !f.startsWith('.'));
+  assert.deepEqual(files.sort(), ['virtualservice-old.example.com.yaml', ...resources.slice(0, 5).map((r) => `virtualservice-${r.metadata.name}.yaml`)].sort());
+  const index = JSON.parse(readFileSync(join(dir, INDEX_FILE), 'utf8')) as { files: string[] };
+  assert.ok(index.files.includes('virtualservice-old.example.com.yaml') && index.files.length === 21, 'the stale file is still listed, so the next run removes it');
+  const done = await writeDirectory(dir, resources, 'yaml');
+  assert.deepEqual(done.removed, ['virtualservice-old.example.com.yaml']);
+  assert.equal(done.unchanged.length, 5);
+});
+
+test('an index of cfmesh 0.1 (.cfmesh-files.json) is read once and replaced; kubectl reads nothing but resources afterwards', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfmesh-dir-'));
+  writeFileSync(join(dir, 'virtualservice-gone.example.com.yaml'), 'old\n');
+  writeFileSync(join(dir, LEGACY_INDEX_FILE), JSON.stringify({ generator: 'cfmesh', version: 1, files: ['virtualservice-gone.example.com.yaml'] }));
+  const report = await writeDirectory(dir, [vs('a.example.com')], 'yaml');
+  assert.deepEqual(report.removed, ['virtualservice-gone.example.com.yaml']);
+  assert.deepEqual(readdirSync(dir).sort(), [INDEX_FILE, 'virtualservice-a.example.com.yaml']);
+  // kubectl skips every extension but .json, .yaml and .yml (k8s.io/cli-runtime v0.32.4 pkg/resource/visitor.go ignoreFile).
+  assert.ok(!/\.(json|ya?ml)$/.test(INDEX_FILE));
+  const dry = await writeDirectory(dir, [vs('a.example.com')], 'yaml', { dryRun: true });
+  assert.deepEqual(dry, { written: [], unchanged: ['virtualservice-a.example.com.yaml'], removed: [] });
 });

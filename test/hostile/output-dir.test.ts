@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { assertHandled, assertValidIstioOutput, runCli, snapshotTree, tempDir } from '../helpers/reliability.ts';
 
 const SAFE_FILE = /^[a-z0-9][a-z0-9.-]*\.(yaml|json)$/;
-const INDEX = '.cfmesh-files.json';
+const INDEX = '.cfmesh-files';
+const LEGACY_INDEX = '.cfmesh-files.json';
 
 const hostileManifest = `applications:
 - name: ../../escape
@@ -69,24 +70,38 @@ test('hostile app names that are valid for cf convert into DIR with safe names',
   assertValidIstioOutput(files.map((f) => readFileSync(join(out, f), 'utf8')).join('---\n'), 'files of -o');
 });
 
-test('a tampered index naming files outside DIR, links and directories removes none of them', async () => {
+for (const index of [INDEX, LEGACY_INDEX]) {
+  test(`a tampered index (${index}) naming files outside DIR, links and directories removes none of them`, async () => {
+    const { root, out } = setUp();
+    mkdirSync(join(out, 'gateway-sub.yaml'));
+    symlinkSync(join(root, 'victim.txt'), join(out, 'virtualservice-link.example.com.yaml'));
+    symlinkSync(join(root, 'etc', 'passwd'), join(out, 'virtualservice-a.example.com.yaml')); // a file this run writes
+    writeFileSync(
+      join(out, index),
+      JSON.stringify({ generator: 'cfmesh', version: 1, files: ['../victim.txt', '../victim.yaml', '../../victim.txt', '/etc/passwd', join(root, 'victim.txt'), '..', '.', '', 'gateway-sub.yaml', 'virtualservice-link.example.com.yaml', 'sub/../../victim.txt', 42, null] }),
+    );
+    const before = snapshotTree(root);
+    const run = await runCli(['convert', '-f', '-', '-o', 'out'], { cwd: join(root, 'work'), stdin: 'applications:\n- name: a\n  routes: [{route: a.example.com}]\n' });
+    assertHandled(run, 'tampered index');
+    assert.equal(run.exit, 0, run.err);
+    assert.deepEqual(outsideOf(snapshotTree(root), 'work/out'), outsideOf(before, 'work/out'), 'nothing outside DIR changed or was removed');
+    assert.equal(readFileSync(join(root, 'etc', 'passwd'), 'utf8'), 'root:x:0:0\n', 'a symlink in DIR is replaced, not written through');
+    assert.ok(lstatSync(join(out, 'virtualservice-a.example.com.yaml')).isFile());
+    assert.ok(lstatSync(join(out, 'virtualservice-link.example.com.yaml')).isSymbolicLink(), 'a link named in the index is not removed');
+    assert.ok(lstatSync(join(out, 'gateway-sub.yaml')).isDirectory(), 'a directory named in the index is not removed');
+  });
+}
+
+test('a file named like the old index that is not cfmesh\'s is neither trusted nor removed', async () => {
   const { root, out } = setUp();
-  mkdirSync(join(out, 'gateway-sub.yaml'));
-  symlinkSync(join(root, 'victim.txt'), join(out, 'virtualservice-link.example.com.yaml'));
-  symlinkSync(join(root, 'etc', 'passwd'), join(out, 'virtualservice-a.example.com.yaml')); // a file this run writes
-  writeFileSync(
-    join(out, INDEX),
-    JSON.stringify({ generator: 'cfmesh', version: 1, files: ['../victim.txt', '../victim.yaml', '../../victim.txt', '/etc/passwd', join(root, 'victim.txt'), '..', '.', '', 'gateway-sub.yaml', 'virtualservice-link.example.com.yaml', 'sub/../../victim.txt', 42, null] }),
-  );
+  writeFileSync(join(out, LEGACY_INDEX), JSON.stringify({ files: ['../victim.txt', 'notes.yaml'] }));
+  writeFileSync(join(out, 'notes.yaml'), 'mine\n');
   const before = snapshotTree(root);
   const run = await runCli(['convert', '-f', '-', '-o', 'out'], { cwd: join(root, 'work'), stdin: 'applications:\n- name: a\n  routes: [{route: a.example.com}]\n' });
-  assertHandled(run, 'tampered index');
   assert.equal(run.exit, 0, run.err);
-  assert.deepEqual(outsideOf(snapshotTree(root), 'work/out'), outsideOf(before, 'work/out'), 'nothing outside DIR changed or was removed');
-  assert.equal(readFileSync(join(root, 'etc', 'passwd'), 'utf8'), 'root:x:0:0\n', 'a symlink in DIR is replaced, not written through');
-  assert.ok(lstatSync(join(out, 'virtualservice-a.example.com.yaml')).isFile());
-  assert.ok(lstatSync(join(out, 'virtualservice-link.example.com.yaml')).isSymbolicLink(), 'a link named in the index is not removed');
-  assert.ok(lstatSync(join(out, 'gateway-sub.yaml')).isDirectory(), 'a directory named in the index is not removed');
+  assert.deepEqual(outsideOf(snapshotTree(root), 'work/out'), outsideOf(before, 'work/out'));
+  assert.equal(readFileSync(join(out, 'notes.yaml'), 'utf8'), 'mine\n');
+  assert.ok(lstatSync(join(out, LEGACY_INDEX)).isFile(), 'a foreign file is left where it is');
 });
 
 test('-o naming a file, or a directory that cannot be created, is a local I/O error (exit 3)', async () => {

@@ -352,6 +352,17 @@ function applyJsonPatch(doc: Obj, ops: readonly Obj[]): Obj {
   return root;
 }
 
+/** JSON merge patch (RFC 7386), what `kubectl apply` sends for custom resources. */
+function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObj(patch)) return clone(patch);
+  const out: Obj = isObj(target) ? clone(target) : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = applyMergePatch(out[k], v);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------- validation
 
 interface Cause {
@@ -581,6 +592,42 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
       send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups });
       return 200;
     }
+    // OpenAPI v3, as far as kubectl reads it: the root lists a document per group-version, and each
+    // document has a PATCH operation per kind with the `fieldValidation` query parameter (so kubectl
+    // leaves validation to the server, k8s.io/cli-runtime v0.32.4 pkg/resource/query_param_verifier_v3.go)
+    // and the patch types a custom resource accepts: no strategic merge patch, so `kubectl apply`
+    // sends a JSON merge patch (k8s.io/kubectl v0.32.4 pkg/cmd/apply/patcher.go patchSimple).
+    if (method === 'GET' && url.pathname === '/openapi/v3') {
+      const paths: Obj = {};
+      for (const g of Object.keys(ISTIO_GROUPS)) {
+        const d = groupDef(g);
+        for (const v of d?.versions ?? []) paths[`apis/${g}/${v}`] = { serverRelativeURL: `/openapi/v3/apis/${g}/${v}?hash=${g}-${v}` };
+      }
+      send(res, 200, { paths });
+      return 200;
+    }
+    if (method === 'GET' && parts[0] === 'openapi' && parts[1] === 'v3' && parts[2] === 'apis' && parts.length === 5) {
+      const g = parts[3] ?? '';
+      const v = parts[4] ?? '';
+      const d = groupDef(g);
+      if (!d || !d.versions.includes(v)) return plain404();
+      const paths: Obj = {};
+      for (const [plural, kind] of Object.entries(d.resources)) {
+        const query = (name: string) => ({ name, in: 'query', schema: { type: 'string', uniqueItems: true } });
+        paths[`/apis/${g}/${v}/namespaces/{namespace}/${plural}/{name}`] = {
+          patch: {
+            operationId: `patchNamespaced${kind}`,
+            'x-kubernetes-group-version-kind': { group: g, version: v, kind },
+            'x-kubernetes-action': 'patch',
+            parameters: [query('dryRun'), query('fieldManager'), query('fieldValidation'), { name: 'force', in: 'query', schema: { type: 'boolean', uniqueItems: true } }],
+            requestBody: { content: { 'application/json-patch+json': { schema: { type: 'object' } }, 'application/merge-patch+json': { schema: { type: 'object' } }, 'application/apply-patch+yaml': { schema: { type: 'object' } } }, required: true },
+            responses: { '200': { description: 'OK' } },
+          },
+        };
+      }
+      send(res, 200, { openapi: '3.0.0', info: { title: 'Kubernetes CRD Swagger', version: 'v0.1.0' }, paths, components: { schemas: {} } });
+      return 200;
+    }
     if (method === 'GET' && parts[0] === 'apis' && parts.length === 2) {
       const name = parts[1] ?? '';
       const d = groupDef(name);
@@ -611,6 +658,27 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
     const qualified = group ? `${plural}.${group}` : plural;
     const dryRun = url.searchParams.get('dryRun') === 'All';
 
+    if (name === undefined && method === 'POST') {
+      // create, as `kubectl apply` (client-side) and `kubectl create` do
+      let created: unknown;
+      try {
+        created = JSON.parse(body);
+      } catch {
+        return fail(400, 'BadRequest', 'the body of the request was in an unknown format - accepted media types include: application/json');
+      }
+      if (!isObj(created)) return fail(400, 'BadRequest', 'expected an object');
+      if (created.kind !== kind || created.apiVersion !== apiVersion) return fail(400, 'BadRequest', `the API version in the data (${String(created.apiVersion)}) does not match the expected API version (${apiVersion})`);
+      const cmeta = isObj(created.metadata) ? created.metadata : {};
+      if (cmeta.namespace !== undefined && cmeta.namespace !== ns) return fail(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+      const causes = validate(kind, created);
+      if (causes.length > 0) return fail(422, 'Invalid', `${kind}${group ? `.${group}` : ''} "${String(cmeta.name)}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`, { name: String(cmeta.name), group, kind, causes });
+      const ckey = storeKey(group, plural, ns, String(cmeta.name));
+      if (objects.has(ckey)) return fail(409, 'AlreadyExists', `${qualified} "${String(cmeta.name)}" already exists`, { name: String(cmeta.name), group, kind: plural });
+      const manager = url.searchParams.get('fieldManager') ?? (req.headers['user-agent'] ?? 'unknown').split('/')[0] ?? 'unknown';
+      const { managedFields: _mf, resourceVersion: _rv, uid: _uid, ...metaRest } = cmeta;
+      send(res, 201, update(ckey, group, plural, ns, { ...created, metadata: metaRest }, manager, apiVersion, dryRun));
+      return 201;
+    }
     if (name === undefined) {
       if (method !== 'GET') return fail(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
       const sel = url.searchParams.get('labelSelector');
@@ -700,6 +768,21 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
         throw err;
       }
       const pm = patched.metadata as Obj;
+      if (pm.resourceVersion !== (existing.obj.metadata as Obj).resourceVersion) {
+        return fail(409, 'Conflict', `Operation cannot be fulfilled on ${qualified} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group, kind: plural });
+      }
+      const causes = validate(kind, patched);
+      if (causes.length > 0) return invalid(causes);
+      send(res, 200, update(key, group, plural, ns, stripSystem(patched, existing.obj), manager, apiVersion, dryRun));
+      return 200;
+    }
+    if (contentType === 'application/merge-patch+json') {
+      if (url.searchParams.has('force')) return fail(400, 'BadRequest', 'force: Forbidden: may not be specified for non-apply patch');
+      if (!existing) return notFound();
+      const current = clone(existing.obj);
+      const patched = applyMergePatch(current, parsed);
+      if (!isObj(patched)) return fail(400, 'BadRequest', 'a merge patch of an object must be an object');
+      const pm = isObj(patched.metadata) ? patched.metadata : {};
       if (pm.resourceVersion !== (existing.obj.metadata as Obj).resourceVersion) {
         return fail(409, 'Conflict', `Operation cannot be fulfilled on ${qualified} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group, kind: plural });
       }

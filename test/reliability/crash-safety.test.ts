@@ -2,11 +2,14 @@
 // directory, alternating between two manifests (different content for shared files, files added and
 // removed). After every kill DIR holds, for every resource file, exactly the old or the new content
 // (whole and parseable), every resource file is listed in the index (so a later run can clean it
-// up), and temporary files are hidden dot-files only. A final run completes and leaves exactly the
-// new set. Bounded to about 6 s of killing (30 s under npm run fuzz; CRASH_BUDGET_MS overrides).
+// up), temporary files are hidden dot-files only, and no file kubectl would read (.json, .yaml, .yml,
+// dot-files too) is anything but a whole resource. Every few rounds the directory is turned back into
+// one written by cfmesh 0.1 (index `.cfmesh-files.json`), so the migration is killed too. A final run
+// completes and leaves exactly the new set. Bounded to about 6 s of killing (30 s under npm run fuzz;
+// CRASH_BUDGET_MS overrides).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
@@ -14,8 +17,11 @@ import { runCli, tempDir } from '../helpers/reliability.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'cfmesh.js');
-const INDEX = '.cfmesh-files.json';
+const INDEX = '.cfmesh-files';
+const LEGACY_INDEX = '.cfmesh-files.json';
 const TEMP = /^\..+\.tmp-\d+-[0-9a-f]{12}$/;
+/** What `kubectl apply -f DIR` reads (k8s.io/cli-runtime v0.32.4 pkg/resource/builder.go FileExtensions). */
+const KUBECTL_READS = /\.(json|yaml|yml)$/;
 const BUDGET_MS = Number(process.env['CRASH_BUDGET_MS'] ?? (process.env['FUZZ_RUNS'] ? 30_000 : 6_000));
 
 function manifest(from: number, to: number, instances: number): string {
@@ -55,6 +61,7 @@ test('SIGKILL at random moments during -o DIR: every file old or new, whole, and
       assert.equal(run.exit, 0, run.err);
       const files = readDir(refDir);
       files.delete(INDEX);
+      assert.ok(!files.has(LEGACY_INDEX));
       return files;
     }),
   );
@@ -69,6 +76,7 @@ test('SIGKILL at random moments during -o DIR: every file old or new, whole, and
   let completed = 0;
   let tempLeft = 0;
   let mixed = 0;
+  let migrations = 0;
   const deadline = Date.now() + BUDGET_MS;
   for (let round = 0; Date.now() < deadline; round++) {
     const target = targets[round % 2] as (typeof targets)[number];
@@ -86,13 +94,16 @@ test('SIGKILL at random moments during -o DIR: every file old or new, whole, and
 
     const entries = readDir(out);
     const index = entries.get(INDEX);
-    assert.ok(index !== undefined, 'the index is always there once a run has completed');
-    const listed = new Set((JSON.parse(index) as { files: string[] }).files);
+    const legacy = entries.get(LEGACY_INDEX);
+    assert.ok(index !== undefined || legacy !== undefined, 'an index is always there once a run has completed');
+    // While a 0.1 directory is migrated both may be there; together they list every file.
+    const listed = new Set([index, legacy].flatMap((text) => (text === undefined ? [] : (JSON.parse(text) as { files: string[] }).files)));
     let fromA = 0;
     let fromB = 0;
     for (const [name, content] of entries) {
-      if (name === INDEX) continue;
+      if (name === INDEX || name === LEGACY_INDEX) continue;
       if (TEMP.test(name)) {
+        assert.doesNotMatch(name, KUBECTL_READS, `kubectl would read the temporary file ${name}`);
         tempLeft++;
         continue;
       }
@@ -107,6 +118,11 @@ test('SIGKILL at random moments during -o DIR: every file old or new, whole, and
       assert.ok(listed.has(name), `${name} is listed in the index, so a later run can remove it`);
     }
     if (fromA > 0 && fromB > 0) mixed++;
+    // Now and then: the directory as cfmesh 0.1 left it, same list under the old name.
+    if (round % 4 === 3 && index !== undefined && legacy === undefined) {
+      renameSync(join(out, INDEX), join(out, LEGACY_INDEX));
+      migrations++;
+    }
   }
 
   // The next run completes and cleans up: exactly the new set, no temporary files.
@@ -114,9 +130,10 @@ test('SIGKILL at random moments during -o DIR: every file old or new, whole, and
   assert.equal((await final.done).code, 0);
   const entries = readDir(out);
   assert.deepEqual((JSON.parse(entries.get(INDEX) ?? '{}') as { files: string[] }).files, [...(refs[1]?.keys() ?? [])].sort());
+  assert.ok(!entries.has(LEGACY_INDEX), 'the old index was replaced');
   entries.delete(INDEX);
   assert.deepEqual([...entries.keys()].sort(), [...(refs[1]?.keys() ?? [])].sort(), 'stale files removed, temporary files cleaned');
   for (const [name, content] of entries) assert.equal(content, refs[1]?.get(name));
-  t.diagnostic(`${kills} kills, ${completed} runs completed, ${mixed} kills left a mix of old and new files, ${tempLeft} temporary files seen after kills; a full run takes ${fullRunMs} ms for ${refs[0]?.size} files`);
+  t.diagnostic(`${kills} kills, ${completed} runs completed, ${mixed} kills left a mix of old and new files, ${tempLeft} temporary files seen after kills, ${migrations} directories of 0.1 migrated under kills; a full run takes ${fullRunMs} ms for ${refs[0]?.size} files`);
   assert.ok(kills >= 3, `only ${kills} kills landed`);
 });

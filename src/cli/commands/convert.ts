@@ -1,10 +1,12 @@
 import { convertManifests } from '../../app/convert.ts';
-import { DEFAULT_MAX_INPUT_BYTES, readSources } from '../../app/read-inputs.ts';
+import { DEFAULT_MAX_INPUT_BYTES, readSources, resolveManifestFiles } from '../../app/read-inputs.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import { maxTokensFor } from '../../manifest/parse-yaml.ts';
 import { splitVarFlag } from '../../manifest/vars.ts';
 import { render } from '../../render/render.ts';
 import { writeDirectory } from '../../sinks/directory-sink.ts';
+import { runPure, throwIfInterrupted, withInterruptDetail } from '../../ui/interrupt.ts';
+import { plural, startProgress, type Progress } from '../../ui/progress.ts';
 import type { CommandContext } from '../context.ts';
 import { istioOptions, parseFormat, parseSize, routingOptions, type TranslateFlags } from '../options.ts';
 import { existsSync } from 'node:fs';
@@ -24,32 +26,51 @@ export interface ConvertFlags extends ManifestFlags, TranslateFlags, DeliveryFla
   readonly apply?: boolean | undefined;
 }
 
-export async function loadAndConvert(ctx: CommandContext, flags: ManifestFlags & TranslateFlags, stored: { namespace?: string } = {}) {
-  const files = flags.file ?? [];
-  if (files.length === 0) throw new ToolError('USAGE', 'no manifest given', { hint: 'pass -f manifest.yml (or -f - for stdin)' });
+/**
+ * Reads and converts the manifests: the positional files and `-f` files, else ./manifest.yml (or
+ * ./manifest.yaml) as cf does. Parsing and translating run so that Ctrl-C stops them at once.
+ */
+export async function loadAndConvert(ctx: CommandContext, flags: ManifestFlags & TranslateFlags, stored: { namespace?: string } = {}, positional: readonly string[] = [], progress?: Progress) {
+  const files = resolveManifestFiles(ctx.io.cwd, positional, flags.file);
   const vars = (flags.var ?? []).map(splitVarFlag);
   const routing = routingOptions(flags);
   const istio = istioOptions(flags, stored);
   const max = flags.maxInputSize !== undefined ? parseSize('--max-input-size', flags.maxInputSize) : DEFAULT_MAX_INPUT_BYTES;
   const manifests = await readSources(ctx.io, files, max);
   const varsFiles = await readSources(ctx.io, flags.varsFile ?? [], max);
-  return convertManifests({ manifests, varsFiles, vars, routing, istio, limits: { maxTokens: maxTokensFor(max) } });
+  const bytes = manifests.reduce((n, m) => n + m.text.length, 0);
+  progress?.update(`Reading and translating ${files.join(', ')}`);
+  throwIfInterrupted(ctx.io.signal);
+  const result = await runPure(ctx.io, () => {
+    ctx.debug(`parsing ${files.join(', ')} (${bytes} characters)`);
+    return convertManifests({ manifests, varsFiles, vars, routing, istio, limits: { maxTokens: maxTokensFor(max) } });
+  });
+  ctx.debug(`translated ${result.manifest.apps.length} app(s), ${result.table.routes.length} route(s) into ${result.resources.length} resource(s)`);
+  return { ...result, files };
 }
 
-/** `cfmesh convert -f manifest.yml [-o DIR]`: print (or write) the Istio configuration. */
-export async function convertCommand(ctx: CommandContext, flags: ConvertFlags): Promise<void> {
+/** `cfmesh convert [manifest.yml...] [-f manifest.yml]... [-o DIR]`: print (or write) the Istio configuration. */
+export async function convertCommand(ctx: CommandContext, flags: ConvertFlags & { json?: boolean | undefined }, positional: readonly string[] = []): Promise<void> {
   const target = flags.apply ? 'kubernetes' : parseTarget(flags);
   if (flags.apply && flags.target !== undefined && flags.target !== 'kubernetes') throw new ToolError('USAGE', `--apply means --target kubernetes; it cannot go with --target ${flags.target}`);
   if (target !== 'local' && flags.outputDir !== undefined) throw new ToolError('USAGE', `-o DIR writes files; it cannot go with --target ${target}`);
+  // `--json` is the delivery report of a control-plane target (as on every command that reports);
+  // the configuration's own format is --output, as kubectl's -o/--output is. Ignoring it silently
+  // would hand a script YAML where it asked for JSON.
+  if (flags.json && target === 'local') {
+    throw new ToolError('USAGE', '--json is the delivery report of --target kubernetes (--apply) or --target http; it cannot go with output to stdout or a directory', {
+      hint: 'for the configuration as JSON use --output json',
+    });
+  }
   if (target === 'kubernetes') {
     const config = await loadKubeTarget(ctx, flags);
-    const result = await loadAndConvert(ctx, flags, { namespace: config.namespace });
+    const result = await loadAndConvert(ctx, flags, { namespace: config.namespace }, positional);
     ctx.warn(result.warnings);
     await applyToCluster(ctx, config, result.resources, flags, { prune: true });
     return;
   }
   if (target === 'http') {
-    const result = await loadAndConvert(ctx, flags);
+    const result = await loadAndConvert(ctx, flags, {}, positional);
     ctx.warn(result.warnings);
     await postToEndpoint(ctx, result.resources, flags, flags.output !== undefined ? parseFormat(flags.output) : undefined);
     return;
@@ -58,18 +79,46 @@ export async function convertCommand(ctx: CommandContext, flags: ConvertFlags): 
   if (flags.outputDir !== undefined && ['json', 'yaml'].includes(flags.outputDir) && !existsSync(resolve(ctx.io.cwd, flags.outputDir))) {
     throw new ToolError('USAGE', `-o takes a directory; "${flags.outputDir}" looks like a format`, { hint: `use --output ${flags.outputDir} for the format, or -o ./${flags.outputDir} for a directory of that name` });
   }
-  const result = await loadAndConvert(ctx, flags);
-  ctx.warn(result.warnings);
-  if (flags.outputDir !== undefined) {
+  if (flags.outputDir === undefined) {
+    let text: string;
+    try {
+      const result = await loadAndConvert(ctx, flags, {}, positional);
+      ctx.warn(result.warnings);
+      text = await runPure(ctx.io, () => render(result.resources, format));
+    } catch (error) {
+      throw withInterruptDetail(error, 'nothing was printed');
+    }
+    ctx.io.stdout.write(text);
+    return;
+  }
+  const progress = await startProgress(ctx.io, ctx.flags, 'Reading manifests');
+  try {
+    const result = await loadAndConvert(ctx, flags, {}, positional, progress);
+    progress.stop();
+    ctx.warn(result.warnings);
     const dir = resolve(ctx.io.cwd, flags.outputDir);
     const dryRun = flags.dryRun !== undefined && flags.dryRun !== false;
-    const report = await writeDirectory(dir, result.resources, format, { dryRun });
+    const writing = await startProgress(ctx.io, ctx.flags, `Rendering ${plural(result.resources.length, 'resource')}`);
+    let report;
+    try {
+      report = await writeDirectory(dir, result.resources, format, {
+        dryRun,
+        signal: ctx.io.signal,
+        runSync: (work) => runPure(ctx.io, work),
+        onProgress: (done, total) => writing.count(`Writing ${flags.outputDir}:`, done, total),
+      });
+    } finally {
+      writing.stop();
+    }
     if (dryRun) {
       for (const name of report.written) ctx.io.stdout.write(`would write ${join(flags.outputDir, name)}\n`);
       for (const name of report.removed) ctx.io.stdout.write(`would remove ${join(flags.outputDir, name)}\n`);
     }
     ctx.info(`${flags.outputDir}: ${report.written.length} ${dryRun ? 'to write' : 'written'}, ${report.unchanged.length} unchanged, ${report.removed.length} ${dryRun ? 'to remove' : 'removed'}`);
-    return;
+  } catch (error) {
+    // Ctrl-C before the directory was touched (the sink says what it wrote once it writes).
+    throw withInterruptDetail(error, `nothing was written to ${flags.outputDir}`);
+  } finally {
+    progress.stop();
   }
-  ctx.io.stdout.write(render(result.resources, format));
 }

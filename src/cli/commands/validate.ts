@@ -9,20 +9,20 @@ export interface ValidateFlags extends ManifestFlags, TranslateFlags {
   readonly strict?: boolean | undefined;
 }
 
-/** `cfmesh validate -f manifest.yml [--json]`: every check of convert, no output but the verdict. */
-export async function validateCommand(ctx: CommandContext, flags: ValidateFlags): Promise<void> {
+/** `cfmesh validate [manifest.yml...] [-f manifest.yml]... [--json]`: every check of convert, no output but the verdict. */
+export async function validateCommand(ctx: CommandContext, flags: ValidateFlags, positional: readonly string[] = []): Promise<void> {
   if (!flags.json) {
-    const result = await loadAndConvert(ctx, flags);
+    const result = await loadAndConvert(ctx, flags, {}, positional);
     ctx.warn(result.warnings);
     const routes = result.table.routes.length;
-    ctx.info(`${ctx.c.green('OK')} ${(flags.file ?? []).join(', ')}: ${result.manifest.apps.length} app(s), ${routes} route(s), ${result.resources.length} Istio resource(s)`);
+    ctx.info(`${ctx.c.green('OK')} ${result.files.join(', ')}: ${result.manifest.apps.length} app(s), ${routes} route(s), ${result.resources.length} Istio resource(s)`);
     return;
   }
   // --json: the verdict and every diagnostic on stdout, whatever happens; the exit code still tells.
   let warnings: readonly Warning[] = [];
   let failure: ToolError | undefined;
   try {
-    const result = await loadAndConvert(ctx, flags);
+    const result = await loadAndConvert(ctx, flags, {}, positional);
     warnings = result.warnings;
   } catch (error) {
     if (!(error instanceof ToolError) || error.code === 'USAGE') throw error;
