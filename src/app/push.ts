@@ -124,7 +124,8 @@ export function applyManifest(state: State, manifest: Manifest, routing: Routing
   const routed = new Set(built.table.routes.flatMap((r) => r.destinations.map((d) => d.app)));
   let mapped: Set<string> | undefined;
   for (const app of manifest.apps) {
-    if (app.noRoute || routed.has(app.name)) continue;
+    // `routes: []` means exactly no routes: no default route (CC app_apply_manifest.rb update_routes).
+    if (app.noRoute || app.hasRoutesKey || routed.has(app.name)) continue;
     mapped ??= new Set(Object.values(draft.routes ?? draft.base).flatMap((r) => r.destinations.map((d) => d.app)));
     if (mapped.has(app.name)) continue;
     next = defaultRoute(next, draft, app, routing, known, warnings);
@@ -212,7 +213,10 @@ function mergeRoute(state: State, draft: RoutesDraft, route: Route, known: reado
     const weighted = isWeighted(record);
     const destinations = [...record.destinations];
     for (const d of route.destinations) {
-      const i = destinations.findIndex((x) => x.app === d.app);
+      // A destination is an app and a port: an app mapping (no port) joins the app's destinations; a
+      // destination with a port is its own, or gives its port to the app's port-less one.
+      let i = d.port === undefined ? destinations.findIndex((x) => x.app === d.app) : destinations.findIndex((x) => x.app === d.app && x.port === d.port);
+      if (i === -1 && d.port !== undefined) i = destinations.findIndex((x) => x.app === d.app && x.port === undefined);
       if (i === -1) {
         destinations.push(toDestination(d, weighted ? 0 : undefined));
         if (weighted) notices.push(`Route ${route.key} has weighted destinations: app '${d.app}' was added with weight 0 (shift traffic with update-route ... --weight).`);
@@ -220,7 +224,7 @@ function mergeRoute(state: State, draft: RoutesDraft, route: Route, known: reado
         destinations[i] = { ...(destinations[i] as RouteDestination), ...(d.port !== undefined ? { port: d.port } : {}), ...(d.protocol === 'http2' ? { protocol: 'http2' as const } : {}) };
       }
     }
-    destinations.sort((a, b) => (a.app < b.app ? -1 : a.app > b.app ? 1 : 0));
+    destinations.sort((a, b) => (a.app < b.app ? -1 : a.app > b.app ? 1 : 0) || (a.port ?? 0) - (b.port ?? 0));
     record = { ...record, destinations };
   }
   if (existing && JSON.stringify(existing) === JSON.stringify(record)) return state;
