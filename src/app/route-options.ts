@@ -45,14 +45,23 @@ export function validateRouteOptions(options: Readonly<Record<string, string>>, 
   if (lb === 'hash' && options['hash_header'] === undefined) {
     throw new ToolError('USAGE', `route ${url}: Hash header must be present if loadbalancing is set to hash.`, { hint: 'add -o hash_header=HEADER' });
   }
-  if (lb !== 'hash' && hashKeys.length > 0) {
-    throw new ToolError('USAGE', `route ${url}: ${hashKeys.join(' and ')} can only be set when loadbalancing is hash`, {
-      hint: lb === undefined ? 'add -o loadbalancing=hash' : `remove them with ${hashKeys.map((k) => `-r ${k}`).join(' ')}`,
+  // Hash options beside another algorithm are refused; without any `loadbalancing` Cloud Controller
+  // accepts them (cloud_controller_ng 3bbba906 `app/messages/route_options_message.rb`
+  // validate_hash_options_with_loadbalancing: only when loadbalancing is present and not hash).
+  // They have no effect then: routing/route-table.ts keeps them, the translation ignores them.
+  if (lb !== undefined && lb !== 'hash' && hashKeys.length > 0) {
+    throw new ToolError('USAGE', `route ${url}: ${hashKeys.map((k) => (k === 'hash_header' ? 'Hash header' : 'Hash balance')).join(' and ')} can only be set when loadbalancing is hash`, {
+      hint: `remove them with ${hashKeys.map((k) => `-r ${k}`).join(' ')}`,
     });
   }
+  const header = options['hash_header'];
+  if (header !== undefined && header.length > 128) throw new ToolError('USAGE', `route ${url}: Hash header must be at most 128 characters`);
   const balance = options['hash_balance'];
-  if (balance !== undefined && (!/^\d+(\.\d+)?$/.test(balance) || (Number(balance) !== 0 && Number(balance) < 1.1))) {
-    throw new ToolError('USAGE', `route ${url}: Hash balance must be 0 or a number of at least 1.1 (got '${balance}')`);
+  if (balance !== undefined) {
+    const value = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/.test(balance) ? Number(balance) : Number.NaN;
+    if (balance.length > 16) throw new ToolError('USAGE', `route ${url}: Hash balance must be at most 16 characters`);
+    if (Number.isNaN(value)) throw new ToolError('USAGE', `route ${url}: Hash balance must be a numeric value (got '${balance}')`);
+    if (!(value === 0 || (value >= 1.1 && value <= 10))) throw new ToolError('USAGE', `route ${url}: Hash balance must be either 0 or between 1.1 and 10.0 (got '${balance}')`);
   }
 }
 

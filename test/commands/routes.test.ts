@@ -207,16 +207,23 @@ test('route options: cf v8 update-route -o/-r, validated as cf does', async (t) 
   const hashNoHeader = await s.run('update-route', 'example.com', '--hostname', 'a', '-o', 'loadbalancing=hash');
   assert.equal(hashNoHeader.exit, 2);
   assert.match(hashNoHeader.err, /Hash header must be present/);
+  // Cloud Controller accepts hash options without any loadbalancing (route_options_message.rb refuses
+  // them only beside another algorithm); they have no effect until loadbalancing is hash.
   const headerNoHash = await s.run('update-route', 'example.com', '--hostname', 'a', '-o', 'hash_header=X-User');
-  assert.equal(headerNoHash.exit, 2);
+  assert.equal(headerNoHash.exit, 0, headerNoHash.err);
+  const headerRoundRobin = await s.run('update-route', 'example.com', '--hostname', 'a', '-o', 'loadbalancing=round-robin');
+  assert.equal(headerRoundRobin.exit, 2, 'hash_header beside round-robin is refused');
+  assert.match(headerRoundRobin.err, /Hash header can only be set when loadbalancing is hash/);
+  await s.run('update-route', 'example.com', '--hostname', 'a', '-r', 'hash_header');
   const badLb = await s.run('update-route', 'example.com', '--hostname', 'a', '-o', 'loadbalancing=random');
   assert.equal(badLb.exit, 2);
   const ok = await s.run('update-route', 'example.com', '--hostname', 'a', '-o', 'loadbalancing=hash', '-o', 'hash_header=X-User');
   assert.equal(ok.exit, 0, ok.err);
   assert.match(ok.err, /Route a\.example\.com has been updated\./);
   const removeOne = await s.run('update-route', 'example.com', '--hostname', 'a', '-r', 'loadbalancing');
-  assert.equal(removeOne.exit, 2, 'hash_header would be left without hash');
-  const removeBoth = await s.run('update-route', 'example.com', '--hostname', 'a', '-r', 'loadbalancing', '-r', 'hash_header');
+  assert.equal(removeOne.exit, 0, 'hash_header may stay without loadbalancing (CC accepts it)');
+  assert.deepEqual(JSON.parse((await s.run('routes', '--json')).out)[0].options, { hash_header: 'X-User' });
+  const removeBoth = await s.run('update-route', 'example.com', '--hostname', 'a', '-r', 'hash_header');
   assert.equal(removeBoth.exit, 0, removeBoth.err);
   assert.deepEqual(JSON.parse((await s.run('routes', '--json')).out)[0].options, {});
 });
