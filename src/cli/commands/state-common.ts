@@ -105,14 +105,14 @@ async function runStateChangeOn(
   cluster: KubeConfig | undefined,
   scope: Scope | undefined,
 ): Promise<void> {
+  if (cluster) return runOnCluster(ctx, flags, transform, cluster);
   const format = parseFormat(flags.output ?? 'yaml');
   const dir = stateDirFor(ctx, flags);
   let change: Change | undefined;
   let settings: TranslateSettings | undefined;
   const fn = (state: State): State => {
-    if (!cluster && targetOf(flags, state.settings) === 'kubernetes') throw new NeedsCluster(state.settings);
-    // With the cluster as the target, resources go to the kubeconfig context's namespace unless -n says otherwise.
-    settings = translateSettings(cluster ? { ...flags, namespace: flags.namespace ?? cluster.namespace } : flags, cluster ? { ...state.settings, namespace: undefined } : state.settings);
+    if (targetOf(flags, state.settings) === 'kubernetes') throw new NeedsCluster(state.settings);
+    settings = translateSettings(flags, state.settings);
     change = transform(state, settings);
     // Under --strict a warning fails the command before anything is written.
     ctx.warn(change.warnings ?? []);
@@ -133,17 +133,7 @@ async function runStateChangeOn(
   for (const notice of done.notices ?? []) ctx.info(notice);
 
   const outputDir = flags.outputDir !== undefined ? resolve(ctx.io.cwd, flags.outputDir) : after.settings.output;
-  if (cluster) {
-    // The whole configuration of the state, pruned within its own ApplySet: a delivery that failed
-    // (or a change made while the cluster was away) is made good by the next command, and running
-    // the same command again converges.
-    if (flags.dryRun === true || flags.dryRun === 'client') printDiff(ctx, format, resourceChanges(before, after, used).changes);
-    else {
-      const whole = renderState(after, used);
-      ctx.warn(whole.warnings.filter((w) => w.code !== 'ZERO_INSTANCES' || before !== after));
-      await applyToCluster(ctx, cluster, whole.resources, { ...flags, applyset: flags.applyset ?? STATE_APPLYSET }, { prune: true });
-    }
-  } else if (outputDir !== undefined) {
+  if (outputDir !== undefined) {
     if (partial) after = await readState(dir);
     const rendered = renderState(after, used);
     if (flags.dryRun) printDiff(ctx, format, resourceChanges(before, after, used).changes);
@@ -153,25 +143,96 @@ async function runStateChangeOn(
     const { changes, warnings, context } = partial ? changesBetween(partial.before, partial.after, partial.seeds, used) : resourceChanges(before, after, used);
     if (!flags.dryRun) ctx.warn(warnings.filter((w) => w.code !== 'ZERO_INSTANCES' || before !== after));
     if (flags.dryRun) printDiff(ctx, format, changes);
-    else printChanges(ctx, format, changes, context, before !== after);
+    else printChanges(ctx, format, changes, context, before !== after, used);
   }
   if (flags.dryRun) ctx.info('Dry run: nothing was written.');
   ctx.info(ctx.c.green('OK'));
 }
 
-function printChanges(ctx: CommandContext, format: OutputFormat, changes: readonly ResourceChange[], context: readonly Resource[], stateChanged: boolean): void {
+/**
+ * The cluster as the target (docs/adr/0010-cluster-delivery.md): deliver first, then commit. Under the
+ * state lock the transform runs, the state's whole configuration is server-side applied (pruning its
+ * own ApplySet), and only when the cluster took all of it is the new state written. A delivery that
+ * fails, or Ctrl-C, leaves the local state as it was and says so; running the command again delivers it.
+ */
+async function runOnCluster(ctx: CommandContext, flags: DeliveryFlags, transform: (state: State, settings: TranslateSettings) => Change, cluster: KubeConfig): Promise<void> {
+  const format = parseFormat(flags.output ?? 'yaml');
+  const dir = stateDirFor(ctx, flags);
+  // Resources go to the kubeconfig context's namespace unless -n (or the stored namespace) says otherwise.
+  const settingsOf = (state: State): TranslateSettings =>
+    translateSettings({ ...flags, namespace: flags.namespace ?? state.settings.namespace ?? cluster.namespace }, { ...state.settings, namespace: undefined });
+  const applyFlags = { ...flags, applyset: flags.applyset ?? STATE_APPLYSET, namespace: undefined };
+  const step = async (state: State, dryRun: 'server' | undefined): Promise<State> => {
+    const used = settingsOf(state);
+    const change = transform(state, used);
+    ctx.warn(change.warnings ?? []);
+    for (const notice of change.notices ?? []) ctx.info(notice);
+    const whole = renderState(change.state, used);
+    ctx.warn(whole.warnings.filter((w) => w.code !== 'ZERO_INSTANCES' || change.state !== state));
+    const target = { ...cluster, namespace: used.istio.namespace };
+    await applyToCluster(ctx, target, whole.resources, { ...applyFlags, dryRun: dryRun ?? false }, { prune: true });
+    return change.state;
+  };
+  if (flags.dryRun === true || flags.dryRun === 'client') {
+    const before = await readState(dir);
+    const used = settingsOf(before);
+    const change = transform(before, used);
+    ctx.warn(change.warnings ?? []);
+    for (const notice of change.notices ?? []) ctx.info(notice);
+    printDiff(ctx, format, resourceChanges(before, change.state, used).changes);
+    ctx.info('Dry run: nothing was written.');
+    ctx.info(ctx.c.green('OK'));
+    return;
+  }
+  if (flags.dryRun === 'server') {
+    await step(await readState(dir), 'server');
+    ctx.info('Dry run: the local state was not changed.');
+    ctx.info(ctx.c.green('OK'));
+    return;
+  }
+  let delivered = false;
+  try {
+    await updateState(dir, async (state) => {
+      try {
+        const next = await step(state, undefined);
+        delivered = true;
+        return next;
+      } catch (error) {
+        if (error instanceof ToolError && (error.code.startsWith('API_') || error.code === 'CRD_MISSING' || error.code === 'INTERRUPTED')) {
+          ctx.required(
+            `the local state (${dir}) was not changed: the cluster did not take the whole configuration, and may hold part of this change until the next delivery`,
+            'run the same command again to deliver it; any state command that succeeds delivers the whole state (cfmesh render shows it)',
+          );
+        }
+        throw error;
+      }
+    });
+  } catch (error) {
+    if (delivered && error instanceof ToolError && (error.code === 'FILE_WRITE' || error.code === 'STATE_LOCKED')) {
+      throw new ToolError(error.code, `the cluster has the change, but the local state could not be written: ${error.message}`, {
+        hint: 'run the same command again once the state can be written: it applies the same configuration again and records it',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  ctx.info(ctx.c.green('OK'));
+}
+
+function printChanges(ctx: CommandContext, format: OutputFormat, changes: readonly ResourceChange[], context: readonly Resource[], stateChanged: boolean, used: TranslateSettings): void {
   const changed = withReferences(
     changes.filter((c) => c.after !== undefined).map((c) => c.after as NonNullable<ResourceChange['after']>),
     context,
   );
   const deleted = changes.filter((c) => c.after === undefined && c.before !== undefined);
   if (changed.length > 0) ctx.io.stdout.write(render(changed, format));
+  // A deletion is the one change stdout cannot carry, so it is said even under -q (ADR 0010).
   for (const c of deleted) {
     const r = c.before as NonNullable<ResourceChange['before']>;
-    ctx.info(`Deleted ${c.id}: remove it with kubectl delete ${r.kind.toLowerCase()} ${r.metadata.name}${r.metadata.namespace ? ` -n ${r.metadata.namespace}` : ''}`);
+    ctx.required(`Deleted ${c.id}: remove it with kubectl delete ${kubectlResource(r.apiVersion, r.kind)} ${r.metadata.name}${r.metadata.namespace ? ` -n ${r.metadata.namespace}` : ''}`);
   }
   if (deleted.length > 0) {
-    ctx.info('(stdout carries only created and changed resources; to apply deletions too, keep a directory in sync with --output-dir DIR, or apply the whole state: cfmesh render | kubectl apply --prune -l app.kubernetes.io/managed-by=cfmesh -f -)');
+    ctx.info(`(stdout carries only created and changed resources; to apply deletions too, keep a directory in sync with --output-dir DIR, or apply the whole state: ${pruneCommand(used.istio.apiVersion)})`);
   }
   if (changes.length === 0 && stateChanged) ctx.info('No Istio resource changed.');
 }
@@ -184,6 +245,37 @@ function printDiff(ctx: CommandContext, format: OutputFormat, changes: readonly 
   }
   if (out !== '') ctx.io.stdout.write(out);
   else ctx.info('No Istio resource would change.');
+}
+
+/**
+ * `destinationrule.networking.istio.io`: the resource as kubectl names it, fully qualified so that it means
+ * the Istio kind whatever else the cluster serves under the same short name.
+ */
+export function kubectlResource(apiVersion: string, kind: string): string {
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  return `${kind.toLowerCase()}${group ? `.${group}` : ''}`;
+}
+
+/** Every kind cfmesh emits, for `kubectl apply --prune-allowlist` (kubectl prunes only its built-in core kinds otherwise). */
+const PRUNABLE = [
+  ['networking.istio.io', 'Gateway'],
+  ['networking.istio.io', 'VirtualService'],
+  ['networking.istio.io', 'DestinationRule'],
+  ['networking.istio.io', 'ServiceEntry'],
+  ['networking.istio.io', 'WorkloadEntry'],
+  ['security.istio.io', 'PeerAuthentication'],
+  ['security.istio.io', 'AuthorizationPolicy'],
+] as const;
+
+/**
+ * The whole state applied with kubectl, deletions included. Without `--prune-allowlist` kubectl prunes only
+ * its default list of core kinds (kubectl v0.32.4 pkg/util/prune/prune.go defaultNamespacedPruneResources),
+ * so no Istio kind would ever be deleted; each kind is given at the API version cfmesh emits.
+ */
+export function pruneCommand(istioApi: string): string {
+  const version = (group: string) => (group === 'security.istio.io' ? (istioApi === 'v1' ? 'v1' : 'v1beta1') : istioApi);
+  const allow = PRUNABLE.map(([group, kind]) => `--prune-allowlist=${group}/${version(group)}/${kind}`).join(' ');
+  return `cfmesh render | kubectl apply --prune -l app.kubernetes.io/managed-by=cfmesh ${allow} -f -`;
 }
 
 /** delete-route / delete: ask on a terminal, insist on -f otherwise (a script must not hang on a prompt). */
