@@ -152,19 +152,7 @@ export async function applyResources(client: KubeClient, resources: readonly Res
       }
       const before = await client.get({ apiVersion: r.apiVersion, kind: r.kind, namespace, name: r.metadata.name });
       const member = memberOf(r, namespace, before, set, opts);
-      let takenOver: readonly string[] | undefined;
-      let result: ApplyResult;
-      try {
-        result = await client.apply(member, { dryRun: opts.dryRun, force: opts.forceConflicts });
-      } catch (err) {
-        // cfmesh's own writes never conflict with each other: a conflict with only cfmesh's managers
-        // (the weights `update-route --weight` patched live, as cfmesh-weights) is taken over, and said.
-        const managers = err instanceof ToolError ? conflictManagersOf(err) : undefined;
-        if (opts.forceConflicts || managers === undefined || !managers.every((m) => OWN_FIELD_MANAGERS.includes(m))) throw err;
-        result = await client.apply(member, { dryRun: opts.dryRun, force: true });
-        takenOver = managers;
-      }
-      const { object, created } = result;
+      const { object, created, takenOver } = await applyMember(client, member, opts);
       const action: ApplyAction = created || !before ? 'created' : comparable(before) === comparable(object) ? 'unchanged' : 'configured';
       report({ ...itemOf(r, namespace, action), ...(takenOver ? { takenOver } : {}) });
     } catch (err) {
@@ -227,6 +215,22 @@ export async function applyResources(client: KubeClient, resources: readonly Res
   }
   const ok = errors.length === 0 && items.every((i) => i.action !== 'failed');
   return { items, ok, dryRun: opts.dryRun, applySetId: id, pruneSkipped, errors };
+}
+
+/**
+ * One server-side apply. cfmesh's own writes never conflict with each other: a conflict with only
+ * cfmesh's field managers (the weights `update-route --weight` patched live, as cfmesh-weights; a JSON
+ * patch of an older cfmesh, recorded as an Update of "cfmesh") is taken over with force, and said
+ * (`takenOver`). A conflict with anyone else stays a conflict unless --force-conflicts.
+ */
+export async function applyMember(client: KubeClient, member: Resource, opts: Pick<ApplyResourcesOptions, 'dryRun' | 'forceConflicts'>): Promise<ApplyResult & { takenOver?: readonly string[] | undefined }> {
+  try {
+    return await client.apply(member, { dryRun: opts.dryRun, force: opts.forceConflicts });
+  } catch (err) {
+    const managers = err instanceof ToolError ? conflictManagersOf(err) : undefined;
+    if (opts.forceConflicts || managers === undefined || !managers.every((m) => OWN_FIELD_MANAGERS.includes(m))) throw err;
+    return { ...(await client.apply(member, { dryRun: opts.dryRun, force: true })), takenOver: managers };
+  }
 }
 
 /** What `openApplySet` found: the set to apply into, or why there is none. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
+import type { Socket } from 'node:net';
+import { Agent, buildConnector, ProxyAgent, request, type Dispatcher } from 'undici';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import type { Resource } from '../render/resource.ts';
 import { errorCode, networkError, parseStatus, statusError } from './errors.ts';
@@ -121,12 +122,30 @@ export function dispatcherOptions(tls: TlsOptions, connections: number, timeoutM
   return { connect, connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 };
 }
 
-function buildDispatcher(tls: TlsOptions, proxyUrl: string | undefined, connections: number, timeoutMs: number): Dispatcher {
+/**
+ * The dispatcher, with every socket it opens tracked: undici's destroy() does not end a socket whose TLS
+ * handshake is still under way, and such a socket keeps the process alive (after Ctrl-C, for instance)
+ * until the connect timeout; `destroySockets` ends them.
+ */
+export function buildDispatcher(tls: TlsOptions, proxyUrl: string | undefined, connections: number, timeoutMs: number): { dispatcher: Dispatcher; destroySockets: () => void } {
   const { connect, ...rest } = dispatcherOptions(tls, connections, timeoutMs);
+  const sockets = new Set<Socket>();
+  const destroySockets = (): void => {
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+  };
   if (proxyUrl !== undefined) {
-    return new ProxyAgent({ uri: proxyUrl, requestTls: connect, proxyTls: { timeout: timeoutMs }, connections, keepAliveTimeout: 30_000 });
+    return { dispatcher: new ProxyAgent({ uri: proxyUrl, requestTls: connect, proxyTls: { timeout: timeoutMs }, connections, keepAliveTimeout: 30_000 }), destroySockets };
   }
-  return new Agent({ connect, ...rest });
+  const base = buildConnector(connect);
+  const tracked: buildConnector.connector = (options, callback) => {
+    const socket = (base as unknown as (o: typeof options, cb: typeof callback) => Socket | undefined)(options, callback);
+    if (socket) {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    }
+  };
+  return { dispatcher: new Agent({ connect: tracked, ...rest }), destroySockets };
 }
 
 export function createKubeClient(config: KubeConfig, options: KubeClientOptions = {}): KubeClient {
@@ -152,9 +171,9 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
   }
   const execCache = auth.type === 'exec' ? new ExecCredentialCache(auth.exec) : undefined;
 
-  let dispatcher: Dispatcher | undefined;
+  let dispatcher: ReturnType<typeof buildDispatcher> | undefined;
   let dispatcherKey = '';
-  const retired: Dispatcher[] = [];
+  const retired: ReturnType<typeof buildDispatcher>[] = [];
 
   function dispatcherFor(cert: string | undefined, key: string | undefined): Dispatcher {
     const k = `${cert ?? ''}\0${key ?? ''}`;
@@ -164,7 +183,7 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
       dispatcher = buildDispatcher({ ...config.tls, cert: cert ?? config.tls.cert, key: key ?? config.tls.key }, config.proxyUrl, connections, policy.timeoutMs);
       dispatcherKey = k;
     }
-    return dispatcher;
+    return dispatcher.dispatcher;
   }
 
   async function credentials(): Promise<Credentials> {
@@ -448,7 +467,12 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
       const all = [...retired, ...(dispatcher ? [dispatcher] : [])];
       retired.length = 0;
       dispatcher = undefined;
-      await Promise.all(all.map((d) => d.destroy().catch(() => undefined)));
+      await Promise.all(
+        all.map(async (d) => {
+          d.destroySockets();
+          await d.dispatcher.destroy().catch(() => undefined);
+        }),
+      );
     },
   };
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request } from 'undici';
+import { buildDispatcher } from '../kube/client.ts';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import { errorCode, networkError } from '../kube/errors.ts';
 import { Redactor, excerpt } from '../kube/redact.ts';
@@ -137,7 +138,7 @@ export async function postBundle(opts: PostBundleOptions): Promise<PostBundleRep
   }
   const doRequest = opts.request ?? request;
   const budget = new RetryBudget(policy);
-  const dispatcher: Dispatcher = new Agent({ connect: { ca: opts.ca, timeout: policy.timeoutMs }, connections: 2 });
+  const { dispatcher, destroySockets } = buildDispatcher({ ca: opts.ca, insecureSkipTlsVerify: false }, undefined, 2, policy.timeoutMs);
   const retryAfterWait = (attempt: number, reason: string, minWait = 0): number | undefined => {
     const wait = Math.max(minWait, backoffMs(policy, attempt));
     if (attempt >= policy.retries || !budget.allowsWait(wait)) return undefined;
@@ -193,6 +194,7 @@ export async function postBundle(opts: PostBundleOptions): Promise<PostBundleRep
     }
   } finally {
     // destroy, not close: an attempt abandoned after its timeout may still be connecting.
+    destroySockets();
     await dispatcher.destroy().catch(() => undefined);
   }
 }

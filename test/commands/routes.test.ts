@@ -129,7 +129,7 @@ test('deletions: the removed VirtualService is listed on stderr, stdout stays ap
   const r = await s.run('unmap-route', 'a', 'example.com', '--hostname', 'b');
   assert.equal(r.exit, 0, r.err);
   assert.equal(r.out, '');
-  assert.match(r.err, /Deleted VirtualService\/default\/b\.example\.com: remove it with kubectl delete virtualservice b\.example\.com -n default/);
+  assert.match(r.err, /Deleted VirtualService\/default\/b\.example\.com: remove it with kubectl delete virtualservice\.networking\.istio\.io b\.example\.com -n default/);
   assert.match(r.err, /--output-dir DIR/);
   // The route itself stays (cf keeps unmapped routes) until delete-route.
   assert.equal(JSON.parse((await s.run('routes', '--json')).out).length, 2);
