@@ -130,3 +130,17 @@ test("convert --apply and the state commands refuse each other's objects; --forc
   assert.match(map.err, /belongs to ApplySet cfmesh \(convert --apply\)/);
   assert.equal(s.vs()?.metadata.labels?.[APPLYSET_PART_OF_LABEL], applySetId('cfmesh', 'sets'));
 });
+
+test('apps has the same columns locally and live (instances unknown live: blank, null in --json)', async (t) => {
+  const s = sandbox(t, 'columns');
+  assert.equal((await s.run('push', '-f', 'reviews.yml', ...s.k)).code, 0);
+  const local = await s.run('apps', '--target', 'local');
+  const live = await s.run('apps', ...s.k);
+  assert.equal(local.code, 0, local.err);
+  assert.equal(live.code, 0, live.err);
+  const header = (out: string) => out.split('\n')[0]?.split(/\s{3,}/);
+  assert.deepEqual(header(live.out), header(local.out));
+  assert.deepEqual(header(local.out), ['name', 'instances', 'port', 'routes']);
+  const json = JSON.parse((await s.run('apps', '--json', ...s.k)).out) as { name: string; instances: number | null }[];
+  assert.deepEqual(json.find((a) => a.name === 'reviews-v1'), { name: 'reviews-v1', instances: null, port: 8080, routes: ['reviews.example.com'] });
+});

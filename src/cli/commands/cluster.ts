@@ -20,7 +20,7 @@ import type { Settings } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
 import { kubeClientOptions, loadKubeTarget, parseTarget, type DeliveryFlags, type Target } from '../delivery.ts';
 import { istioOptions, routingOptions, type TranslateFlags } from '../options.ts';
-import { formatDestinations, formatTable } from '../../app/views.ts';
+import { formatAppsTable, formatDestinations, formatTable } from '../../app/views.ts';
 
 export type ClusterFlags = DeliveryFlags & TranslateFlags;
 
@@ -218,7 +218,7 @@ export async function liveAppsCommand(ctx: CommandContext, flags: ClusterFlags &
       ctx.info('No apps found.');
       return;
     }
-    ctx.io.stdout.write(formatTable(['name', 'port', 'routes'], views.map((v) => [v.name, v.port === null ? '' : String(v.port), v.routes.join(', ')])));
+    ctx.io.stdout.write(formatAppsTable(views));
   } finally {
     await kube.close();
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { changesBetween, renderState, resourceChanges, withReferences, type ResourceChange, type TranslateSettings } from '../../app/resource-changes.ts';
@@ -7,7 +8,7 @@ import type { Warning } from '../../diagnostics/tool-error.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import { render, renderYamlDocument, type OutputFormat } from '../../render/render.ts';
 import { writeDirectory } from '../../sinks/directory-sink.ts';
-import { readState, resolveStateDir, updateState, type Scope, type UpdateResult } from '../../state/index.ts';
+import { readState, resolveStateDir, STATE_DIR_ENV, STATE_FILE_NAME, statePaths, updateState, type Scope, type UpdateResult } from '../../state/index.ts';
 import type { Settings, State } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
 import type { KubeConfig } from '../../kube/kubeconfig.ts';
@@ -49,6 +50,23 @@ export interface StateChangeOptions {
 /** `--state DIR`, else CFMESH_HOME, else ~/.cfmesh (docs/adr/0004-state-location.md). */
 export function stateDirFor(ctx: CommandContext, flags: StateFlags): string {
   return resolveStateDir({ flag: flags.state, env: ctx.io.env, homeDir: ctx.io.env['HOME'] ?? homedir(), cwd: ctx.io.cwd });
+}
+
+/**
+ * A command that only reads the local state, on a directory that holds none: a state directory given
+ * explicitly (--state or CFMESH_HOME) is most likely mistyped, so it is an error that says so (as
+ * kubectl's --kubeconfig and cf without a target are); the default ~/.cfmesh merely has no state yet.
+ */
+export async function requireLocalState(ctx: CommandContext, flags: StateFlags): Promise<void> {
+  const dir = stateDirFor(ctx, flags);
+  if (existsSync(statePaths(dir).state)) return;
+  const explicit = (flags.state ?? '') !== '' ? '--state' : (ctx.io.env[STATE_DIR_ENV] ?? '') !== '' ? STATE_DIR_ENV : undefined;
+  if (explicit !== undefined) {
+    throw new ToolError('FILE_READ', `there is no cfmesh state in ${dir} (no ${STATE_FILE_NAME} there; the directory ${existsSync(dir) ? 'exists' : 'does not exist'})`, {
+      hint: `check ${explicit}; cfmesh push -f manifest.yml creates a state there`,
+    });
+  }
+  ctx.info(`No cfmesh state in ${dir} yet (cfmesh push -f manifest.yml creates it).`);
 }
 
 /** Flags over stored settings over defaults. */
