@@ -6,6 +6,7 @@ import type { ApplyReport, ApplyReportItem } from '../kube/apply.ts';
 import type { KubeClient, KubeClientOptions } from '../kube/client.ts';
 import type { KubeConfig } from '../kube/kubeconfig.ts';
 import { render, type OutputFormat } from '../render/render.ts';
+import { isLoopbackHost } from '../kube/loopback.ts';
 import type { Resource } from '../render/resource.ts';
 import type { CommandContext } from './context.ts';
 import { VERSION } from './version.ts';
@@ -75,6 +76,22 @@ export function requestTimeoutMs(flags: Pick<DeliveryFlags, 'requestTimeout'>): 
   return Math.max(1, Math.round(seconds * 1000));
 }
 
+/**
+ * A kubeconfig whose server is plain http:// on another machine sends its credentials in clear. kubectl
+ * does so silently; cfmesh keeps kubectl's behaviour (the kubeconfig is the user's choice) but says it.
+ */
+export function warnPlainHttp(ctx: CommandContext, config: KubeConfig): void {
+  let url: URL;
+  try {
+    url = new URL(config.server);
+  } catch {
+    return;
+  }
+  if (url.protocol === 'http:' && config.auth.type !== 'none' && !isLoopbackHost(url.hostname)) {
+    ctx.required(`the kubeconfig's server ${url.protocol}//${url.host} is plain http://: its credentials are sent unencrypted`, 'use an https:// server in the kubeconfig');
+  }
+}
+
 /** The client options every command that talks to the cluster uses: timeout, Ctrl-C, debug lines, retries announced on stderr. */
 export function kubeClientOptions(ctx: CommandContext, flags: Pick<DeliveryFlags, 'requestTimeout'>): KubeClientOptions {
   return { timeoutMs: requestTimeoutMs(flags), signal: ctx.io.signal, log: ctx.debug, onRetry: (line) => ctx.info(`retrying: ${line}`) };
@@ -101,6 +118,7 @@ export async function applyToCluster(
 ): Promise<ApplyReport> {
   const [{ createKubeClient }, { applyResources }] = await Promise.all([import('../kube/client.ts'), import('../kube/apply.ts')]);
   const dryRun = flags.dryRun === 'server';
+  warnPlainHttp(ctx, config);
   const client = createKubeClient(config, kubeClientOptions(ctx, flags));
   const where = `${config.server} (namespace ${config.namespace}${config.contextName ? `, context ${config.contextName}` : ''})`;
   const progress = await startProgress(ctx, `Applying ${resources.length} resource(s) to ${where}${dryRun ? ' (server dry run)' : ''}`);
@@ -199,9 +217,16 @@ export function printReport(ctx: CommandContext, report: ApplyReport, where: { s
     }
   }
   const failed = report.items.filter((i) => i.action === 'failed');
+  // One error shared by several objects (an unreachable server: the rest were not sent) is told once.
+  const told = new Set<unknown>();
   for (const item of failed) {
     const e = item.error;
-    ctx.io.stderr.write(`${ctx.c.red('error')} ${kubectlName(item)}: ${e?.message ?? 'failed'}\n${e?.hint ? `  ${ctx.c.cyan('hint:')} ${e.hint}\n` : ''}`);
+    if (e && told.has(e)) continue;
+    if (e) told.add(e);
+    const others = e ? failed.filter((f) => f.error === e).length - 1 : 0;
+    ctx.io.stderr.write(
+      `${ctx.c.red('error')} ${kubectlName(item)}${others > 0 ? ` (and ${others} more, not sent)` : ''}: ${e?.message ?? 'failed'}\n${e?.hint ? `  ${ctx.c.cyan('hint:')} ${e.hint}\n` : ''}`,
+    );
   }
   for (const item of report.items) {
     if (item.takenOver) ctx.info(`${kubectlName(item)}: took over the fields cfmesh's own ${item.takenOver.map((m) => `"${m}"`).join(', ')} had set${item.takenOver.includes('cfmesh-weights') ? ' (weights patched live by update-route --weight)' : ''}`);

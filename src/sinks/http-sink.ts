@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { request } from 'undici';
 import { buildDispatcher } from '../kube/client.ts';
+import { isLoopbackHost } from '../kube/loopback.ts';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import { errorCode, networkError } from '../kube/errors.ts';
 import { Redactor, excerpt } from '../kube/redact.ts';
@@ -51,18 +51,6 @@ export interface PostBundleReport {
 
 export function bundleIdempotencyKey(body: string): string {
   return `sha256:${createHash('sha256').update(body).digest('hex')}`;
-}
-
-/**
- * Loopback names and addresses: traffic to them never leaves the machine, which is why browsers count
- * http://localhost as a secure context (W3C Secure Contexts, "potentially trustworthy origin").
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (isIP(h) === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1';
-  return false;
 }
 
 /**

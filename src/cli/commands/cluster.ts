@@ -18,7 +18,7 @@ import type { KubeConfig } from '../../kube/kubeconfig.ts';
 import { rescaleWeights } from '../../routing/weights.ts';
 import type { Settings } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
-import { kubeClientOptions, loadKubeTarget, parseTarget, type DeliveryFlags, type Target } from '../delivery.ts';
+import { kubeClientOptions, loadKubeTarget, warnPlainHttp, parseTarget, type DeliveryFlags, type Target } from '../delivery.ts';
 import { istioOptions, routingOptions, type TranslateFlags } from '../options.ts';
 import { formatAppsTable, formatDestinations, formatTable } from '../../app/views.ts';
 
@@ -41,6 +41,7 @@ export async function clusterConfig(ctx: CommandContext, flags: ClusterFlags, se
 
 async function client(ctx: CommandContext, config: KubeConfig, flags: ClusterFlags) {
   const { createKubeClient } = await import('../../kube/client.ts');
+  warnPlainHttp(ctx, config);
   return createKubeClient(config, kubeClientOptions(ctx, flags));
 }
 

@@ -161,7 +161,7 @@ async function runStateChangeOn(
     const { changes, warnings, context } = partial ? changesBetween(partial.before, partial.after, partial.seeds, used) : resourceChanges(before, after, used);
     if (!flags.dryRun) ctx.warn(warnings.filter((w) => w.code !== 'ZERO_INSTANCES' || before !== after));
     if (flags.dryRun) printDiff(ctx, format, changes);
-    else printChanges(ctx, format, changes, context, before !== after, used);
+    else printChanges(ctx, format, changes, context, before !== after, used, renderArgs(flags));
   }
   if (flags.dryRun) ctx.info('Dry run: nothing was written.');
   ctx.info(ctx.c.green('OK'));
@@ -237,7 +237,7 @@ async function runOnCluster(ctx: CommandContext, flags: DeliveryFlags, transform
   ctx.info(ctx.c.green('OK'));
 }
 
-function printChanges(ctx: CommandContext, format: OutputFormat, changes: readonly ResourceChange[], context: readonly Resource[], stateChanged: boolean, used: TranslateSettings): void {
+function printChanges(ctx: CommandContext, format: OutputFormat, changes: readonly ResourceChange[], context: readonly Resource[], stateChanged: boolean, used: TranslateSettings, args: string): void {
   const changed = withReferences(
     changes.filter((c) => c.after !== undefined).map((c) => c.after as NonNullable<ResourceChange['after']>),
     context,
@@ -250,7 +250,7 @@ function printChanges(ctx: CommandContext, format: OutputFormat, changes: readon
     ctx.required(`Deleted ${c.id}: remove it with kubectl delete ${kubectlResource(r.apiVersion, r.kind)} ${r.metadata.name}${r.metadata.namespace ? ` -n ${r.metadata.namespace}` : ''}`);
   }
   if (deleted.length > 0) {
-    ctx.info(`(stdout carries only created and changed resources; to apply deletions too, keep a directory in sync with --output-dir DIR, or apply the whole state: ${pruneCommand(used.istio.apiVersion)})`);
+    ctx.info(`(stdout carries only created and changed resources; to apply deletions too, keep a directory in sync with --output-dir DIR, or apply the whole state: ${pruneCommand(used.istio.apiVersion, args)})`);
   }
   if (changes.length === 0 && stateChanged) ctx.info('No Istio resource changed.');
 }
@@ -290,10 +290,28 @@ const PRUNABLE = [
  * its default list of core kinds (kubectl v0.32.4 pkg/util/prune/prune.go defaultNamespacedPruneResources),
  * so no Istio kind would ever be deleted; each kind is given at the API version cfmesh emits.
  */
-export function pruneCommand(istioApi: string): string {
+export function pruneCommand(istioApi: string, renderFlags = ''): string {
   const version = (group: string) => (group === 'security.istio.io' ? (istioApi === 'v1' ? 'v1' : 'v1beta1') : istioApi);
   const allow = PRUNABLE.map(([group, kind]) => `--prune-allowlist=${group}/${version(group)}/${kind}`).join(' ');
-  return `cfmesh render | kubectl apply --prune -l app.kubernetes.io/managed-by=cfmesh ${allow} -f -`;
+  return `cfmesh render${renderFlags} | kubectl apply --prune -l app.kubernetes.io/managed-by=cfmesh ${allow} -f -`;
+}
+
+/** The flags of this command that `render` needs to give the same configuration (--state and the shaping flags). */
+function renderArgs(flags: DeliveryFlags): string {
+  const quote = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replaceAll("'", `'\\''`)}'`);
+  const pairs: [string, string | undefined][] = [
+    ['--state', flags.state],
+    ['--default-domain', flags.defaultDomain],
+    ['--gateway', flags.gateway],
+    ['-n', flags.namespace],
+    ['--service-host-template', flags.serviceHostTemplate],
+    ['--istio-api', flags.istioApi],
+    ['--mtls', flags.mtls],
+    ['--gateway-namespace', flags.gatewayNamespace],
+    ['--tcp-port-range', flags.tcpPortRange],
+    ...(flags.internalDomain ?? []).map((d): [string, string] => ['--internal-domain', d]),
+  ];
+  return pairs.filter((p): p is [string, string] => p[1] !== undefined).map(([f, v]) => ` ${f} ${quote(v)}`).join('');
 }
 
 /** delete-route / delete: ask on a terminal, insist on -f otherwise (a script must not hang on a prompt). */
