@@ -124,8 +124,7 @@ function addStateOutputOptions(cmd: Command, shortO: boolean): Command {
     .option(shortO ? '-o, --output-dir <dir>' : '--output-dir <dir>', 'keep DIR in sync with the whole state instead of printing the changed resources (default: the stored output dir, see target)')
     .addOption(new Option('--dry-run [mode]', 'show a diff of the resources that would change and write nothing; server: let the API server check it (kubernetes target)').choices(['client', 'server']).preset('client'))
     .option('--force-conflicts', 'take over fields another field manager owns (kubernetes target)')
-    .option('--applyset <name>', 'ApplySet parent Secret tracking what cfmesh applied (default cfmesh)')
-    .option('--request-timeout <seconds>', 'timeout of each request to the cluster (default 30)');
+    .option('--applyset <name>', 'ApplySet parent Secret tracking what cfmesh applied (default cfmesh)');
 }
 
 /** Where state commands read and deliver: the local state (default), or the cluster. */
@@ -133,7 +132,8 @@ function addClusterOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--target <target>', 'local (default, or as stored by `cfmesh target`) or kubernetes: the cluster is the state').choices(['local', 'kubernetes']))
     .option('--kubeconfig <path>', 'kubeconfig file (else KUBECONFIG, else ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context (else its current-context)');
+    .option('--context <name>', 'kubeconfig context (else its current-context)')
+    .option('--request-timeout <seconds>', 'timeout of each attempt of a request to the cluster (default 30)');
 }
 
 function addRouteOptions(cmd: Command, port = true): Command {
