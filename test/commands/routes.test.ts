@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../src/main.ts';
@@ -71,16 +71,22 @@ test('empty state: No routes found. on stderr, [] with --json', async (t) => {
   assert.equal((await s.run('apps', '--json')).out, '[]\n');
 });
 
-test('a --state directory that holds no state (mistyped) is an error naming it, for every command that only reads it', async (t) => {
+test('a --state directory that does not exist (mistyped) is said, even under -q, by every command that only reads it', async (t) => {
   const s = sandbox(t);
-  for (const argv of [['routes'], ['routes', '--json'], ['apps'], ['apps', '--json'], ['route', 'example.com', '--hostname', 'x'], ['render']]) {
+  for (const argv of [['routes'], ['routes', '--json'], ['apps'], ['-q', 'apps', '--json'], ['render']]) {
     const r = await s.run(...argv);
-    assert.equal(r.exit, 3, `${argv.join(' ')}: ${r.err}`);
-    assert.equal(r.out, '');
-    assert.match(r.err, /error FILE_READ there is no cfmesh state in .*state \(no state\.json there; the directory does not exist\)/);
+    assert.equal(r.exit, 0, `${argv.join(' ')}: ${r.err}`);
+    assert.match(r.err, /warning NOTICE there is no cfmesh state in .*state: the directory does not exist/);
     assert.match(r.err, /hint: check --state/);
   }
+  assert.equal((await s.run('route', 'example.com', '--hostname', 'x')).exit, 1, 'an unknown route is still NOT_FOUND');
   assert.ok(!existsSync(s.state), 'reading creates nothing');
+  // A directory that exists but has no state yet (a push that was refused made it) is an empty platform.
+  mkdirSync(s.state);
+  const empty = await s.run('routes', '--json');
+  assert.equal(empty.exit, 0, empty.err);
+  assert.equal(empty.out, '[]\n');
+  assert.match(empty.err, /No cfmesh state in .* yet/);
 });
 
 test('the default state location without a state yet: said on stderr, empty results', async (t) => {
@@ -89,8 +95,9 @@ test('the default state location without a state yet: said on stderr, empty resu
   assert.equal(await main(['routes', '--json'], io), 0, io.err());
   assert.equal(io.out(), '[]\n');
   assert.match(io.err(), /No cfmesh state in .*home\/\.cfmesh yet/);
+  assert.doesNotMatch(io.err(), /warning/, 'the default location without a state is not a mistake');
   const viaEnv = memoryIo({ cwd: s.dir, env: { HOME: join(s.dir, 'home'), CFMESH_HOME: join(s.dir, 'typo') } });
-  assert.equal(await main(['apps'], viaEnv), 3);
+  assert.equal(await main(['apps'], viaEnv), 0);
   assert.match(viaEnv.err(), /hint: check CFMESH_HOME/);
 });
 

@@ -8,7 +8,7 @@ import type { Warning } from '../../diagnostics/tool-error.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import { render, renderYamlDocument, type OutputFormat } from '../../render/render.ts';
 import { writeDirectory } from '../../sinks/directory-sink.ts';
-import { readState, resolveStateDir, STATE_DIR_ENV, STATE_FILE_NAME, statePaths, updateState, type Scope, type UpdateResult } from '../../state/index.ts';
+import { readState, resolveStateDir, STATE_DIR_ENV, statePaths, updateState, type Scope, type UpdateResult } from '../../state/index.ts';
 import type { Settings, State } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
 import type { KubeConfig } from '../../kube/kubeconfig.ts';
@@ -53,18 +53,19 @@ export function stateDirFor(ctx: CommandContext, flags: StateFlags): string {
 }
 
 /**
- * A command that only reads the local state, on a directory that holds none: a state directory given
- * explicitly (--state or CFMESH_HOME) is most likely mistyped, so it is an error that says so (as
- * kubectl's --kubeconfig and cf without a target are); the default ~/.cfmesh merely has no state yet.
+ * A command that only reads the local state, on a directory that holds none, says so instead of
+ * silently showing nothing. A state directory given explicitly (--state or CFMESH_HOME) that does not
+ * exist is most likely mistyped: a warning that -q does not hide, naming the directory and the flag.
+ * It stays a warning, not an error (kubectl's --kubeconfig would fail): reading before the first push
+ * (a script, or after a push that was refused before it got to the state) is an empty platform.
  */
 export async function requireLocalState(ctx: CommandContext, flags: StateFlags): Promise<void> {
   const dir = stateDirFor(ctx, flags);
   if (existsSync(statePaths(dir).state)) return;
   const explicit = (flags.state ?? '') !== '' ? '--state' : (ctx.io.env[STATE_DIR_ENV] ?? '') !== '' ? STATE_DIR_ENV : undefined;
-  if (explicit !== undefined) {
-    throw new ToolError('FILE_READ', `there is no cfmesh state in ${dir} (no ${STATE_FILE_NAME} there; the directory ${existsSync(dir) ? 'exists' : 'does not exist'})`, {
-      hint: `check ${explicit}; cfmesh push -f manifest.yml creates a state there`,
-    });
+  if (explicit !== undefined && !existsSync(dir)) {
+    ctx.required(`there is no cfmesh state in ${dir}: the directory does not exist`, `check ${explicit}; cfmesh push -f manifest.yml creates a state there`);
+    return;
   }
   ctx.info(`No cfmesh state in ${dir} yet (cfmesh push -f manifest.yml creates it).`);
 }
