@@ -286,7 +286,7 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
         const timedOut = timeout.aborted || errorCode(err) === 'UND_ERR_CONNECT_TIMEOUT';
         const code = timedOut ? 'TIMEOUT' : errorCode(err);
         if ((timedOut || isRetryableNetworkError(code)) && retryAfterWait(attempt, timedOut ? `no answer within ${formatMs(attemptMs)}` : (code ?? 'network error'))) continue;
-        const gaveUp = attempt > 0 ? `; gave up after ${attempt + 1} attempts in ${formatMs(budget.totalMs - budget.remaining())}` : '';
+        const gaveUp = attempt > 0 ? `; gave up after ${attempt + 1} attempts` : '';
         const e = timedOut ? Object.assign(new Error(`no answer within ${formatMs(attemptMs)}${gaveUp}`), { code: 'TIMEOUT' }) : err;
         throw networkError(e, what, config.server, redactor);
       }
