@@ -126,7 +126,7 @@ export function liveAppsView(services: readonly LiveVirtualService[], options: I
   for (const vs of services) for (const fqdn of vs.hosts) for (const rule of vs.tcp) for (const port of rule.ports) for (const d of rule.destinations) add(d, `${fqdn}:${port}`);
   return [...apps]
     .sort((a, b) => compare(a[0], b[0]))
-    .map(([name, e]) => ({ name, instances: 0, port: e.port, routes: [...e.routes].sort(compare) }));
+    .map(([name, e]) => ({ name, instances: null, port: e.port, routes: [...e.routes].sort(compare) }));
 }
 
 /** The live route for `DOMAIN [--hostname H] [--path P]`: NOT_FOUND (exit 1) names what exists. */

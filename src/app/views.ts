@@ -41,7 +41,8 @@ export function routesView(state: State): RouteView[] {
 
 export interface AppView {
   readonly name: string;
-  readonly instances: number;
+  /** Web instances; null where they cannot be known (the cluster's VirtualServices do not say). */
+  readonly instances: number | null;
   readonly port: number | null;
   readonly routes: readonly string[];
 }
@@ -58,6 +59,11 @@ export function appsView(state: State): AppView[] {
   return Object.values(state.apps)
     .sort((a, b) => compare(a.name, b.name))
     .map((a) => ({ name: a.name, instances: a.instances, port: a.port ?? null, routes: (routesOf.get(a.name) ?? []).sort(compare) }));
+}
+
+/** The `apps` table, the same columns for the local state and the cluster. */
+export function formatAppsTable(views: readonly AppView[]): string {
+  return formatTable(['name', 'instances', 'port', 'routes'], views.map((v) => [v.name, v.instances === null ? '' : String(v.instances), v.port === null ? '' : String(v.port), v.routes.join(', ')]));
 }
 
 /** `reviews-v1 (90%), reviews-v2 (10%)`. */

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Warning } from '../diagnostics/tool-error.ts';
 import { ToolError } from '../diagnostics/tool-error.ts';
-import { colorFor, printProblems } from '../ui/diagnostics.ts';
+import { colorFor, formatDiagnostic, printProblems } from '../ui/diagnostics.ts';
 import type { Io } from '../ui/io.ts';
 
 export interface GlobalFlags {
@@ -22,6 +22,12 @@ export interface CommandContext {
   debug(line: string): void;
   /** Prints warnings; under --strict, fails once they are printed. */
   warn(warnings: readonly Warning[]): void;
+  /**
+   * Something the user must do or know (a resource to delete by hand, a token sent in clear): a warning
+   * on stderr that --quiet does not hide and --strict does not turn into a failure, since by then the
+   * command has done its work.
+   */
+  required(message: string, hint?: string): void;
 }
 
 export function createContext(io: Io, flags: GlobalFlags): CommandContext {
@@ -46,6 +52,9 @@ export function createContext(io: Io, flags: GlobalFlags): CommandContext {
       if (flags.strict) {
         throw new ToolError('STRICT', `${warnings.length} warning(s) and --strict is set`, { hint: 'fix the warnings, or drop --strict' });
       }
+    },
+    required: (message, hint) => {
+      io.stderr.write(formatDiagnostic('warning', { code: 'NOTICE', message, hint }, colors()));
     },
   };
 }

@@ -3,9 +3,10 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import type { ApplyReport, ApplyReportItem } from '../kube/apply.ts';
-import type { KubeClient } from '../kube/client.ts';
+import type { KubeClient, KubeClientOptions } from '../kube/client.ts';
 import type { KubeConfig } from '../kube/kubeconfig.ts';
 import { render, type OutputFormat } from '../render/render.ts';
+import { isLoopbackHost } from '../kube/loopback.ts';
 import type { Resource } from '../render/resource.ts';
 import type { CommandContext } from './context.ts';
 import { VERSION } from './version.ts';
@@ -27,6 +28,7 @@ export interface DeliveryFlags {
   readonly json?: boolean | undefined;
   readonly requestTimeout?: string | undefined;
   readonly output?: string | undefined;
+  readonly insecureHttp?: boolean | undefined;
 }
 
 /** Flags of every command that delivers configuration somewhere. */
@@ -42,7 +44,8 @@ export function addDeliveryOptions(cmd: Command): Command {
     .option('--url <url>', 'control-plane endpoint that receives the rendered bundle (http target)')
     .option('--token-file <file>', 'file holding the bearer token for --url')
     .option('--token-env <var>', 'environment variable holding the bearer token for --url')
-    .option('--request-timeout <seconds>', 'timeout of each request to the control plane (default 30)');
+    .option('--insecure-http', 'allow sending the bearer token over plain http:// to a host other than this machine (http target)')
+    .option('--request-timeout <seconds>', 'timeout of each attempt of a request to the control plane (default 30; a request with its retries takes at most three times this)');
 }
 
 export function parseTarget(flags: DeliveryFlags, stored?: string): Target {
@@ -63,11 +66,35 @@ export async function loadKubeTarget(ctx: CommandContext, flags: DeliveryFlags):
   });
 }
 
-function timeoutMs(flags: DeliveryFlags): number {
+/** `--request-timeout SECONDS` in ms (default 30 s): the bound of each attempt; a call with its retries gets three times this. */
+export function requestTimeoutMs(flags: Pick<DeliveryFlags, 'requestTimeout'>): number {
   if (flags.requestTimeout === undefined) return 30_000;
   const seconds = Number(flags.requestTimeout);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new ToolError('USAGE', `--request-timeout must be a number of seconds (got "${flags.requestTimeout}")`);
-  return Math.round(seconds * 1000);
+  if (!/^\s*\d*\.?\d+\s*$/.test(flags.requestTimeout) || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new ToolError('USAGE', `--request-timeout must be a number of seconds above 0 (got "${flags.requestTimeout}")`);
+  }
+  return Math.max(1, Math.round(seconds * 1000));
+}
+
+/**
+ * A kubeconfig whose server is plain http:// on another machine sends its credentials in clear. kubectl
+ * does so silently; cfmesh keeps kubectl's behaviour (the kubeconfig is the user's choice) but says it.
+ */
+export function warnPlainHttp(ctx: CommandContext, config: KubeConfig): void {
+  let url: URL;
+  try {
+    url = new URL(config.server);
+  } catch {
+    return;
+  }
+  if (url.protocol === 'http:' && config.auth.type !== 'none' && !isLoopbackHost(url.hostname)) {
+    ctx.required(`the kubeconfig's server ${url.protocol}//${url.host} is plain http://: its credentials are sent unencrypted`, 'use an https:// server in the kubeconfig');
+  }
+}
+
+/** The client options every command that talks to the cluster uses: timeout, Ctrl-C, debug lines, retries announced on stderr. */
+export function kubeClientOptions(ctx: CommandContext, flags: Pick<DeliveryFlags, 'requestTimeout'>): KubeClientOptions {
+  return { timeoutMs: requestTimeoutMs(flags), signal: ctx.io.signal, log: ctx.debug, onRetry: (line) => ctx.info(`retrying: ${line}`) };
 }
 
 const GROUPS: Record<string, string> = { Secret: '', ConfigMap: '' };
@@ -91,7 +118,8 @@ export async function applyToCluster(
 ): Promise<ApplyReport> {
   const [{ createKubeClient }, { applyResources }] = await Promise.all([import('../kube/client.ts'), import('../kube/apply.ts')]);
   const dryRun = flags.dryRun === 'server';
-  const client = createKubeClient(config, { timeoutMs: timeoutMs(flags), signal: ctx.io.signal, log: ctx.debug });
+  warnPlainHttp(ctx, config);
+  const client = createKubeClient(config, kubeClientOptions(ctx, flags));
   const where = `${config.server} (namespace ${config.namespace}${config.contextName ? `, context ${config.contextName}` : ''})`;
   const progress = await startProgress(ctx, `Applying ${resources.length} resource(s) to ${where}${dryRun ? ' (server dry run)' : ''}`);
   let done = 0;
@@ -172,6 +200,7 @@ export function printReport(ctx: CommandContext, report: ApplyReport, where: { s
             namespace: i.namespace,
             name: i.name,
             action: i.action,
+            ...(i.takenOver ? { takenOver: i.takenOver } : {}),
             ...(i.error ? { error: { code: i.error.code, message: i.error.message } } : {}),
           })),
           errors: report.errors.map((e) => ({ code: e.code, message: e.message })),
@@ -188,9 +217,19 @@ export function printReport(ctx: CommandContext, report: ApplyReport, where: { s
     }
   }
   const failed = report.items.filter((i) => i.action === 'failed');
+  // One error shared by several objects (an unreachable server: the rest were not sent) is told once.
+  const told = new Set<unknown>();
   for (const item of failed) {
     const e = item.error;
-    ctx.io.stderr.write(`${ctx.c.red('error')} ${kubectlName(item)}: ${e?.message ?? 'failed'}\n${e?.hint ? `  ${ctx.c.cyan('hint:')} ${e.hint}\n` : ''}`);
+    if (e && told.has(e)) continue;
+    if (e) told.add(e);
+    const others = e ? failed.filter((f) => f.error === e).length - 1 : 0;
+    ctx.io.stderr.write(
+      `${ctx.c.red('error')} ${kubectlName(item)}${others > 0 ? ` (and ${others} more, not sent)` : ''}: ${e?.message ?? 'failed'}\n${e?.hint ? `  ${ctx.c.cyan('hint:')} ${e.hint}\n` : ''}`,
+    );
+  }
+  for (const item of report.items) {
+    if (item.takenOver) ctx.info(`${kubectlName(item)}: took over the fields cfmesh's own ${item.takenOver.map((m) => `"${m}"`).join(', ')} had set${item.takenOver.includes('cfmesh-weights') ? ' (weights patched live by update-route --weight)' : ''}`);
   }
   for (const e of report.errors) ctx.io.stderr.write(`${ctx.c.red('error')} ${e.message}\n${e.hint ? `  ${ctx.c.cyan('hint:')} ${e.hint}\n` : ''}`);
   if (report.pruneSkipped) ctx.info(`prune skipped: ${report.pruneSkipped}`);
@@ -242,6 +281,10 @@ export async function postToEndpoint(ctx: CommandContext, resources: readonly Re
     const report = await postBundle({
       url: flags.url,
       body,
+      retry: { timeoutMs: requestTimeoutMs(flags) },
+      insecureHttp: flags.insecureHttp === true,
+      onRetry: (line: string) => ctx.info(`retrying: ${line}`),
+      warn: (line: string) => ctx.required(line),
       contentType: chosen === 'json' ? 'application/json' : 'application/yaml',
       tokenFile: flags.tokenFile !== undefined ? resolve(ctx.io.cwd, flags.tokenFile) : undefined,
       tokenEnv: flags.tokenEnv,

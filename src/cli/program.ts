@@ -114,6 +114,7 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
     .option('--context <name>', 'kubeconfig context (else its current-context)')
     .option('--applyset <name>', 'ApplySet whose members no longer rendered show as removed (default cfmesh)')
     .option('--force-conflicts', 'diff as if conflicts with other field managers were forced')
+    .option('--request-timeout <seconds>', 'timeout of each attempt of a request to the cluster (default 30)')
     .addHelpText('after', EXAMPLES.diff)
     .action(async (_opts, cmd: Command) => {
       const { diffCommand } = await import('./commands/diff.ts');
@@ -136,8 +137,7 @@ function addStateOutputOptions(cmd: Command, shortO: boolean): Command {
     .option(shortO ? '-o, --output-dir <dir>' : '--output-dir <dir>', 'keep DIR in sync with the whole state instead of printing the changed resources (default: the stored output dir, see target)')
     .addOption(new Option('--dry-run [mode]', 'show a diff of the resources that would change and write nothing; server: let the API server check it (kubernetes target)').choices(['client', 'server']).preset('client'))
     .option('--force-conflicts', 'take over fields another field manager owns (kubernetes target)')
-    .option('--applyset <name>', 'ApplySet parent Secret tracking what cfmesh applied (default cfmesh)')
-    .option('--request-timeout <seconds>', 'timeout of each request to the cluster (default 30)');
+    .option('--applyset <name>', 'ApplySet parent Secret tracking what cfmesh applied (default cfmesh)');
 }
 
 /** Where state commands read and deliver: the local state (default), or the cluster. */
@@ -145,7 +145,8 @@ function addClusterOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--target <target>', 'local (default, or as stored by `cfmesh target`) or kubernetes: the cluster is the state').choices(['local', 'kubernetes']))
     .option('--kubeconfig <path>', 'kubeconfig file (else KUBECONFIG, else ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context (else its current-context)');
+    .option('--context <name>', 'kubeconfig context (else its current-context)')
+    .option('--request-timeout <seconds>', 'timeout of each attempt of a request to the cluster (default 30)');
 }
 
 function addRouteOptions(cmd: Command, port = true): Command {
@@ -235,7 +236,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await pushCommand(ctx(cmd), app, cmd.optsWithGlobals());
     });
 
-  addStateOutputOptions(addRouteOptions(program.command('map-route').argument('<app>').argument('<domain>')), false)
+  addStateOutputOptions(addTranslateOptions(addRouteOptions(program.command('map-route').argument('<app>').argument('<domain>'))), false)
     .description('map a route to an app (creating the route if needed)')
     .option('--app-port <port>', 'port of the app to send to')
     .option('--app-protocol <protocol>', 'http1 or http2')
@@ -250,7 +251,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await mapRouteCommand(ctx(cmd), app, domain, cmd.optsWithGlobals());
     });
 
-  addStateOutputOptions(addRouteOptions(program.command('unmap-route').argument('<app>').argument('<domain>')), true)
+  addStateOutputOptions(addTranslateOptions(addRouteOptions(program.command('unmap-route').argument('<app>').argument('<domain>'))), true)
     .description('remove a route from an app (the route stays)')
     .addHelpText('after', STATE_EXAMPLES.unmapRoute)
     .action(async (app: string, domain: string, _opts, cmd: Command) => {
@@ -258,7 +259,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await unmapRouteCommand(ctx(cmd), app, domain, cmd.optsWithGlobals());
     });
 
-  addStateOutputOptions(addRouteOptions(program.command('create-route').argument('<domain>')), false)
+  addStateOutputOptions(addTranslateOptions(addRouteOptions(program.command('create-route').argument('<domain>'))), false)
     .description('create a route with no app mapped')
     .option('-o, --option <key=value>', 'route option (loadbalancing=...); repeatable', collect)
     .addHelpText('after', STATE_EXAMPLES.createRoute)
@@ -267,7 +268,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await createRouteCommand(ctx(cmd), domain, cmd.optsWithGlobals());
     });
 
-  addStateOutputOptions(addRouteOptions(program.command('delete-route').argument('<domain>')), true)
+  addStateOutputOptions(addTranslateOptions(addRouteOptions(program.command('delete-route').argument('<domain>'))), true)
     .description('delete a route and its mappings')
     .option('-f, --force', 'do not ask (required when stdin is not a terminal)')
     .addHelpText('after', STATE_EXAMPLES.deleteRoute)
@@ -276,7 +277,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await deleteRouteCommand(ctx(cmd), domain, cmd.optsWithGlobals());
     });
 
-  addStateOutputOptions(program.command('delete').argument('<app>'), true)
+  addStateOutputOptions(addTranslateOptions(program.command('delete').argument('<app>')), true)
     .description('delete an app and its mappings')
     .option('-r, --delete-routes', "also delete the app's routes that no other app uses")
     .option('-f, --force', 'do not ask (required when stdin is not a terminal)')
@@ -286,7 +287,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
       await deleteCommand(ctx(cmd), app, cmd.optsWithGlobals());
     });
 
-  addStateOutputOptions(addRouteOptions(program.command('update-route').argument('<app_or_domain>').argument('[domain]')), false)
+  addStateOutputOptions(addTranslateOptions(addRouteOptions(program.command('update-route').argument('<app_or_domain>').argument('[domain]'))), false)
     .description("shift a route's traffic (APP DOMAIN --weight W, or DOMAIN --destination APP=W...) or change its options (DOMAIN -o/-r)")
     .option('--weight <percent>', "APP's share of the route, 0-100; the others are rescaled in proportion")
     .option('--destination <app=weight>', 'every destination of the route with its weight, summing to 100; repeatable', collect)

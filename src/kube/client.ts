@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
+import type { Socket } from 'node:net';
+import { Agent, buildConnector, ProxyAgent, request, type Dispatcher } from 'undici';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import type { Resource } from '../render/resource.ts';
 import { errorCode, networkError, parseStatus, statusError } from './errors.ts';
@@ -7,9 +8,18 @@ import { ExecCredentialCache } from './exec-credential.ts';
 import { objectPath, pluralOf, splitApiVersion, type KubeObject, type ObjectRef } from './kinds.ts';
 import type { KubeConfig, TlsOptions } from './kubeconfig.ts';
 import { Redactor } from './redact.ts';
-import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, retryPolicy, sleep, type RetryPolicy } from './retry.ts';
+import { backoffMs, formatMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, raceSignal, RetryBudget, retryPolicy, sleep, type RetryPolicy } from './retry.ts';
 
+/** The field manager of every server-side apply cfmesh sends. */
 export const FIELD_MANAGER = 'cfmesh';
+/**
+ * The field manager of the weight-only JSON patches (`update-route --weight` on the cluster). A JSON patch
+ * is an Update, recorded apart from the Apply of the same name (BuildManagerIdentifier keys entries by
+ * manager and operation), so it gets a name of its own that says what it owns.
+ */
+export const WEIGHTS_FIELD_MANAGER = 'cfmesh-weights';
+/** cfmesh's own managers: a conflict with only these is cfmesh against itself (see apply.ts). */
+export const OWN_FIELD_MANAGERS: readonly string[] = [FIELD_MANAGER, WEIGHTS_FIELD_MANAGER];
 
 export interface KubeClientOptions {
   /** Per-request timeout (ms). */
@@ -24,6 +34,10 @@ export interface KubeClientOptions {
   readonly signal?: AbortSignal | undefined;
   /** Progress and debug lines (method, path, status, timing; never headers or bodies). */
   readonly log?: ((line: string) => void) | undefined;
+  /** Told before every retry, why and when (the CLI prints it on stderr). */
+  readonly onRetry?: ((line: string) => void) | undefined;
+  /** The HTTP request function (undici's `request`); tests pass a recorder. */
+  readonly request?: typeof request | undefined;
   /** Kind → plural for kinds outside the built-in table. */
   readonly plurals?: Readonly<Record<string, string>> | undefined;
   readonly userAgent?: string | undefined;
@@ -70,8 +84,8 @@ export interface KubeClient {
   list(ref: ObjectRef, opts?: { readonly labelSelector?: string | undefined }): Promise<KubeObject[]>;
   /** Server-side apply (PATCH application/apply-patch+yaml with a JSON body). */
   apply(resource: Resource | KubeObject, opts?: ApplyOptions): Promise<ApplyResult>;
-  /** PATCH application/json-patch+json. */
-  jsonPatch(ref: ObjectRef & { readonly name: string }, ops: readonly JsonPatchOp[], opts?: { readonly dryRun?: boolean | undefined }): Promise<KubeObject>;
+  /** PATCH application/json-patch+json, as field manager `fieldManager` (default cfmesh-weights). */
+  jsonPatch(ref: ObjectRef & { readonly name: string }, ops: readonly JsonPatchOp[], opts?: { readonly dryRun?: boolean | undefined; readonly fieldManager?: string | undefined }): Promise<KubeObject>;
   /** DELETE; false when the object was already gone. */
   delete(ref: ObjectRef & { readonly name: string }, opts?: DeleteOptions): Promise<boolean>;
   /** GET /apis/<group> (or /api for the core group); undefined when the server does not serve the group. */
@@ -92,18 +106,46 @@ interface Credentials {
   readonly key?: string | undefined;
 }
 
-function buildDispatcher(tls: TlsOptions, proxyUrl: string | undefined, connections: number): Dispatcher {
+/**
+ * The dispatcher's options. `connect.timeout` is the request timeout: undici's own default is 10 s, and a
+ * server that accepts TCP but never completes the TLS handshake holds a connection that long.
+ */
+export function dispatcherOptions(tls: TlsOptions, connections: number, timeoutMs: number) {
   const connect = {
+    timeout: timeoutMs,
     ca: tls.ca,
     cert: tls.cert,
     key: tls.key,
     rejectUnauthorized: !tls.insecureSkipTlsVerify,
     ...(tls.serverName !== undefined ? { servername: tls.serverName } : {}),
   };
+  return { connect, connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 };
+}
+
+/**
+ * The dispatcher, with every socket it opens tracked: undici's destroy() does not end a socket whose TLS
+ * handshake is still under way, and such a socket keeps the process alive (after Ctrl-C, for instance)
+ * until the connect timeout; `destroySockets` ends them.
+ */
+export function buildDispatcher(tls: TlsOptions, proxyUrl: string | undefined, connections: number, timeoutMs: number): { dispatcher: Dispatcher; destroySockets: () => void } {
+  const { connect, ...rest } = dispatcherOptions(tls, connections, timeoutMs);
+  const sockets = new Set<Socket>();
+  const destroySockets = (): void => {
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+  };
   if (proxyUrl !== undefined) {
-    return new ProxyAgent({ uri: proxyUrl, requestTls: connect, connections, keepAliveTimeout: 30_000 });
+    return { dispatcher: new ProxyAgent({ uri: proxyUrl, requestTls: connect, proxyTls: { timeout: timeoutMs }, connections, keepAliveTimeout: 30_000 }), destroySockets };
   }
-  return new Agent({ connect, connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 });
+  const base = buildConnector(connect);
+  const tracked: buildConnector.connector = (options, callback) => {
+    const socket = (base as unknown as (o: typeof options, cb: typeof callback) => Socket | undefined)(options, callback);
+    if (socket) {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    }
+  };
+  return { dispatcher: new Agent({ connect: tracked, ...rest }), destroySockets };
 }
 
 export function createKubeClient(config: KubeConfig, options: KubeClientOptions = {}): KubeClient {
@@ -129,19 +171,19 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
   }
   const execCache = auth.type === 'exec' ? new ExecCredentialCache(auth.exec) : undefined;
 
-  let dispatcher: Dispatcher | undefined;
+  let dispatcher: ReturnType<typeof buildDispatcher> | undefined;
   let dispatcherKey = '';
-  const retired: Dispatcher[] = [];
+  const retired: ReturnType<typeof buildDispatcher>[] = [];
 
   function dispatcherFor(cert: string | undefined, key: string | undefined): Dispatcher {
     const k = `${cert ?? ''}\0${key ?? ''}`;
     if (!dispatcher || k !== dispatcherKey) {
       // A rotated exec client certificate needs new TLS connections; the old pool drains in the background.
       if (dispatcher) retired.push(dispatcher);
-      dispatcher = buildDispatcher({ ...config.tls, cert: cert ?? config.tls.cert, key: key ?? config.tls.key }, config.proxyUrl, connections);
+      dispatcher = buildDispatcher({ ...config.tls, cert: cert ?? config.tls.cert, key: key ?? config.tls.key }, config.proxyUrl, connections, policy.timeoutMs);
       dispatcherKey = k;
     }
-    return dispatcher;
+    return dispatcher.dispatcher;
   }
 
   async function credentials(): Promise<Credentials> {
@@ -179,10 +221,32 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
     }
   }
 
+  const doRequest = options.request ?? request;
+
+  /**
+   * One call with its retries. Each attempt is bounded by the request timeout (connecting included) and
+   * the call as a whole by the retry budget (RetryBudget); every retry is announced through `onRetry`;
+   * Ctrl-C (the signal) ends the call at once, even while connecting.
+   */
   async function send(method: string, path: string, what: string, body?: { type: string; data: string }): Promise<RawResponse> {
     const url = `${config.server}${path}`;
+    const budget = new RetryBudget(policy);
     let refreshedExec = false;
+    const retryAfterWait = (attempt: number, reason: string, minWait = 0): boolean => {
+      const wait = Math.max(minWait, backoffMs(policy, attempt));
+      if (attempt >= policy.retries || !budget.allowsWait(wait)) return false;
+      const line = `${method} ${path}: ${reason}; retrying in ${formatMs(wait)} (attempt ${attempt + 2} of ${policy.retries + 1})`;
+      log?.(line);
+      options.onRetry?.(line);
+      pendingWait = wait;
+      return true;
+    };
+    let pendingWait = 0;
     for (let attempt = 0; ; attempt++) {
+      if (pendingWait > 0) {
+        await sleep(pendingWait, signal);
+        pendingWait = 0;
+      }
       if (signal?.aborted) throw signal.reason;
       const cred = await credentials();
       const headers: Record<string, string | string[]> = {
@@ -191,7 +255,8 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
         ...cred.headers,
       };
       if (body) headers['content-type'] = body.type;
-      const timeout = AbortSignal.timeout(policy.timeoutMs);
+      const attemptMs = budget.attemptTimeout(policy);
+      const timeout = AbortSignal.timeout(attemptMs);
       const reqSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
       const started = Date.now();
       let status: number;
@@ -199,31 +264,30 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
       let text: string;
       let retryAfterHeader: string | string[] | undefined;
       try {
-        const res = await request(url, {
-          method: method as Dispatcher.HttpMethod,
-          headers,
-          body: body?.data,
-          dispatcher: dispatcherFor(cred.cert, cred.key),
-          signal: reqSignal,
-          headersTimeout: policy.timeoutMs,
-          bodyTimeout: policy.timeoutMs,
-        });
+        const res = await raceSignal(
+          doRequest(url, {
+            method: method as Dispatcher.HttpMethod,
+            headers,
+            body: body?.data,
+            dispatcher: dispatcherFor(cred.cert, cred.key),
+            signal: reqSignal,
+            headersTimeout: attemptMs,
+            bodyTimeout: attemptMs,
+          }),
+          reqSignal,
+        );
         status = res.statusCode;
         const ct = res.headers['content-type'];
         contentType = (Array.isArray(ct) ? ct[0] : ct) ?? '';
         retryAfterHeader = res.headers['retry-after'];
-        text = await res.body.text();
+        text = await raceSignal(res.body.text(), reqSignal);
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
-        const timedOut = timeout.aborted;
+        const timedOut = timeout.aborted || errorCode(err) === 'UND_ERR_CONNECT_TIMEOUT';
         const code = timedOut ? 'TIMEOUT' : errorCode(err);
-        if ((timedOut || isRetryableNetworkError(code)) && attempt < policy.retries) {
-          const wait = backoffMs(policy, attempt);
-          log?.(`${method} ${path}: ${code ?? 'network error'}; retrying in ${wait} ms (attempt ${attempt + 2} of ${policy.retries + 1})`);
-          await sleep(wait, signal);
-          continue;
-        }
-        const e = timedOut ? Object.assign(new Error(`no answer within ${policy.timeoutMs} ms`), { code: 'TIMEOUT' }) : err;
+        if ((timedOut || isRetryableNetworkError(code)) && retryAfterWait(attempt, timedOut ? `no answer within ${formatMs(attemptMs)}` : (code ?? 'network error'))) continue;
+        const gaveUp = attempt > 0 ? `; gave up after ${attempt + 1} attempts` : '';
+        const e = timedOut ? Object.assign(new Error(`no answer within ${formatMs(attemptMs)}${gaveUp}`), { code: 'TIMEOUT' }) : err;
         throw networkError(e, what, config.server, redactor);
       }
       log?.(`${method} ${path} ${status} (${Date.now() - started} ms)`);
@@ -234,18 +298,12 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
         execCache.invalidate();
         continue;
       }
-      if (isRetryableStatus(status) && attempt < policy.retries) {
+      if (isRetryableStatus(status)) {
         const st = parseStatus(text);
         const after =
           parseRetryAfter(retryAfterHeader) ??
           (st?.details?.retryAfterSeconds !== undefined ? st.details.retryAfterSeconds * 1000 : undefined);
-        if (after !== undefined && after > policy.maxRetryAfterMs) {
-          return { status, contentType, body: text, attempts: attempt + 1 };
-        }
-        const wait = Math.max(after ?? 0, backoffMs(policy, attempt));
-        log?.(`${method} ${path}: HTTP ${status}; retrying in ${wait} ms (attempt ${attempt + 2} of ${policy.retries + 1})`);
-        await sleep(wait, signal);
-        continue;
+        if ((after === undefined || after <= policy.maxRetryAfterMs) && retryAfterWait(attempt, `HTTP ${status}`, after ?? 0)) continue;
       }
       return { status, contentType, body: text, attempts: attempt + 1 };
     }
@@ -351,10 +409,13 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
     return fail(r, ref, what);
   }
 
-  async function jsonPatch(ref: ObjectRef & { name: string }, ops: readonly JsonPatchOp[], opts: { dryRun?: boolean | undefined } = {}): Promise<KubeObject> {
+  async function jsonPatch(ref: ObjectRef & { name: string }, ops: readonly JsonPatchOp[], opts: { dryRun?: boolean | undefined; fieldManager?: string | undefined } = {}): Promise<KubeObject> {
     const what = describe('patch', ref);
-    const q = opts.dryRun ? '?dryRun=All' : '';
-    const r = await send('PATCH', `${pathFor(ref)}${q}`, what, { type: 'application/json-patch+json', data: JSON.stringify(ops) });
+    // Every write names its field manager: without one the apiserver records the user agent's prefix
+    // (handlers/rest.go managerOrUserAgent), which would make cfmesh's patches look like someone else's.
+    const q = new URLSearchParams({ fieldManager: opts.fieldManager ?? WEIGHTS_FIELD_MANAGER });
+    if (opts.dryRun) q.set('dryRun', 'All');
+    const r = await send('PATCH', `${pathFor(ref)}?${q.toString()}`, what, { type: 'application/json-patch+json', data: JSON.stringify(ops) });
     if (r.status === 200) return parseObject(r, what);
     return fail(r, ref, what);
   }
@@ -401,10 +462,17 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
     delete: del,
     discover,
     async close() {
+      // destroy, not close: close waits for requests still in flight, and an attempt abandoned after its
+      // timeout (or Ctrl-C) may still be connecting to a server that never answers.
       const all = [...retired, ...(dispatcher ? [dispatcher] : [])];
       retired.length = 0;
       dispatcher = undefined;
-      await Promise.all(all.map((d) => d.close().catch(() => undefined)));
+      await Promise.all(
+        all.map(async (d) => {
+          d.destroySockets();
+          await d.dispatcher.destroy().catch(() => undefined);
+        }),
+      );
     },
   };
 }

@@ -109,6 +109,14 @@ export interface HttpFailure {
 
 const FIELD_MANAGER_CONFLICT = 'FieldManagerConflict';
 
+/** The field managers a server-side apply conflicted with, by error (names as the apiserver prints them). */
+const CONFLICT_MANAGERS = new WeakMap<ToolError, readonly string[]>();
+
+/** The managers of an SSA field conflict (`conflict with "rollouts-controller" using ...`); undefined for other errors. */
+export function conflictManagersOf(error: ToolError): readonly string[] | undefined {
+  return CONFLICT_MANAGERS.get(error);
+}
+
 /** kubectl's wording: `Error from server (<Reason>): <message>`, 422 with one line per cause. */
 export function statusError(f: HttpFailure, redactor: Redactor): ToolError {
   const status = parseStatus(f.body);
@@ -135,7 +143,7 @@ export function statusError(f: HttpFailure, redactor: Redactor): ToolError {
     if (conflicts.length > 0) {
       const managers = [...new Set(conflicts.map((c) => /"([^"]+)"/.exec(c.message ?? '')?.[1] ?? 'another manager'))];
       const lines = conflicts.map((c) => `  - ${redactor.redact(c.field ?? '?')}: ${redactor.redact(c.message ?? '')}`);
-      return new ToolError(
+      const error = new ToolError(
         'API_CONFLICT',
         `${f.what}: Apply failed with ${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'}: fields are owned by ${managers
           .map((m) => `"${m}"`)
@@ -145,6 +153,8 @@ export function statusError(f: HttpFailure, redactor: Redactor): ToolError {
           httpStatus: f.status,
         },
       );
+      CONFLICT_MANAGERS.set(error, managers);
+      return error;
     }
     return new ToolError('API_CONFLICT', `${f.what}: ${prefix}${message}`, {
       hint: 'the object changed while cfmesh was writing it; run the command again',

@@ -9,6 +9,11 @@ export interface RetryPolicy {
   readonly timeoutMs: number;
   /** A server asking us to wait longer than this is treated as a final failure, not waited for. */
   readonly maxRetryAfterMs: number;
+  /**
+   * The most one call may take, every attempt and wait included (default three request timeouts): a server
+   * that accepts and never answers costs at most this, not attempts × (timeout + backoff).
+   */
+  readonly totalMs?: number | undefined;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
@@ -21,6 +26,66 @@ export const DEFAULT_RETRY: RetryPolicy = {
 
 export function retryPolicy(partial: Partial<RetryPolicy> | undefined): RetryPolicy {
   return { ...DEFAULT_RETRY, ...partial };
+}
+
+/** The deadline of one call: each attempt gets the request timeout or what is left, whichever is less. */
+export class RetryBudget {
+  readonly totalMs: number;
+  readonly #deadline: number;
+  readonly #now: () => number;
+
+  constructor(policy: RetryPolicy, now: () => number = Date.now) {
+    this.totalMs = policy.totalMs ?? policy.timeoutMs * 3;
+    this.#now = now;
+    this.#deadline = now() + this.totalMs;
+  }
+
+  /** Time left, never below 0. */
+  remaining(): number {
+    return Math.max(0, this.#deadline - this.#now());
+  }
+
+  /** The timeout of the next attempt (at least 1 ms, so an attempt always gets a real timer). */
+  attemptTimeout(policy: RetryPolicy): number {
+    return Math.max(1, Math.min(policy.timeoutMs, this.remaining()));
+  }
+
+  /** Whether waiting `ms` still leaves time for an attempt. */
+  allowsWait(ms: number): boolean {
+    return ms < this.remaining();
+  }
+}
+
+/**
+ * `promise`, or the signal's reason as soon as the signal aborts. undici does not abort a request that is
+ * still connecting (a TLS handshake the server never answers waits for the connect timeout), so every
+ * attempt races its own timeout and Ctrl-C here; the abandoned request is ended by the dispatcher's
+ * connect timeout or by destroying the dispatcher.
+ */
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** `2 s`, `250 ms`: how a retry announcement says a duration. */
+export function formatMs(ms: number): string {
+  return ms >= 1000 && ms % 100 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random, so retries of many clients spread out. */

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request } from 'undici';
+import { buildDispatcher } from '../kube/client.ts';
+import { isLoopbackHost } from '../kube/loopback.ts';
 import { ToolError } from '../diagnostics/tool-error.ts';
-import { errorCode, networkError, statusError } from '../kube/errors.ts';
+import { errorCode, networkError } from '../kube/errors.ts';
 import { Redactor, excerpt } from '../kube/redact.ts';
-import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, retryPolicy, sleep, type RetryPolicy } from '../kube/retry.ts';
+import { backoffMs, formatMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, raceSignal, RetryBudget, retryPolicy, sleep, type RetryPolicy } from '../kube/retry.ts';
 
 /**
  * Delivers the rendered bundle to a plain HTTP control plane: one POST, retried like the Kubernetes client,
@@ -25,8 +27,16 @@ export interface PostBundleOptions {
   readonly retry?: Partial<RetryPolicy> | undefined;
   /** PEM CA bundle for https endpoints with a private CA. */
   readonly ca?: string | undefined;
+  /** Send the token over plain http:// to a host other than this machine (`--insecure-http`). */
+  readonly insecureHttp?: boolean | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly log?: ((line: string) => void) | undefined;
+  /** Told before every retry, why and when (the CLI prints it on stderr). */
+  readonly onRetry?: ((line: string) => void) | undefined;
+  /** Warnings for stderr (the token sent over plain http:// with --insecure-http). */
+  readonly warn?: ((line: string) => void) | undefined;
+  /** The HTTP request function (undici's `request`); tests pass a recorder. */
+  readonly request?: typeof request | undefined;
 }
 
 export interface PostBundleReport {
@@ -43,6 +53,45 @@ export function bundleIdempotencyKey(body: string): string {
   return `sha256:${createHash('sha256').update(body).digest('hex')}`;
 }
 
+/**
+ * A bearer token over plain http:// can be read by anyone on the path, so it is refused unless the host
+ * is this machine or the user said `--insecure-http` (then it is sent, with a warning). Refusing rather
+ * than warning, because a warning scrolls past in CI while the token is already gone.
+ */
+export function checkTokenTransport(target: URL, hasToken: boolean, insecureHttp: boolean): 'ok' | 'insecure' {
+  if (!hasToken || target.protocol !== 'http:' || isLoopbackHost(target.hostname)) return 'ok';
+  if (insecureHttp) return 'insecure';
+  throw new ToolError('USAGE', `refusing to send the bearer token to ${target.protocol}//${target.host} over plain http://: anyone on the network path could read it`, {
+    hint: 'use an https:// URL, or pass --insecure-http if this network is trusted',
+  });
+}
+
+/**
+ * What a plain HTTP endpoint's answer means. It is not an API server, so it says the status and what the
+ * endpoint said, and hints that fit an HTTP endpoint (its token, its logs), not a kubeconfig.
+ */
+export function endpointError(status: number, statusText: string, body: string, what: string, attempts: number, redactor: Redactor): ToolError {
+  const said = redactor.redact(excerpt(body)).trim();
+  const head = `${what}: the endpoint answered HTTP ${status}${statusText ? ` ${statusText}` : ''}${said ? `: ${said}` : ''}`;
+  const gaveUp = attempts > 1 ? ` (gave up after ${attempts} attempts)` : '';
+  if (status === 401 || status === 403) {
+    return new ToolError('API_AUTH', `${head}${gaveUp}`, {
+      hint: status === 401 ? 'the endpoint did not accept the bearer token: check --token-file or --token-env' : 'the token was accepted but may not post bundles here: check its permissions at the endpoint',
+      httpStatus: status,
+    });
+  }
+  if (status === 429 || status >= 500) {
+    return new ToolError('API_UNREACHABLE', `${head}${gaveUp}`, {
+      hint: status === 429 ? 'the endpoint is rate limiting; try again later' : 'the endpoint failed while handling the bundle; check its logs, or try again later (the Idempotency-Key makes a retry safe)',
+      httpStatus: status,
+    });
+  }
+  return new ToolError('API_REJECTED', `${head}${gaveUp}`, {
+    hint: status === 404 || status === 405 ? 'is --url the endpoint that receives bundles?' : status === 413 ? 'the bundle is larger than the endpoint accepts' : status === 415 ? 'the endpoint does not take this format: try --output json or --output yaml' : undefined,
+    httpStatus: status,
+  });
+}
+
 export async function postBundle(opts: PostBundleOptions): Promise<PostBundleReport> {
   const policy = retryPolicy(opts.retry);
   const redactor = new Redactor();
@@ -54,6 +103,7 @@ export async function postBundle(opts: PostBundleOptions): Promise<PostBundleRep
   } catch {
     throw new ToolError('USAGE', `"${opts.url}" is not a URL`);
   }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new ToolError('USAGE', `--url must be an http:// or https:// URL (got "${opts.url}")`);
   const where = `${target.protocol}//${target.host}`;
   const what = `POST ${where}${target.pathname}`;
   const token = (): string | undefined => {
@@ -71,40 +121,56 @@ export async function postBundle(opts: PostBundleOptions): Promise<PostBundleRep
     redactor.add(t);
     return t;
   };
-  const dispatcher: Dispatcher = new Agent({ connect: { ca: opts.ca }, connections: 2 });
+  if (checkTokenTransport(target, opts.tokenFile !== undefined || opts.tokenEnv !== undefined, opts.insecureHttp === true) === 'insecure') {
+    opts.warn?.(`sending the bearer token to ${where} over plain http:// (--insecure-http): anyone on the network path can read it`);
+  }
+  const doRequest = opts.request ?? request;
+  const budget = new RetryBudget(policy);
+  const { dispatcher, destroySockets } = buildDispatcher({ ca: opts.ca, insecureSkipTlsVerify: false }, undefined, 2, policy.timeoutMs);
+  const retryAfterWait = (attempt: number, reason: string, minWait = 0): number | undefined => {
+    const wait = Math.max(minWait, backoffMs(policy, attempt));
+    if (attempt >= policy.retries || !budget.allowsWait(wait)) return undefined;
+    const line = `${what}: ${reason}; retrying in ${formatMs(wait)} (attempt ${attempt + 2} of ${policy.retries + 1})`;
+    opts.log?.(line);
+    opts.onRetry?.(line);
+    return wait;
+  };
   try {
     for (let attempt = 0; ; attempt++) {
       if (opts.signal?.aborted) throw opts.signal.reason;
       const t = token();
       const headers: Record<string, string> = { 'content-type': opts.contentType, 'idempotency-key': key, accept: 'application/json, */*', 'user-agent': 'cfmesh' };
       if (t !== undefined) headers.authorization = `Bearer ${t}`;
-      const timeout = AbortSignal.timeout(policy.timeoutMs);
+      const attemptMs = budget.attemptTimeout(policy);
+      const timeout = AbortSignal.timeout(attemptMs);
       const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
       let status: number;
+      let statusText: string;
       let text: string;
       let retryAfter: string | string[] | undefined;
       try {
-        const res = await request(target, { method: 'POST', headers, body: opts.body, dispatcher, signal, headersTimeout: policy.timeoutMs, bodyTimeout: policy.timeoutMs });
+        const res = await raceSignal(doRequest(target, { method: 'POST', headers, body: opts.body, dispatcher, signal, headersTimeout: attemptMs, bodyTimeout: attemptMs }), signal);
         status = res.statusCode;
+        statusText = res.statusText ?? '';
         retryAfter = res.headers['retry-after'];
-        text = await res.body.text();
+        text = await raceSignal(res.body.text(), signal);
       } catch (err) {
         if (opts.signal?.aborted) throw opts.signal.reason;
-        const code = timeout.aborted ? 'TIMEOUT' : errorCode(err);
-        if ((timeout.aborted || isRetryableNetworkError(code)) && attempt < policy.retries) {
-          const wait = backoffMs(policy, attempt);
-          opts.log?.(`${what}: ${code ?? 'network error'}; retrying in ${wait} ms`);
+        const timedOut = timeout.aborted || errorCode(err) === 'UND_ERR_CONNECT_TIMEOUT';
+        const code = timedOut ? 'TIMEOUT' : errorCode(err);
+        const wait = timedOut || isRetryableNetworkError(code) ? retryAfterWait(attempt, timedOut ? `no answer within ${formatMs(attemptMs)}` : (code ?? 'network error')) : undefined;
+        if (wait !== undefined) {
           await sleep(wait, opts.signal);
           continue;
         }
-        throw networkError(timeout.aborted ? Object.assign(new Error(`no answer within ${policy.timeoutMs} ms`), { code: 'TIMEOUT' }) : err, what, where, redactor);
+        const gaveUp = attempt > 0 ? `; gave up after ${attempt + 1} attempts` : '';
+        throw endpointNetworkError(timedOut ? Object.assign(new Error(`no answer within ${formatMs(attemptMs)}${gaveUp}`), { code: 'TIMEOUT' }) : err, what, where, redactor);
       }
       opts.log?.(`${what} ${status}`);
-      if (isRetryableStatus(status) && attempt < policy.retries) {
+      if (isRetryableStatus(status)) {
         const after = parseRetryAfter(retryAfter);
-        if (after === undefined || after <= policy.maxRetryAfterMs) {
-          const wait = Math.max(after ?? 0, backoffMs(policy, attempt));
-          opts.log?.(`${what}: HTTP ${status}; retrying in ${wait} ms`);
+        const wait = after === undefined || after <= policy.maxRetryAfterMs ? retryAfterWait(attempt, `HTTP ${status}`, after ?? 0) : undefined;
+        if (wait !== undefined) {
           await sleep(wait, opts.signal);
           continue;
         }
@@ -112,9 +178,25 @@ export async function postBundle(opts: PostBundleOptions): Promise<PostBundleRep
       if (status >= 200 && status < 300) {
         return { url: `${where}${target.pathname}`, status, attempts: attempt + 1, idempotencyKey: key, bytes: Buffer.byteLength(opts.body), response: redactor.redact(excerpt(text)) };
       }
-      throw statusError({ status, contentType: '', body: text, what, attempts: attempt + 1 }, redactor);
+      throw endpointError(status, statusText, text, what, attempt + 1, redactor);
     }
   } finally {
-    await dispatcher.close().catch(() => undefined);
+    // destroy, not close: an attempt abandoned after its timeout may still be connecting.
+    destroySockets();
+    await dispatcher.destroy().catch(() => undefined);
   }
+}
+
+/** A network failure as for the Kubernetes client, but with hints about an endpoint, not a kubeconfig. */
+function endpointNetworkError(err: unknown, what: string, where: string, redactor: Redactor): ToolError {
+  const e = networkError(err, what, where, redactor);
+  const hint =
+    e.code === 'API_TLS'
+      ? 'the endpoint\'s certificate is not trusted for this name: check the URL, or the CA that signed it'
+      : errorCode(err) === 'ECONNREFUSED'
+        ? 'is the endpoint running, and is --url right?'
+        : errorCode(err) === 'ENOTFOUND' || errorCode(err) === 'EAI_AGAIN'
+          ? 'check the host in --url and your DNS or VPN'
+          : e.hint;
+  return new ToolError(e.code, e.message, { hint, cause: err });
 }

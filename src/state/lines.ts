@@ -96,6 +96,14 @@ export function writeLines(version: number, members: Readonly<Record<string, unk
   return out + digestLine(crc32(out));
 }
 
+/** Whether `buf` ends in a digest line that matches it: the file is byte for byte as cfmesh wrote it. */
+export function hasValidDigest(buf: Buffer): boolean {
+  if (buf.length < 2 || buf[buf.length - 1] !== NL) return false;
+  const lastStart = buf.lastIndexOf(NL, buf.length - 2) + 1;
+  const m = /^"digest":"crc32:([0-9a-f]{8})"\}$/.exec(buf.toString('latin1', lastStart, buf.length - 1));
+  return m !== null && Number.parseInt(m[1] as string, 16) === crc32(buf.subarray(0, lastStart));
+}
+
 interface Range {
   readonly start: number;
   readonly end: number;

@@ -15,11 +15,13 @@
  * Readers need no lock: state.json is only ever replaced by rename, so a read sees a whole file.
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { ToolError } from '../diagnostics/tool-error.ts';
+import { SourceFile } from '../diagnostics/source-file.ts';
+import { failWith, ToolError } from '../diagnostics/tool-error.ts';
+import { checkStateRules } from './check.ts';
 import { fsyncDir, linkOrCopyAtomic, removeLeftoverTemps, writeFileAtomic } from '../sinks/atomic-write.ts';
 import { FileView } from './file-view.ts';
 import { assertRouteKey, checkRandomRouteHosts, checkSettings, checkTcpPorts, emptyState, parseState, recordText, serializeState, StateFormatError } from './format.ts';
-import { StateLines, type RecordSection, type SectionEdits } from './lines.ts';
+import { hasValidDigest, StateLines, type RecordSection, type SectionEdits } from './lines.ts';
 import { acquireStateLock } from './lock.ts';
 import type { LockOptions } from './lock.ts';
 import { statePaths } from './location.ts';
@@ -216,13 +218,23 @@ async function load(paths: StatePaths): Promise<Loaded> {
 
 async function parseBytes(paths: StatePaths, bytes: Buffer | undefined): Promise<Loaded> {
   if (bytes === undefined) return { state: emptyState(), bytes };
-  const text = bytes.toString('utf8');
+  const raw = bytes.toString('utf8');
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  let state: State;
   try {
-    return { state: parseState(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text), bytes };
+    state = parseState(text);
   } catch (err) {
     if (!(err instanceof StateFormatError)) throw err;
     throw await corruptError(paths, err);
   }
+  // A file cfmesh did not write as it is (edited by hand) gets the manifest's rules, at its positions.
+  if (!hasValidDigest(bytes)) {
+    const problems = checkStateRules(state, new SourceFile(paths.state, text));
+    if (problems.length > 0) {
+      failWith(problems);
+    }
+  }
+  return { state, bytes };
 }
 
 async function corruptError(paths: StatePaths, err: StateFormatError): Promise<ToolError> {

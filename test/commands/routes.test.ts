@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { main } from '../../src/main.ts';
+import { memoryIo } from '../helpers/memory-io.ts';
 import { istioDocs, PROPOSAL, sandbox } from './helpers.ts';
 
 test('routes --json: url, protocol, options and destinations exactly as documented', async (t) => {
@@ -60,13 +62,43 @@ test('routes --json: url, protocol, options and destinations exactly as document
 
 test('empty state: No routes found. on stderr, [] with --json', async (t) => {
   const s = sandbox(t);
+  assert.equal((await s.run('target', '--default-domain', 'example.com')).exit, 0);
   const r = await s.run('routes');
   assert.equal(r.exit, 0);
   assert.equal(r.out, '');
   assert.match(r.err, /No routes found\./);
   assert.equal((await s.run('routes', '--json')).out, '[]\n');
   assert.equal((await s.run('apps', '--json')).out, '[]\n');
+});
+
+test('a --state directory that does not exist (mistyped) is said, even under -q, by every command that only reads it', async (t) => {
+  const s = sandbox(t);
+  for (const argv of [['routes'], ['routes', '--json'], ['apps'], ['-q', 'apps', '--json'], ['render']]) {
+    const r = await s.run(...argv);
+    assert.equal(r.exit, 0, `${argv.join(' ')}: ${r.err}`);
+    assert.match(r.err, /warning NOTICE there is no cfmesh state in .*state: the directory does not exist/);
+    assert.match(r.err, /hint: check --state/);
+  }
+  assert.equal((await s.run('route', 'example.com', '--hostname', 'x')).exit, 1, 'an unknown route is still NOT_FOUND');
   assert.ok(!existsSync(s.state), 'reading creates nothing');
+  // A directory that exists but has no state yet (a push that was refused made it) is an empty platform.
+  mkdirSync(s.state);
+  const empty = await s.run('routes', '--json');
+  assert.equal(empty.exit, 0, empty.err);
+  assert.equal(empty.out, '[]\n');
+  assert.match(empty.err, /No cfmesh state in .* yet/);
+});
+
+test('the default state location without a state yet: said on stderr, empty results', async (t) => {
+  const s = sandbox(t);
+  const io = memoryIo({ cwd: s.dir, env: { HOME: join(s.dir, 'home') } });
+  assert.equal(await main(['routes', '--json'], io), 0, io.err());
+  assert.equal(io.out(), '[]\n');
+  assert.match(io.err(), /No cfmesh state in .*home\/\.cfmesh yet/);
+  assert.doesNotMatch(io.err(), /warning/, 'the default location without a state is not a mistake');
+  const viaEnv = memoryIo({ cwd: s.dir, env: { HOME: join(s.dir, 'home'), CFMESH_HOME: join(s.dir, 'typo') } });
+  assert.equal(await main(['apps'], viaEnv), 0);
+  assert.match(viaEnv.err(), /hint: check CFMESH_HOME/);
 });
 
 test('map-route creates the route, maps, and says so; mapping again changes nothing', async (t) => {
@@ -129,7 +161,7 @@ test('deletions: the removed VirtualService is listed on stderr, stdout stays ap
   const r = await s.run('unmap-route', 'a', 'example.com', '--hostname', 'b');
   assert.equal(r.exit, 0, r.err);
   assert.equal(r.out, '');
-  assert.match(r.err, /Deleted VirtualService\/default\/b\.example\.com: remove it with kubectl delete virtualservice b\.example\.com -n default/);
+  assert.match(r.err, /Deleted VirtualService\/default\/b\.example\.com: remove it with kubectl delete virtualservice\.networking\.istio\.io b\.example\.com -n default/);
   assert.match(r.err, /--output-dir DIR/);
   // The route itself stays (cf keeps unmapped routes) until delete-route.
   assert.equal(JSON.parse((await s.run('routes', '--json')).out).length, 2);
@@ -258,4 +290,21 @@ test('a corrupt state is reported (exit 3) and left untouched', async (t) => {
     assert.equal(r.out, '');
   }
   assert.equal(readFileSync(file, 'utf8'), '{"version": 1, "apps": {');
+});
+
+test('route shows the timeout and retries of the route (and the other controls by name); --json has them all', async (t) => {
+  const s = sandbox(t);
+  s.write('m.yml', 'applications:\n- name: cart\n  routes:\n  - route: cart.example.com\n    timeout: 2s\n    retries: {attempts: 3, retry-on: [5xx, connect-failure], per-try-timeout: 500ms}\n    mirror: {name: cart, percent: 5}\n');
+  assert.equal((await s.run('push', '-f', 'm.yml')).exit, 0);
+  const r = await s.run('route', 'example.com', '--hostname', 'cart');
+  assert.equal(r.exit, 0, r.err);
+  assert.match(r.out, /^timeout: +2s$/m);
+  assert.match(r.out, /^retries: +3 attempts, on 5xx, connect-failure, 500ms per try$/m);
+  assert.match(r.out, /^traffic: +mirror \(see --json\)$/m);
+  const json = JSON.parse((await s.run('route', 'example.com', '--hostname', 'cart', '--json')).out) as { controls: Record<string, unknown> };
+  assert.deepEqual(json.controls, { mirror: { name: 'cart', percent: 5 }, retries: { attempts: 3, 'per-try-timeout': '500ms', 'retry-on': ['5xx', 'connect-failure'] }, timeout: '2s' });
+  assert.equal((await s.run('update-route', 'example.com', '--hostname', 'cart', '--retries', '0', '--timeout', 'none')).exit, 0);
+  const off = await s.run('route', 'example.com', '--hostname', 'cart');
+  assert.match(off.out, /^timeout:$/m);
+  assert.match(off.out, /^retries: +off$/m);
 });

@@ -219,6 +219,8 @@ function deleteAt(obj: Obj, p: Path): void {
 }
 
 interface Owner {
+  /** The field manager's name (`fieldManager`, else the user agent's prefix). */
+  manager: string;
   operation: 'Apply' | 'Update';
   apiVersion: string;
   time: string;
@@ -228,6 +230,34 @@ interface Owner {
 interface Stored {
   obj: Obj;
   owners: Map<string, Owner>;
+}
+
+/**
+ * The key of a managedFields entry, as the apiserver builds it: the manager's name, the operation and, for an
+ * Update only, the API version (kubernetes staging/src/k8s.io/apimachinery/pkg/util/managedfields/internal/
+ * managedfields.go `BuildManagerIdentifier`, commit e0a566e7). So an Update by "cfmesh" and an Apply by
+ * "cfmesh" are two managers, and an apply conflicts with the fields the same name took over by an Update.
+ */
+function managerId(manager: string, operation: Owner['operation'], apiVersion: string): string {
+  return JSON.stringify(operation === 'Apply' ? [manager, operation] : [manager, operation, apiVersion]);
+}
+
+/**
+ * How a conflict names a manager (internal/conflict.go `printManager`): an applier by its name, an updater
+ * with the API version it wrote (the identifier carries no time, so no "at").
+ */
+function printManager(e: Owner): string {
+  return e.operation === 'Update' ? `"${e.manager}" using ${e.apiVersion}` : `"${e.manager}"`;
+}
+
+/**
+ * The manager of a non-apply write: `fieldManager` when given, else the user agent up to its first `/`
+ * (kubernetes staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go `managerOrUserAgent` and
+ * `prefixFromUserAgent`; patch.go passes it to `UpdateNoErrors` for JSON and merge patches, commit 00f75347).
+ */
+function managerOrUserAgent(fieldManager: string | null, userAgent: string | undefined): string {
+  if (fieldManager) return fieldManager;
+  return (userAgent ?? '').split('/')[0]!.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 128);
 }
 
 function fieldsV1(fields: Iterable<Path>): Obj {
@@ -248,7 +278,7 @@ function withManagedFields(s: Stored, apiVersion: string): Obj {
   const meta = o.metadata as Obj;
   meta.managedFields = [...s.owners.entries()]
     .filter(([, e]) => e.fields.size > 0)
-    .map(([manager, e]) => ({ manager, operation: e.operation, apiVersion: e.apiVersion, time: e.time, fieldsType: 'FieldsV1', fieldsV1: fieldsV1(e.fields.values()) }));
+    .map(([, e]) => ({ manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, time: e.time, fieldsType: 'FieldsV1', fieldsV1: fieldsV1(e.fields.values()) }));
   o.apiVersion = apiVersion;
   return o;
 }
@@ -352,13 +382,13 @@ function applyJsonPatch(doc: Obj, ops: readonly Obj[]): Obj {
   return root;
 }
 
-/** JSON merge patch (RFC 7386), what `kubectl apply` sends for custom resources. */
-function applyMergePatch(target: unknown, patch: unknown): unknown {
+/** JSON merge patch (RFC 7386): null removes, objects merge, anything else replaces. */
+function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isObj(patch)) return clone(patch);
   const out: Obj = isObj(target) ? clone(target) : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = applyMergePatch(out[k], v);
+    else out[k] = mergePatch(out[k], v);
   }
   return out;
 }
@@ -465,6 +495,46 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
     return group === 'networking.istio.io' ? { ...g, versions: istioVersions } : g;
   }
 
+  /** `/openapi/v3`: one entry per group-version served. */
+  function openApiIndex(): Obj {
+    const out: Obj = { 'api/v1': { serverRelativeURL: '/openapi/v3/api/v1' } };
+    for (const g of Object.keys(ISTIO_GROUPS)) {
+      const d = groupDef(g);
+      for (const v of d?.versions ?? []) out[`apis/${g}/${v}`] = { serverRelativeURL: `/openapi/v3/apis/${g}/${v}` };
+    }
+    return out;
+  }
+
+  /**
+   * One group-version's OpenAPI v3 document: a schema per kind, tagged with its group-version-kind as the
+   * apiserver tags them, open to any field (the Istio CRDs' own structural schemas are checked by
+   * test/istio/validate-istio.ts, not here).
+   */
+  function openApiDoc(path: string): Obj | undefined {
+    const m = /^(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);
+    if (!m) return undefined;
+    const group = m[2] ?? '';
+    const version = m[1] ?? m[3] ?? '';
+    const d = groupDef(group);
+    if (!d || !d.versions.includes(version)) return undefined;
+    const schemas: Obj = {};
+    const paths: Obj = {};
+    for (const [plural, kind] of Object.entries(d.resources)) {
+      // kubectl sends fieldValidation=Strict (server-side validation) when a kind's PATCH takes the
+      // parameter (cli-runtime resource/query_param_verifier_v3.go supportsQueryParamV3), and falls back
+      // to downloading the OpenAPI v2 document otherwise.
+      paths[`/${group === '' ? 'api' : `apis/${group}`}/${version}/namespaces/{namespace}/${plural}/{name}`] = {
+        patch: { 'x-kubernetes-group-version-kind': { group, version, kind }, parameters: [{ name: 'fieldValidation', in: 'query', schema: { type: 'string' } }], responses: {} },
+      };
+      schemas[`${group === '' ? 'io.k8s.api.core' : group.split('.').reverse().join('.')}.${version}.${kind}`] = {
+        type: 'object',
+        'x-kubernetes-preserve-unknown-fields': true,
+        'x-kubernetes-group-version-kind': [{ group, version, kind }],
+      };
+    }
+    return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas } };
+  }
+
   function storeKey(group: string, plural: string, ns: string, name: string): string {
     return `${group}/${plural}/${ns}/${name}`;
   }
@@ -501,7 +571,11 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
     void plural;
   }
 
-  /** A full-object write by `manager` (PUT, JSON patch, test setup): it takes the fields whose value it changed. */
+  /**
+   * A full-object write by `manager` (PUT, JSON or merge patch, test setup): an Update, which takes the
+   * fields whose value it changed from every other manager, appliers included, without conflicts (the
+   * structured-merge-diff README: "PUT/PATCH always force").
+   */
   function update(key: string, group: string, plural: string, ns: string, next: Obj, manager: string, apiVersion: string, dryRun: boolean): Obj {
     const prev = objects.get(key);
     const owners = new Map<string, Owner>();
@@ -514,13 +588,11 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
       for (const k of [...e.fields.keys()]) if (!nextKeys.has(k)) e.fields.delete(k);
     }
     if (changed.length > 0) {
-      const mine = owners.get(manager) ?? { operation: 'Update' as const, apiVersion, time: '', fields: new Map<string, Path>() };
-      if (mine.operation === 'Apply' && owners.has(manager)) {
-        // an updater with the same name as an applier gets a separate entry in real SSA; keep it simple
-      }
+      const id = managerId(manager, 'Update', apiVersion);
+      const mine = owners.get(id) ?? { manager, operation: 'Update' as const, apiVersion, time: '', fields: new Map<string, Path>() };
       for (const p of changed) mine.fields.set(pathKey(p), p);
       mine.time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      owners.set(manager, mine);
+      owners.set(id, mine);
     }
     const obj = clone(next);
     if (!isObj(obj.metadata)) obj.metadata = {};
@@ -582,6 +654,16 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
     (req as IncomingMessage & { cfmeshAuth?: string }).cfmeshAuth = who;
 
     const parts = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    // What kubectl asks before it applies: the server version, and the OpenAPI v3 documents it validates
+    // against (it falls back to v2, which the apiserver serves only as protobuf, so v3 is what we serve).
+    if (method === 'GET' && url.pathname === '/version') return (send(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0', platform: 'linux/amd64' }), 200);
+    if (method === 'GET' && url.pathname === '/openapi/v3') return (send(res, 200, { paths: openApiIndex() }), 200);
+    if (method === 'GET' && parts[0] === 'openapi' && parts[1] === 'v3') {
+      const doc = openApiDoc(parts.slice(2).join('/'));
+      if (!doc) return plain404();
+      send(res, 200, doc);
+      return 200;
+    }
     // discovery
     if (method === 'GET' && url.pathname === '/api') return (send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] }), 200);
     if (method === 'GET' && url.pathname === '/apis') {
@@ -659,24 +741,21 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
     const dryRun = url.searchParams.get('dryRun') === 'All';
 
     if (name === undefined && method === 'POST') {
-      // create, as `kubectl apply` (client-side) and `kubectl create` do
-      let created: unknown;
+      // Create (kubectl's client-side apply creates what does not exist yet).
+      let obj: unknown;
       try {
-        created = JSON.parse(body);
+        obj = JSON.parse(body);
       } catch {
         return fail(400, 'BadRequest', 'the body of the request was in an unknown format - accepted media types include: application/json');
       }
-      if (!isObj(created)) return fail(400, 'BadRequest', 'expected an object');
-      if (created.kind !== kind || created.apiVersion !== apiVersion) return fail(400, 'BadRequest', `the API version in the data (${String(created.apiVersion)}) does not match the expected API version (${apiVersion})`);
-      const cmeta = isObj(created.metadata) ? created.metadata : {};
-      if (cmeta.namespace !== undefined && cmeta.namespace !== ns) return fail(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
-      const causes = validate(kind, created);
-      if (causes.length > 0) return fail(422, 'Invalid', `${kind}${group ? `.${group}` : ''} "${String(cmeta.name)}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`, { name: String(cmeta.name), group, kind, causes });
-      const ckey = storeKey(group, plural, ns, String(cmeta.name));
-      if (objects.has(ckey)) return fail(409, 'AlreadyExists', `${qualified} "${String(cmeta.name)}" already exists`, { name: String(cmeta.name), group, kind: plural });
-      const manager = url.searchParams.get('fieldManager') ?? (req.headers['user-agent'] ?? 'unknown').split('/')[0] ?? 'unknown';
-      const { managedFields: _mf, resourceVersion: _rv, uid: _uid, ...metaRest } = cmeta;
-      send(res, 201, update(ckey, group, plural, ns, { ...created, metadata: metaRest }, manager, apiVersion, dryRun));
+      if (!isObj(obj) || !isObj(obj.metadata) || typeof obj.metadata.name !== 'string') return fail(422, 'Invalid', `${kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
+      const createName = obj.metadata.name;
+      const key = storeKey(group, plural, ns, createName);
+      if (objects.has(key)) return fail(409, 'AlreadyExists', `${qualified} "${createName}" already exists`, { name: createName, group, kind: plural });
+      const causes = validate(kind, obj);
+      if (causes.length > 0) return fail(422, 'Invalid', `${kind} "${createName}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`, { name: createName, group, kind, causes });
+      const created = update(key, group, plural, ns, { ...clone(obj), apiVersion, kind, metadata: { ...(obj.metadata as Obj), namespace: ns } }, managerOrUserAgent(url.searchParams.get('fieldManager'), req.headers['user-agent']), apiVersion, dryRun);
+      send(res, 201, created);
       return 201;
     }
     if (name === undefined) {
@@ -699,7 +778,7 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
     const key = storeKey(group, plural, ns, name);
     const existing = objects.get(key);
     const notFound = (): number => fail(404, 'NotFound', `${qualified} "${name}" not found`, { name, group, kind: plural });
-    const manager = url.searchParams.get('fieldManager') ?? (req.headers['user-agent'] ?? 'unknown').split('/')[0] ?? 'unknown';
+    const manager = managerOrUserAgent(url.searchParams.get('fieldManager'), req.headers['user-agent']);
 
     if (method === 'GET') {
       if (!existing) return notFound();
@@ -777,15 +856,11 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
       return 200;
     }
     if (contentType === 'application/merge-patch+json') {
+      // RFC 7386, as kubectl's client-side apply sends it for custom resources.
       if (url.searchParams.has('force')) return fail(400, 'BadRequest', 'force: Forbidden: may not be specified for non-apply patch');
       if (!existing) return notFound();
-      const current = clone(existing.obj);
-      const patched = applyMergePatch(current, parsed);
-      if (!isObj(patched)) return fail(400, 'BadRequest', 'a merge patch of an object must be an object');
-      const pm = isObj(patched.metadata) ? patched.metadata : {};
-      if (pm.resourceVersion !== (existing.obj.metadata as Obj).resourceVersion) {
-        return fail(409, 'Conflict', `Operation cannot be fulfilled on ${qualified} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group, kind: plural });
-      }
+      if (!isObj(parsed)) return fail(400, 'BadRequest', 'json: cannot unmarshal into a merge patch');
+      const patched = mergePatch(withManagedFields(existing, apiVersion), parsed) as Obj;
       const causes = validate(kind, patched);
       if (causes.length > 0) return invalid(causes);
       send(res, 200, update(key, group, plural, ns, stripSystem(patched, existing.obj), manager, apiVersion, dryRun));
@@ -811,38 +886,42 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
     const applied = fieldsOf(parsed);
     const owners = new Map<string, Owner>();
     for (const [m, e] of existing?.owners ?? []) owners.set(m, { ...e, fields: new Map(e.fields) });
-    const conflicts: { manager: string; path: Path; apiVersion: string }[] = [];
+    const myId = managerId(fm, 'Apply', apiVersion);
+    const conflicts: { id: string; owner: Owner; path: Path }[] = [];
     if (existing) {
       for (const p of applied) {
         for (const [m, e] of owners) {
-          if (m === fm || !e.fields.has(pathKey(p))) continue;
-          if (!deepEqual(getAt(existing.obj, p), getAt(parsed, p))) conflicts.push({ manager: m, path: p, apiVersion: e.apiVersion });
+          if (m === myId || !e.fields.has(pathKey(p))) continue;
+          if (!deepEqual(getAt(existing.obj, p), getAt(parsed, p))) conflicts.push({ id: m, owner: e, path: p });
         }
       }
     }
     if (conflicts.length > 0 && !force) {
-      const byMgr = [...new Set(conflicts.map((c) => c.manager))];
+      // Wording of internal/conflict.go (NewConflictError / ConflictsToError).
+      const byMgr = [...new Set(conflicts.map((c) => c.id))].sort();
+      const first = conflicts[0] as (typeof conflicts)[number];
       const message =
-        conflicts.length === 1 && conflicts[0]
-          ? `Apply failed with 1 conflict: conflict with "${conflicts[0].manager}" using ${conflicts[0].apiVersion}: ${showPath(conflicts[0].path)}`
-          : `Apply failed with ${conflicts.length} conflicts: ${byMgr.map((m) => `conflicts with "${m}":\n${conflicts.filter((c) => c.manager === m).map((c) => `- ${showPath(c.path)}`).join('\n')}`).join('\n')}`;
+        conflicts.length === 1
+          ? `Apply failed with 1 conflict: conflict with ${printManager(first.owner)}: ${showPath(first.path)}`
+          : `Apply failed with ${conflicts.length} conflicts: ${byMgr.map((m) => `conflicts with ${printManager(owners.get(m) as Owner)}:\n${conflicts.filter((c) => c.id === m).map((c) => `- ${showPath(c.path)}`).join('\n')}`).join('\n')}`;
       return fail(409, 'Conflict', message, {
-        causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: showPath(c.path) })),
+        causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${printManager(c.owner)}`, field: showPath(c.path) })),
       });
     }
-    for (const c of conflicts) owners.get(c.manager)?.fields.delete(pathKey(c.path));
+    for (const c of conflicts) owners.get(c.id)?.fields.delete(pathKey(c.path));
     const next: Obj = existing ? clone(existing.obj) : { apiVersion, kind, metadata: { name, namespace: ns } };
     const appliedKeys = new Set(applied.map(pathKey));
-    const prevMine = owners.get(fm);
+    const prevMine = owners.get(myId);
     if (prevMine?.operation === 'Apply') {
       for (const [k, p] of prevMine.fields) {
         if (appliedKeys.has(k)) continue;
-        const ownedElsewhere = [...owners].some(([m, e]) => m !== fm && e.fields.has(k));
+        const ownedElsewhere = [...owners].some(([m, e]) => m !== myId && e.fields.has(k));
         if (!ownedElsewhere) deleteAt(next, p);
       }
     }
     for (const p of applied) setAt(next, p, getAt(parsed, p));
     const mine: Owner = {
+      manager: fm,
       operation: 'Apply',
       apiVersion,
       time: prevMine?.time ?? '',
@@ -855,7 +934,7 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
       return 200;
     }
     mine.time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    owners.set(fm, mine);
+    owners.set(myId, mine);
     const contentChanged = !existing || !deepEqual(content(existing.obj), content(next));
     const stored: Stored = { obj: next, owners };
     if (contentChanged || !existing) bookkeeping(next, existing?.obj, group, plural, ns, !existing || !deepEqual(existing.obj.spec, next.spec));

@@ -54,3 +54,15 @@ test('a token is never taken from a flag value: --token is not an option', async
   const io = memoryIo({ stdin: manifest });
   assert.equal(await main(['convert', '-f', '-', '--target', 'http', '--url', 'http://127.0.0.1:9/x', '--token', TOKEN], io), 2);
 });
+
+test('a token for a plain http:// URL on another host is refused before anything is sent; --insecure-http lets it through', async () => {
+  const refused = memoryIo({ stdin: manifest, env: { CP_TOKEN: TOKEN } });
+  assert.equal(await main(['convert', '-f', '-', '--target', 'http', '--url', 'http://cp.example.invalid/bundles', '--token-env', 'CP_TOKEN'], refused), 2);
+  assert.match(refused.err(), /error USAGE refusing to send the bearer token to http:\/\/cp\.example\.invalid over plain http:\/\//);
+  assert.match(refused.err(), /--insecure-http/);
+  // With the flag it is sent (here the host does not resolve, so it fails later, as the network says) and warned about.
+  const allowed = memoryIo({ stdin: manifest, env: { CP_TOKEN: TOKEN } });
+  assert.equal(await main(['-q', 'convert', '-f', '-', '--target', 'http', '--url', 'http://cp.example.invalid/bundles', '--token-env', 'CP_TOKEN', '--insecure-http', '--request-timeout', '2'], allowed), 4);
+  assert.match(allowed.err(), /warning NOTICE sending the bearer token to http:\/\/cp\.example\.invalid over plain http:\/\//);
+  assert.ok(!(allowed.out() + allowed.err()).includes(TOKEN));
+});

@@ -85,4 +85,63 @@ describe('postBundle', () => {
     failNext = undefined;
     await assert.rejects(postBundle({ url: 'http://127.0.0.1:1/x', body: 'x', contentType: 'application/yaml', retry: FAST_RETRY }), (e: unknown) => e instanceof ToolError && e.code === 'API_UNREACHABLE');
   });
+
+  // An HTTP endpoint is not an API server: its answer is reported with the status, and the hint is about
+  // the endpoint (its token, its logs, --url), not a kubeconfig.
+  const answers = [
+    { status: 500, code: 'API_UNREACHABLE', message: /the endpoint answered HTTP 500 Internal Server Error: failing; .*\(gave up after 2 attempts\)/, hint: /check its logs/ },
+    { status: 503, code: 'API_UNREACHABLE', message: /HTTP 503 Service Unavailable/, hint: /check its logs/ },
+    { status: 404, code: 'API_REJECTED', message: /HTTP 404 Not Found/, hint: /--url/ },
+    { status: 403, code: 'API_AUTH', message: /HTTP 403 Forbidden/, hint: /permissions at the endpoint/ },
+  ];
+  for (const a of answers) {
+    it(`HTTP ${a.status} is ${a.code} with the status and an endpoint's hint`, async () => {
+      failNext = { code: a.status, count: 10 };
+      try {
+        await assert.rejects(postBundle({ url, body: 'x', contentType: 'application/yaml', tokenEnv: 'T', env: { T: TOKEN }, retry: { ...FAST_RETRY, retries: 1 } }), (e: unknown) => {
+          assert.ok(e instanceof ToolError);
+          assert.equal(e.code, a.code);
+          assert.equal(e.httpStatus, a.status);
+          assert.match(e.message, a.message);
+          assert.match(e.hint ?? '', a.hint);
+          assert.doesNotMatch(`${e.message} ${e.hint ?? ''}`, /kubeconfig|API server/);
+          assert.ok(!e.message.includes(TOKEN), e.message);
+          return true;
+        });
+      } finally {
+        failNext = undefined;
+      }
+    });
+  }
+});
+
+describe('a bearer token over plain http://', () => {
+  const cases = [
+    { url: 'http://cp.example.com/bundles', insecure: false, outcome: 'refused' },
+    { url: 'http://10.0.0.5:8080/bundles', insecure: false, outcome: 'refused' },
+    { url: 'http://cp.example.com/bundles', insecure: true, outcome: 'sent, with a warning' },
+    { url: 'http://127.0.0.1:8080/bundles', insecure: false, outcome: 'sent' },
+    { url: 'http://localhost:8080/bundles', insecure: false, outcome: 'sent' },
+    { url: 'http://[::1]:8080/bundles', insecure: false, outcome: 'sent' },
+    { url: 'https://cp.example.com/bundles', insecure: false, outcome: 'sent' },
+  ] as const;
+  for (const c of cases) {
+    it(`${c.url}${c.insecure ? ' with --insecure-http' : ''}: ${c.outcome}`, async () => {
+      const sent: string[] = [];
+      const warnings: string[] = [];
+      const fake = (async (_url: unknown, options: { headers: Record<string, string> }) => {
+        sent.push(options.headers['authorization'] ?? '');
+        return { statusCode: 202, statusText: 'Accepted', headers: {}, body: { text: async () => '' } };
+      }) as unknown as NonNullable<Parameters<typeof postBundle>[0]['request']>;
+      const post = postBundle({ url: c.url, body: '{}', contentType: 'application/json', tokenEnv: 'T', env: { T: TOKEN }, insecureHttp: c.insecure, request: fake, warn: (l) => warnings.push(l), retry: FAST_RETRY });
+      if (c.outcome === 'refused') {
+        await assert.rejects(post, (e: unknown) => e instanceof ToolError && e.code === 'USAGE' && /plain http:\/\//.test(e.message) && /--insecure-http/.test(e.hint ?? ''));
+        assert.deepEqual(sent, [], 'nothing was sent');
+      } else {
+        await post;
+        assert.deepEqual(sent, [`Bearer ${TOKEN}`]);
+        assert.equal(warnings.length, c.outcome === 'sent, with a warning' ? 1 : 0);
+      }
+    });
+  }
 });

@@ -1,5 +1,6 @@
 // Random states for the state tests: names that exercise key encoding and ordering, apps tied into
 // services, routes of every kind with controls that name other apps.
+import { largestRemainder } from '../../src/routing/weights.ts';
 import { emptyState, routeKey } from '../../src/state/format.ts';
 import type { AppRecord, JsonObject, RouteRecord, State } from '../../src/state/types.ts';
 
@@ -103,3 +104,28 @@ export function randomChange(pick: (n: number) => number, state: State): State {
   return { ...state, routes, apps, tcpPorts, randomRouteHosts, settings };
 }
 
+
+/**
+ * The state made to keep the rules a hand-edited state is checked against (src/state/check.ts):
+ * destinations and controls name apps of the state, weights sum to 100, one host per TCP port.
+ */
+export function keepingRules(state: State): State {
+  const apps = new Set(Object.keys(state.apps));
+  const routes: Record<string, RouteRecord> = {};
+  const ports = new Map<number, string>();
+  for (const [key, route] of Object.entries(state.routes)) {
+    if (route.port !== undefined) {
+      if (ports.has(route.port) && ports.get(route.port) !== route.fqdn) continue;
+      ports.set(route.port, route.fqdn);
+    }
+    const kept = route.destinations.filter((d) => apps.has(d.app));
+    const weighted = kept.some((d) => d.weight !== undefined);
+    const shares = weighted ? largestRemainder(kept.map((d) => d.weight ?? 0)) : [];
+    const destinations = kept.map((d, i) => (weighted ? { ...d, weight: shares[i] } : d));
+    const named = JSON.stringify(route.controls ?? {}).match(/"name":"((?:[^"\\]|\\.)*)"/g) ?? [];
+    const controls = named.every((m) => apps.has(JSON.parse(m.slice(7)) as string)) ? route.controls : undefined;
+    routes[key] = { ...route, destinations, controls };
+  }
+  const tcpPorts = Object.fromEntries(Object.entries(state.tcpPorts).filter(([key]) => key in routes));
+  return { ...state, routes, tcpPorts };
+}

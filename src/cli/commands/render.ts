@@ -7,7 +7,7 @@ import { writeDirectory } from '../../sinks/directory-sink.ts';
 import { readState } from '../../state/index.ts';
 import type { CommandContext } from '../context.ts';
 import { parseFormat } from '../options.ts';
-import { stateDirFor, translateSettings, type DeliveryFlags } from './state-common.ts';
+import { requireLocalState, stateDirFor, translateSettings, type DeliveryFlags } from './state-common.ts';
 
 /** `render [--output yaml|json] [-o DIR]`: the whole configuration of the current state, as convert prints a manifest's. */
 export async function renderCommand(ctx: CommandContext, flags: DeliveryFlags): Promise<void> {
@@ -15,6 +15,7 @@ export async function renderCommand(ctx: CommandContext, flags: DeliveryFlags): 
   if (flags.outputDir !== undefined && ['json', 'yaml'].includes(flags.outputDir) && !existsSync(resolve(ctx.io.cwd, flags.outputDir))) {
     throw new ToolError('USAGE', `-o takes a directory; "${flags.outputDir}" looks like a format`, { hint: `use --output ${flags.outputDir} for the format, or -o ./${flags.outputDir} for a directory of that name` });
   }
+  await requireLocalState(ctx, flags);
   const state = await readState(stateDirFor(ctx, flags));
   const result = renderState(state, translateSettings(flags, state.settings));
   ctx.warn(result.warnings);
