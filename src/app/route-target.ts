@@ -1,5 +1,6 @@
 import { ToolError } from '../diagnostics/tool-error.ts';
 import { parseRoute } from '../manifest/route-address.ts';
+import { routeProblems } from '../routing/route-table.ts';
 import { routeKey } from '../state/format.ts';
 
 /** A route named the way cf commands name it: DOMAIN plus --hostname, --path or --port. */
@@ -45,4 +46,10 @@ export function routeTarget(domainArg: string, flags: RouteTargetFlags): RouteTa
   const address = parsed.address;
   const key = routeKey({ fqdn: address.fqdn, path: address.path, port: address.port });
   return { fqdn: address.fqdn, host, domain, path: address.path, port: address.port, key, url: key };
+}
+
+/** The route rules of the manifest (routing/route-table.ts routeProblems) for a route a command names; ROUTE_INVALID. */
+export function checkRouteTarget(target: RouteTarget, internalDomains: readonly string[]): void {
+  const [problem] = routeProblems({ fqdn: target.fqdn, path: target.path, port: target.port, protocol: target.port !== undefined ? 'tcp' : 'http' }, internalDomains);
+  if (problem) throw new ToolError('ROUTE_INVALID', `For route '${target.url}': ${problem.message}`, { hint: problem.hint });
 }

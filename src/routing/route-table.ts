@@ -158,7 +158,7 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
   // one lookup for every route (building it per route made the table quadratic in the number of apps)
   const instances = new Map(apps.map((a) => [a.name, a.instances]));
   const finished = [...drafts.values()].map((draft) => finishRoute(draft, instances, options, warnings));
-  checkRoutes(finished);
+  checkRoutes(finished, options.internalDomains);
   const routes = assignTcpPorts(finished, options, warnings);
   checkTcpPorts(routes);
   return { table: { routes: sortRoutes(routes), apps }, warnings };
@@ -220,21 +220,27 @@ function assignTcpPorts(routes: Route[], options: RoutingOptions, warnings: Warn
  * `lib/cloud_controller/route_validator.rb`, messages from `app/actions/route_create.rb`): internal
  * domains take no paths, no wildcard hosts and no ports (they are HTTP-only domains); a TCP port is
  * one a router group can reserve (1024-65535) and not one the gateway proxy uses itself.
+ * The same rules hold for manifests and for the state commands (create-route, map-route).
  */
-function checkRoutes(routes: readonly Route[]): void {
+export function routeProblems(route: { readonly fqdn: string; readonly path?: string | undefined; readonly port?: number | undefined; readonly protocol: 'http' | 'tcp' }, internalDomains: readonly string[]): { message: string; hint?: string }[] {
+  const out: { message: string; hint?: string }[] = [];
+  if (isInternal(route.fqdn, internalDomains)) {
+    if (route.path !== undefined) out.push({ message: 'Paths are not supported for internal domains.', hint: 'internal routes are reached by host name only; route the path on an external domain' });
+    if (route.fqdn.startsWith('*.')) out.push({ message: 'Wildcard hosts are not supported for internal domains.' });
+    if (route.protocol === 'tcp') out.push({ message: "Routes with protocol 'http' do not support ports.", hint: 'internal domains are HTTP domains; an app reaches another app on it by host name' });
+    return out;
+  }
+  if (route.protocol === 'tcp' && route.port !== undefined) {
+    const problem = tcpPortProblem(route.port);
+    if (problem) out.push({ message: `Port '${route.port}' is not available: ${problem}.`, hint: 'pick another port' });
+  }
+  return out;
+}
+
+function checkRoutes(routes: readonly Route[], internalDomains: readonly string[]): void {
   const errors: ToolError[] = [];
   for (const route of routes) {
-    const fail = (message: string, hint?: string) => errors.push(new ToolError('ROUTE_INVALID', `For route '${route.key}': ${message}`, { span: route.span, hint }));
-    if (route.internal) {
-      if (route.path !== undefined) fail('Paths are not supported for internal domains.', 'internal routes are reached by host name only; route the path on an external domain');
-      if (route.fqdn.startsWith('*.')) fail('Wildcard hosts are not supported for internal domains.');
-      if (route.protocol === 'tcp') fail("Routes with protocol 'http' do not support ports.", 'internal domains are HTTP domains; an app reaches another app on it by host name');
-      continue;
-    }
-    if (route.protocol === 'tcp' && route.port !== undefined) {
-      const problem = tcpPortProblem(route.port);
-      if (problem) fail(`Port '${route.port}' is not available: ${problem}.`, 'pick another port');
-    }
+    for (const p of routeProblems(route, internalDomains)) errors.push(new ToolError('ROUTE_INVALID', `For route '${route.key}': ${p.message}`, { span: route.span, hint: p.hint }));
   }
   if (errors.length > 0) failWith(errors);
 }

@@ -308,3 +308,25 @@ test('route shows the timeout and retries of the route (and the other controls b
   assert.match(off.out, /^timeout:$/m);
   assert.match(off.out, /^retries: +off$/m);
 });
+
+test('create-route and map-route refuse what Cloud Controller refuses on internal domains, and gateway proxy ports', async (t) => {
+  const s = sandbox(t);
+  s.write('m.yml', 'applications: [{name: a, routes: [{route: a.example.com}]}]\n');
+  await s.run('push', '-f', 'm.yml');
+  const before = (await s.run('routes', '--json')).out;
+  const cases: [string[], RegExp][] = [
+    [['map-route', 'a', 'apps.internal', '--hostname', 'x', '--path', '/p'], /Paths are not supported for internal domains\./],
+    [['create-route', 'apps.internal', '--hostname', '*'], /Wildcard hosts are not supported for internal domains\./],
+    [['create-route', 'apps.internal', '--port', '5432'], /Routes with protocol 'http' do not support ports\./],
+    [['create-route', 'tcp.example.com', '--port', '15021'], /Port '15021' is not available/],
+    [['map-route', 'a', 'tcp.example.com', '--port', '80'], /Port '80' is not available/],
+  ];
+  for (const [argv, message] of cases) {
+    const run = await s.run(...argv);
+    assert.equal(run.exit, 1, `${argv.join(' ')}: ${run.err}`);
+    assert.match(run.err, message);
+  }
+  assert.equal((await s.run('routes', '--json')).out, before, 'nothing was written');
+  const fine = await s.run('map-route', 'a', 'apps.internal', '--hostname', 'x');
+  assert.equal(fine.exit, 0, fine.err);
+});

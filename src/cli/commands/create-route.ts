@@ -1,4 +1,5 @@
 import { createRoute } from '../../app/route-ops.ts';
+import { checkRouteTarget } from '../../app/route-target.ts';
 import type { CommandContext } from '../context.ts';
 import { routeOptionsFrom, targetFrom, type RouteFlags } from './route-flags.ts';
 import { runStateChange, type DeliveryFlags } from './state-common.ts';
@@ -8,5 +9,8 @@ export async function createRouteCommand(ctx: CommandContext, domain: string, fl
   const target = targetFrom(domain, flags);
   const options = routeOptionsFrom(flags.option, target);
   ctx.info(`Creating route ${target.url}...`);
-  await runStateChange(ctx, flags, (state) => createRoute(state, target, options), { scope: { routes: [target.key], apps: [] } });
+  await runStateChange(ctx, flags, (state, settings) => {
+    if (!Object.hasOwn(state.routes, target.key)) checkRouteTarget(target, settings.routing.internalDomains);
+    return createRoute(state, target, options);
+  }, { scope: { routes: [target.key], apps: [] } });
 }

@@ -1,5 +1,6 @@
 import { validateRouteOptions } from '../../app/route-options.ts';
 import { mapRoute, updateRouteControls } from '../../app/route-ops.ts';
+import { checkRouteTarget } from '../../app/route-target.ts';
 import { controlFlags, type ControlFlagValues } from './update-route.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import type { CommandContext } from '../context.ts';
@@ -24,7 +25,8 @@ export async function mapRouteCommand(ctx: CommandContext, app: string, domain: 
   const options = routeOptionsFrom(flags.option, target);
   validateRouteOptions(options, target.url);
   const controls = controlFlags(flags);
-  await runStateChange(ctx, flags, (state) => {
+  await runStateChange(ctx, flags, (state, settings) => {
+    if (!Object.hasOwn(state.routes, target.key)) checkRouteTarget(target, settings.routing.internalDomains);
     if (!Object.hasOwn(state.routes, target.key) && Object.hasOwn(state.apps, app)) ctx.info(`Creating route ${target.url}...`);
     ctx.info(`Mapping route ${target.url} to app ${app}${appProtocol ? ` with protocol ${appProtocol}` : ''}...`);
     const mapped = mapRoute(state, app, target, { appPort, appProtocol, options });
