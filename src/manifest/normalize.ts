@@ -204,8 +204,32 @@ function parseEntry(
       if (near) check.warnings.push({ code: 'UNKNOWN_KEY', message: `route ${route}: unknown key "${key}" is kept but has no effect`, span: check.keyAt(entry, key), hint: `did you mean "${near}"?` });
     }
   }
+  noteReinterpretation(route, protocol, parsed.protocol, entry, check, at('route') ?? span);
   const references = checkRouteControls(entry, parsed.address, parsed.protocol, check);
-  return { address: parsed.address, protocol: parsed.protocol, options, controls, extra, references };
+  return { address: parsed.address, protocol: parsed.protocol, options, controls, extra, references, written: route };
+}
+
+/**
+ * What Cloud Controller reads differently from how a route may look, said at the route: the
+ * `https://` scheme is accepted and dropped (`manifest_route.rb` takes http, https or none and keeps
+ * only host and path), so it gives no HTTPS by itself; a port makes a TCP route on a TCP domain.
+ */
+const HTTP_LIKE_PORTS = new Set([80, 443, 3000, 5000, 8000, 8008, 8080, 8081, 8443, 8888, 9000, 9080, 9443]);
+
+function parsedPort(route: string): number | undefined {
+  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/:]+:(\d{1,5})(?:\/|$)/i.exec(route);
+  return m ? Number(m[1]) : undefined;
+}
+
+function noteReinterpretation(route: string, written: Protocol | undefined, protocol: Protocol, entry: Record<string, unknown>, check: CheckContext, span: SourceSpan): void {
+  if (/^https:\/\//i.test(route) && entry['tls'] === undefined) {
+    check.warnings.push({ code: 'NOTICE', message: `route ${route}: the https:// scheme is ignored, as cf ignores it; the route is served over plain HTTP`, span, hint: 'for HTTPS on the gateway add `tls: {credential-name: SECRET}` (see docs/traffic.md)' });
+  }
+  // Only on ports people use for HTTP: `db.example.com:5432` is plainly meant as TCP.
+  const port = parsedPort(route);
+  if (protocol === 'tcp' && written === undefined && !/^tcp:\/\//i.test(route) && port !== undefined && HTTP_LIKE_PORTS.has(port)) {
+    check.warnings.push({ code: 'NOTICE', message: `route ${route}: a port makes this a TCP route (cf's domain:port on a TCP domain), not HTTP on that port`, span, hint: 'write `protocol: tcp` (or tcp://) to say so; an HTTP route takes no port' });
+  }
 }
 
 /**

@@ -41,6 +41,8 @@ export interface AppRoute {
   readonly controls: RouteControls;
   readonly extra: RouteExtra;
   readonly references?: readonly AppReference[] | undefined;
+  /** The route as written (`Shop.Example.com/Docs/`), before it was made canonical. */
+  readonly written?: string | undefined;
   readonly span: SourceSpan;
 }
 
@@ -87,6 +89,8 @@ export interface WeightedRouteSpec {
   readonly extra: RouteExtra;
   readonly references?: readonly AppReference[] | undefined;
   readonly destinations: readonly DestinationSpec[];
+  /** The route as written (`Shop.Example.com/Docs/`), before it was made canonical. */
+  readonly written?: string | undefined;
   readonly span: SourceSpan;
 }
 

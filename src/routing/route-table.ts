@@ -87,14 +87,32 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
   const errors: ToolError[] = [];
   const drafts = new Map<string, Draft>();
 
-  const draftFor = (address: RouteAddress, protocol: 'http' | 'tcp', span: SourceSpan | undefined): Draft => {
+  const spellings = new Map<string, { text: string; span: SourceSpan | undefined }>();
+  const draftFor = (address: RouteAddress, protocol: 'http' | 'tcp', span: SourceSpan | undefined, written?: string): Draft => {
     const key = routeKey(address);
     let draft = drafts.get(key);
     if (!draft) {
       draft = { address, protocol, options: {}, controls: {}, weighted: false, explicit: new Map(), span };
       drafts.set(key, draft);
     }
+    noteSpelling(key, written, span);
     return draft;
+  };
+  // gorouter keys routes in lowercase with one trailing slash trimmed (route-address.ts canonicalPath),
+  // so `Shop.example.com/Docs/` and `shop.example.com/docs` are one route: say so once per route.
+  const told = new Set<string>();
+  const noteSpelling = (key: string, written: string | undefined, span: SourceSpan | undefined) => {
+    if (written === undefined) return;
+    const text = written.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+    const first = spellings.get(key);
+    if (!first) {
+      spellings.set(key, { text, span });
+      return;
+    }
+    if (first.text === text || told.has(key)) return;
+    told.add(key);
+    const where = first.span ? ` (at ${first.span.source.name}:${first.span.source.linePos(first.span.start).line})` : '';
+    warnings.push({ code: 'NOTICE', message: `route ${text} and route ${first.text}${where} are one route, ${key}: gorouter matches hosts and paths in any letter case and ignores one trailing slash, so their apps share it`, span, hint: 'write the route one way everywhere' });
   };
   const mergeInto = (draft: Draft, what: 'options' | 'controls', values: Readonly<Record<string, unknown>>, span: SourceSpan, owner: string) => {
     const target = draft[what] as Record<string, unknown>;
@@ -107,7 +125,7 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
 
   // Top-level routes define their destinations first; app mappings then join them.
   for (const route of manifest.routes) {
-    const draft = draftFor(route.address, route.protocol === 'tcp' ? 'tcp' : 'http', route.span);
+    const draft = draftFor(route.address, route.protocol === 'tcp' ? 'tcp' : 'http', route.span, route.written);
     draft.span = route.span;
     mergeInto(draft, 'options', route.options, route.span, 'routes:');
     mergeInto(draft, 'controls', route.controls, route.span, 'routes:');
@@ -123,7 +141,7 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     if (app.noRoute) continue;
     for (const route of app.routes) {
       routed.add(app.name);
-      const draft = draftFor(route.address, route.protocol === 'tcp' ? 'tcp' : 'http', route.span);
+      const draft = draftFor(route.address, route.protocol === 'tcp' ? 'tcp' : 'http', route.span, route.written);
       mergeInto(draft, 'options', route.options, route.span, `app "${app.name}"`);
       mergeInto(draft, 'controls', route.controls, route.span, `app "${app.name}"`);
       // An app mapping a route that already lists the app (on any port) joins those destinations.

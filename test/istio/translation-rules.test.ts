@@ -232,3 +232,16 @@ test('a `routes:` key, even `routes: []`, means exactly those routes; `default-r
   assert.deepEqual(withDefault('applications:\n- name: a\n'), ['a.example.com']);
   assert.deepEqual(withDefault('applications:\n- name: a\n  default-route: false\n'), ['a.example.com']);
 });
+
+test('silent reinterpretations are said: https:// gives no HTTPS, a port makes TCP, two spellings are one route', () => {
+  const { warnings } = convert(
+    'applications:\n- name: a\n  routes:\n  - route: https://a.example.com\n  - route: web.example.com:8443\n  - route: db.example.com:5432\n  - route: Shop.example.com/Docs/\n- name: b\n  routes:\n  - route: shop.example.com/docs\n',
+  );
+  const notices = warnings.filter((w) => w.code === 'NOTICE').map((w) => [w.span?.source.linePos(w.span.start).line, w.message]);
+  assert.deepEqual(notices.map(([line, m]) => [line, String(m).split(':')[0]]), [
+    [4, 'route https'],
+    [5, 'route web.example.com'],
+    [10, 'route shop.example.com/docs and route Shop.example.com/Docs/ (at manifest.yml'],
+  ]);
+  assert.ok(!convert('applications:\n- name: a\n  routes:\n  - route: https://a.example.com\n    tls: {credential-name: c}\n').warnings.some((w) => /https:\/\/ scheme/.test(w.message)));
+});
