@@ -9,10 +9,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { emptyState, readState, serializeState, updateState } from '../../src/state/index.ts';
 import { addRoute, bigState, makeRoute, tempDir } from './helpers.ts';
+import { fuzzRuns } from '../helpers/reliability.ts';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const ROUTES = 3000;
-const KILLS = 14;
+// FUZZ_RUNS (npm run fuzz) raises it: each kill is a worker process and a 3,000-route state.
+const KILLS = Math.min(fuzzRuns(8), 40);
 
 interface Worker {
   readonly child: ChildProcessByStdio<null, Readable, Readable>;
