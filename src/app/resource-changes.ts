@@ -25,7 +25,7 @@ import { wildcardChain } from '../routing/hosts.ts';
 import { isInternal, type RoutingOptions } from '../routing/route-table.ts';
 import { emptyState, routeKey } from '../state/format.ts';
 import type { AppRecord, RouteRecord, State } from '../state/types.ts';
-import { appsOfRoute, changedRecords, stateView, type ChangeSeeds, type StateView } from '../state/view.ts';
+import { appsOfRoute, changedRecords, hasTls, stateView, type ChangeSeeds, type StateView } from '../state/view.ts';
 import { appInfo, stateToTable } from './state-model.ts';
 
 export interface ResourceChange {
@@ -84,8 +84,19 @@ export function changesBetween(before: StateView, after: StateView, seeds: Chang
   // built with its wildcard chain.
   const wildcards = new Set([...fqdns].filter((f) => f.startsWith('*.')).map((f) => f.slice(2)));
   if (wildcards.size > 0) for (const view of views) for (const route of view.routesUnder(wildcards)) fqdns.add(route.fqdn);
+  // The hosts above a changed one may change too: the HTTPS server of a tls host without HTTP routes
+  // of its own serves its nearest live wildcard's routes (translate.ts gatewaysOf), so which
+  // VirtualService binds to it follows the hosts of its chain. Building those needs every route of
+  // every tls host and of their chains (the whole tls picture is small: gatewayRoutes has it).
+  for (const fqdn of [...fqdns]) for (const wildcard of wildcardChain(fqdn)) fqdns.add(wildcard);
   const built = new Set(fqdns);
-  for (const fqdn of fqdns) for (const wildcard of wildcardChain(fqdn)) built.add(wildcard);
+  for (const view of views) {
+    for (const route of view.gatewayRoutes(internal)) {
+      if (!hasTls(route)) continue;
+      built.add(route.fqdn);
+      for (const wildcard of wildcardChain(route.fqdn)) built.add(wildcard);
+    }
+  }
   // Every app those VirtualServices send to, with its whole service, and every route to them.
   const apps = new Set<string>(changedApps);
   for (const view of views) for (const route of view.routesOf(built)) for (const app of appsOfRoute(route)) apps.add(app);

@@ -150,3 +150,22 @@ test("a change to a wildcard route changes the VirtualServices of the hosts that
   assert.deepEqual(ids, fullDiff(state, next));
   assert.ok(ids.some((id) => id.includes('VirtualService') && id.includes('api.example.com')), ids.join(' '));
 });
+
+test("a tls host's routes going idle change the VirtualService of the wildcard whose routes its HTTPS server then serves", async () => {
+  const { loadManifest } = await import('../../src/manifest/load.ts');
+  const { SourceFile } = await import('../../src/diagnostics/source-file.ts');
+  const manifest = (instances: number) =>
+    loadManifest({
+      manifests: [
+        new SourceFile(
+          'm.yml',
+          `applications:\n- name: w\n  routes: [{route: "*.example.com"}]\n- name: t\n  instances: ${instances}\n  routes:\n  - route: "*.b.example.com"\n    tls: {credential-name: b-cert}\n`,
+        ),
+      ],
+    }).manifest;
+  const before = applyManifest(emptyState(), manifest(1), settings.routing).state;
+  const after = applyManifest(before, manifest(0), settings.routing).state;
+  const ids = resourceChanges(before, after, settings).changes.map((c) => c.id).sort();
+  assert.deepEqual(ids, fullDiff(before, after));
+  assert.ok(ids.some((id) => id.includes('VirtualService') && id.includes('wildcard.example.com')), ids.join(' '));
+});
