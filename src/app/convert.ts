@@ -26,7 +26,7 @@ export interface ConvertResult {
 
 /** manifest text → model → route table → Istio resources. No I/O: the CLI reads and writes. */
 export function convertManifests(input: ConvertInput): ConvertResult {
-  const loaded = loadManifest({ manifests: input.manifests, varsFiles: input.varsFiles, vars: input.vars, limits: input.limits });
+  const loaded = loadManifest({ manifests: input.manifests, varsFiles: input.varsFiles, vars: input.vars, limits: input.limits, internalDomains: input.routing.internalDomains });
   const routed = buildRouteTable(loaded.manifest, input.routing);
   const translated = translate(routed.table, input.istio);
   return {

@@ -6,7 +6,7 @@ import { compare, resolveWeights } from '../routing/route-table.ts';
 import { servingDestinations } from '../routing/serving.ts';
 import { destinationRules, hostPlans, type HostPlans } from './destination-rules.ts';
 import { objectName } from './names.ts';
-import { DEFAULT_GATEWAY_NAMESPACE, existingGateway, gatewaySelector, networkingApi, securityApi, type IstioOptions } from './options.ts';
+import { existingGateway, gatewaySelector, networkingApi, securityApi, type IstioOptions } from './options.ts';
 import { mergeServiceEntries, serviceEntries } from './service-entries.ts';
 import { appPort, appTarget, checkHosts } from './targets.ts';
 import { faultOf, methodsOf, mirrorOf, retriesOf, ruleMatches, rulesOf, timeoutOf, tlsOf, type TlsControl } from './traffic.ts';
@@ -71,14 +71,6 @@ export function translate(table: RouteTable, options: IstioOptions): Translation
   if (options.mtls === 'strict' || options.mtls === 'istio-mutual') resources.push(peerAuthentication(options));
   refuseDuplicateNames(resources);
   noticeOnce(live, ctx);
-  if (tls.size > 0) {
-    const names = [...new Set([...tls.values()].map((t) => t.credentialName))].sort(compare);
-    warnings.push({
-      code: 'NOTICE',
-      message: `the Gateway's HTTPS servers read their certificates from the Kubernetes Secret${names.length > 1 ? 's' : ''} ${names.join(', ')}, which must be in the ingress gateway pods' namespace (${options.gatewayNamespace ?? DEFAULT_GATEWAY_NAMESPACE}), not in ${options.namespace}`,
-      hint: '--gateway-namespace NS names that namespace',
-    });
-  }
   return { resources: sortResources(resources), warnings };
 }
 

@@ -2,7 +2,10 @@ import type { SourceSpan } from '../diagnostics/source-file.ts';
 import { ToolError, failWith, type Warning } from '../diagnostics/tool-error.ts';
 import { parseRoute, routeKey, routeUrl } from '../manifest/route-address.ts';
 import type { AppProtocol, Manifest, ManifestApp, RouteAddress, RouteControls } from '../manifest/types.ts';
-import { allocateTcpPorts, DEFAULT_TCP_PORT_RANGE, tcpPortProblem, type PortRange } from './tcp-ports.ts';
+import { isInternal, routeProblems } from '../manifest/route-rules.ts';
+import { allocateTcpPorts, DEFAULT_TCP_PORT_RANGE, type PortRange } from './tcp-ports.ts';
+
+export { isInternal, routeProblems } from '../manifest/route-rules.ts';
 import { largestRemainder } from './weights.ts';
 
 /** The target-neutral route table: what routes exist and where their traffic goes. No mesh words here. */
@@ -233,28 +236,6 @@ function assignTcpPorts(routes: Route[], options: RoutingOptions, warnings: Warn
   });
 }
 
-/**
- * Cloud Controller's route rules that need the domain (cloud_controller_ng 3bbba906
- * `lib/cloud_controller/route_validator.rb`, messages from `app/actions/route_create.rb`): internal
- * domains take no paths, no wildcard hosts and no ports (they are HTTP-only domains); a TCP port is
- * one a router group can reserve (1024-65535) and not one the gateway proxy uses itself.
- * The same rules hold for manifests and for the state commands (create-route, map-route).
- */
-export function routeProblems(route: { readonly fqdn: string; readonly path?: string | undefined; readonly port?: number | undefined; readonly protocol: 'http' | 'tcp' }, internalDomains: readonly string[]): { message: string; hint?: string }[] {
-  const out: { message: string; hint?: string }[] = [];
-  if (isInternal(route.fqdn, internalDomains)) {
-    if (route.path !== undefined) out.push({ message: 'Paths are not supported for internal domains.', hint: 'internal routes are reached by host name only; route the path on an external domain' });
-    if (route.fqdn.startsWith('*.')) out.push({ message: 'Wildcard hosts are not supported for internal domains.' });
-    if (route.protocol === 'tcp') out.push({ message: "Routes with protocol 'http' do not support ports.", hint: 'internal domains are HTTP domains; an app reaches another app on it by host name' });
-    return out;
-  }
-  if (route.protocol === 'tcp' && route.port !== undefined) {
-    const problem = tcpPortProblem(route.port);
-    if (problem) out.push({ message: `Port '${route.port}' is not available: ${problem}.`, hint: 'pick another port' });
-  }
-  return out;
-}
-
 function checkRoutes(routes: readonly Route[], internalDomains: readonly string[]): void {
   const errors: ToolError[] = [];
   for (const route of routes) {
@@ -368,9 +349,6 @@ export function randomRouteHost(appName: string): string {
   return `${base}-${adjective}-${noun}`;
 }
 
-export function isInternal(fqdn: string, internalDomains: readonly string[]): boolean {
-  return internalDomains.some((d) => fqdn === d || fqdn.endsWith(`.${d}`));
-}
 
 /** Routes by FQDN, then HTTP before TCP, then path/port: a stable order for every later step. */
 export function sortRoutes(routes: readonly Route[]): Route[] {
