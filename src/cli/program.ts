@@ -122,8 +122,12 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
 
   program
     .command('version')
-    .description('print the version')
-    .action(() => io.stdout.write(`${VERSION}\n`));
+    .description('print the version; --json adds Node.js, the default Istio API and the state format')
+    .option('--json', 'print cfmesh, Node.js, default Istio API and state format versions as JSON')
+    .action(async (_opts, cmd: Command) => {
+      const { versionCommand } = await import('./commands/version.ts');
+      versionCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals());
+    });
 
   registerStateCommands(program, io, globals);
   return program;
