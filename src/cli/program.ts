@@ -23,6 +23,10 @@ Examples:
 Examples:
   $ cfmesh diff -f manifest.yml                       # current kubeconfig context; exit 1 when something differs
   $ cfmesh diff -f manifest.yml --context prod -n shop`,
+  schema: `
+Examples:
+  $ cfmesh schema > manifest.schema.json           # then, first line of manifest.yml:
+                                                   # # yaml-language-server: $schema=./manifest.schema.json`,
   validate: `
 Examples:
   $ cfmesh validate -f manifest.yml
@@ -127,6 +131,15 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
     .action(async (_opts, cmd: Command) => {
       const { versionCommand } = await import('./commands/version.ts');
       versionCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals());
+    });
+
+  program
+    .command('schema')
+    .description('print the manifest JSON Schema for editors (manifests as written: ((vars)) accepted where values go)')
+    .addHelpText('after', EXAMPLES.schema)
+    .action(async (_opts, cmd: Command) => {
+      const { schemaCommand } = await import('./commands/schema.ts');
+      schemaCommand(createContext(io, globals(cmd)));
     });
 
   registerStateCommands(program, io, globals);
