@@ -18,7 +18,9 @@ Examples:
   $ cfmesh convert -f base.yml -f extra-routes.yml --default-domain example.com --namespace shop
   $ cfmesh convert -f manifest.yml --target kubernetes --context prod        # server-side apply, prune what is gone
   $ cfmesh convert -f manifest.yml --apply --dry-run=server
-  $ cfmesh convert -f manifest.yml --target http --url https://cp.example.com/v1/bundles --token-env CP_TOKEN`,
+  $ cfmesh convert -f manifest.yml --target http --url https://cp.example.com/v1/bundles --token-env CP_TOKEN
+  $ cfmesh convert -f manifest.yml -o deploy/istio/ --report github           # warnings and errors as annotations
+  $ cfmesh convert -f manifest.yml -o deploy/istio/ --report junit --report-file cfmesh-junit.xml`,
   diff: `
 Examples:
   $ cfmesh diff -f manifest.yml                       # current kubeconfig context; exit 1 when something differs
@@ -31,7 +33,10 @@ Examples:
 Examples:
   $ cfmesh validate -f manifest.yml
   $ cfmesh validate -f manifest.yml --vars-file prod.yml --strict
-  $ cfmesh validate -f manifest.yml --json | jq '.errors[] | "\\(.file):\\(.line):\\(.col) \\(.message)"'`,
+  $ cfmesh validate -f manifest.yml --json | jq '.errors[] | "\\(.file):\\(.line):\\(.col) \\(.message)"'
+  $ cfmesh validate -f manifest.yml --output github          # GitHub Actions: annotations on the pull request
+  $ cfmesh validate -f manifest.yml --output sarif > cfmesh.sarif
+  $ cfmesh validate -f manifest.yml --output junit > cfmesh-junit.xml`,
 };
 
 /** Flags shared by every command that reads a manifest. */
@@ -99,14 +104,18 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
     .option('-o, --output-dir <dir>', 'write one file per resource into DIR, removing files cfmesh wrote there before that are no longer produced')
     .option('--apply', 'same as --target kubernetes: server-side apply to the cluster')
     .option('--json', 'with a control-plane target: the delivery report as JSON on stdout')
+    .option('--report <format>', 'diagnostics (warnings, errors) as text (default), json, github (workflow commands), sarif (SARIF 2.1.0) or junit (JUnit XML), on stderr')
+    .option('--report-file <file>', 'write the --report to FILE instead (stderr keeps the text diagnostics)')
     .addHelpText('after', EXAMPLES.convert)
     .action(async (manifests: string[], _opts, cmd: Command) => {
-      const { convertCommand } = await import('./commands/convert.ts');
-      await convertCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals(), manifests);
+      const [{ convertCommand }, { runWithReport }] = await Promise.all([import('./commands/convert.ts'), import('./commands/report.ts')]);
+      const flags = cmd.optsWithGlobals();
+      await runWithReport(createContext(io, globals(cmd)), flags, manifests, (ctx) => convertCommand(ctx, flags, manifests));
     });
 
   addTranslateOptions(addManifestOptions(program.command('validate').argument('[manifest...]', 'manifest files, as -f (default ./manifest.yml, else ./manifest.yaml)').description('check cf manifests (schema, routes, weights) without printing configuration')))
-    .option('--json', 'print the verdict and every diagnostic as JSON on stdout')
+    .option('--output <format>', 'the verdict and every diagnostic on stdout: text (default: diagnostics on stderr), json, github (workflow commands), sarif (SARIF 2.1.0) or junit (JUnit XML)')
+    .option('--json', 'short for --output json')
     .addHelpText('after', EXAMPLES.validate)
     .action(async (manifests: string[], _opts, cmd: Command) => {
       const { validateCommand } = await import('./commands/validate.ts');
