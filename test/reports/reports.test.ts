@@ -208,9 +208,9 @@ const HOSTILE_REPORT: Report = { command: 'validate', files: ['dir with space/a,
 const PATHS = { cwd: '/repo/sub', root: '/repo' };
 
 test('github: escaping as the runner reads it back, for any message, file or code', () => {
+  // a file name without path syntax (a `/` or a `.`/`..` segment would be resolved away, rightly)
+  const fileName = fc.string({ unit: 'binary', minLength: 1 }).filter((s) => !s.includes('/') && s !== '.' && s !== '..');
   fc.assert(
-    // a file name without path syntax (a `/` or a `.`/`..` segment would be resolved away, rightly)
-    const fileName = fc.string({ unit: 'binary', minLength: 1 }).filter((s) => !s.includes('/') && s !== '.' && s !== '..');
     fc.property(fc.string({ unit: 'binary' }), fileName, (message, file) => {
       const p: Problem = { severity: 'error', code: 'SCHEMA', message, location: { file: `x/${file}`, line: 2, col: 3, endLine: 2, endCol: 4 } };
       const line = renderGithub({ command: 'validate', files: [], problems: [p] }, { cwd: '/r', root: '/r' });
