@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import type { Io } from '../ui/io.ts';
 import { createContext, type GlobalFlags } from './context.ts';
 import { collect } from './options.ts';
@@ -25,6 +25,13 @@ Examples:
 Examples:
   $ cfmesh diff -f manifest.yml                       # current kubeconfig context; exit 1 when something differs
   $ cfmesh diff -f manifest.yml --context prod -n shop`,
+  completion: `
+Examples:
+  $ source <(cfmesh completion bash)                 # bash: this shell
+  $ cfmesh completion bash > ~/.local/share/bash-completion/completions/cfmesh
+  $ source <(cfmesh completion zsh)                  # zsh, after compinit
+  $ cfmesh completion fish | source                  # fish
+  $ cfmesh completion fish > ~/.config/fish/completions/cfmesh.fish`,
   schema: `
 Examples:
   $ cfmesh schema > manifest.schema.json           # then, first line of manifest.yml:
@@ -140,6 +147,16 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
     .action(async (_opts, cmd: Command) => {
       const { versionCommand } = await import('./commands/version.ts');
       versionCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals());
+    });
+
+  program
+    .command('completion')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+    .description('print the shell completion script: commands, flags, flag values, files, and apps, domains and hosts of the state')
+    .addHelpText('after', EXAMPLES.completion)
+    .action(async (shell: string, _opts, cmd: Command) => {
+      const { completionCommand } = await import('./commands/completion.ts');
+      completionCommand(createContext(io, globals(cmd)), shell);
     });
 
   program
