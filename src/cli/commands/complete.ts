@@ -167,12 +167,12 @@ export async function complete(words: readonly string[], io: Io): Promise<Answer
   const eq = current.indexOf('=');
   if (current.startsWith('--') && eq > 0) {
     const option = findOption(options, current.slice(0, eq));
-    if (option && takesValue(option)) return filter(await flagValues(option, parsed, state), current.slice(eq + 1));
+    if (option && takesValue(option)) return filter(await flagValues(option, parsed, state, current.slice(eq + 1)), current.slice(eq + 1));
   }
   if (previous !== undefined && previous.startsWith('-') && !previous.includes('=') && !typed.includes('--')) {
     let option = findOption(options, previous);
     if (!option && /^-[A-Za-z]{2,}$/.test(previous)) option = findOption(options, `-${previous.at(-1)}`);
-    if (option?.required) return filter(await flagValues(option, parsed, state), current);
+    if (option?.required) return filter(await flagValues(option, parsed, state, current), current);
     if (option?.optional && option.argChoices && !current.startsWith('-')) return filter(fixed(option.argChoices), current);
   }
 
@@ -212,7 +212,8 @@ function flagNames(cmd: Command, program: Command, current: string): Answer {
   return { candidates: out, directive: DIRECTIVE.noFiles };
 }
 
-async function flagValues(option: Option, parsed: Parsed, state: StateReader): Promise<Answer> {
+/** The values of a flag; `prefix` (what is typed of the value) only narrows the work, filter() still applies. */
+async function flagValues(option: Option, parsed: Parsed, state: StateReader, prefix: string): Promise<Answer> {
   if (option.argChoices) return fixed(option.argChoices);
   const long = option.long ?? '';
   const name = parsed.command.name();
@@ -224,17 +225,18 @@ async function flagValues(option: Option, parsed: Parsed, state: StateReader): P
   switch (long) {
     case '--hostname': {
       if (!domain) return NONE;
-      return { candidates: unique((await state.routes(domain)).filter((r) => r.host !== undefined).map((r) => ({ value: r.host as string, description: r.fqdn }))), directive: DIRECTIVE.noFiles };
+      const routes = await state.routes({ domain, hostPrefix: prefix });
+      return { candidates: unique(routes.filter((r) => r.host !== undefined).map((r) => ({ value: r.host as string, description: r.fqdn }))), directive: DIRECTIVE.noFiles };
     }
     case '--path': {
       if (!domain) return NONE;
       const host = parsed.flags.get('--hostname');
-      const routes = (await state.routes(domain, true)).filter((r) => (host === undefined || r.host === host) && r.path !== undefined);
+      const routes = (await state.routes({ domain, full: true })).filter((r) => (host === undefined || r.host === host) && r.path !== undefined);
       return { candidates: unique(routes.map((r) => ({ value: r.path as string, description: `${r.fqdn}${r.path}` }))), directive: DIRECTIVE.noFiles };
     }
     case '--port': {
       if (!domain) return NONE;
-      const routes = (await state.routes(domain, true)).filter((r) => r.port !== undefined);
+      const routes = (await state.routes({ domain, full: true })).filter((r) => r.port !== undefined);
       return { candidates: unique(routes.map((r) => ({ value: String(r.port), description: `${r.fqdn}:${r.port}` }))), directive: DIRECTIVE.noFiles };
     }
     case '--destination':
@@ -351,20 +353,21 @@ class StateReader {
   }
 
   /**
-   * The routes' facts; with `domain`, only the routes on that domain; with `full`, their paths and
-   * ports too (each such line is parsed).
+   * The routes' facts: all, or (`domain`) those on a domain, or (`hostPrefix`, not empty) those whose
+   * host begins so; with `full`, their paths and ports too (each such line is parsed).
    */
-  async routes(domain?: string, full = false): Promise<RouteFacts[]> {
+  async routes(query: { domain?: string | undefined; hostPrefix?: string | undefined; full?: boolean } = {}): Promise<RouteFacts[]> {
+    const { domain, hostPrefix, full = false } = query;
+    const wanted = (r: RouteFacts) => (domain === undefined || r.domain === domain) && (!hostPrefix || (r.host ?? '').startsWith(hostPrefix));
     const source = this.load();
-    if (source.kind !== 'lines') return source.routes.filter((r) => domain === undefined || r.domain === domain);
-    source.routeLines ??= sectionLines(source.lines.sectionText('routes'));
-    // cfmesh writes the domain with JSON.stringify: a line without this text is not on that domain
-    const needle = domain === undefined ? undefined : `"domain":${JSON.stringify(domain)}`;
+    if (source.kind !== 'lines') return source.routes.filter(wanted);
+    source.routesText ??= source.lines.sectionText('routes');
+    // cfmesh writes every string with JSON.stringify: a line without this text is not one asked for
+    const needle = hostPrefix ? `"host":${JSON.stringify(hostPrefix).slice(0, -1)}` : domain !== undefined ? `"domain":${JSON.stringify(domain)}` : undefined;
     const out: RouteFacts[] = [];
-    for (const line of source.routeLines) {
-      if (needle !== undefined && !line.includes(needle)) continue;
+    for (const line of linesWith(source.routesText, needle)) {
       const r = (full ? undefined : routeFactsOfLine(line)) ?? facts(Object.values(JSON.parse(`{${line}}`) as Record<string, unknown>)[0]);
-      if (r && (domain === undefined || r.domain === domain)) out.push(r);
+      if (r && wanted(r)) out.push(r);
     }
     return out;
   }
@@ -399,12 +402,31 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-type Source = { kind: 'lines'; lines: StateLines; routeLines?: string[] } | { kind: 'parsed'; apps: string[]; routes: RouteFacts[] };
+type Source = { kind: 'lines'; lines: StateLines; routesText?: string } | { kind: 'parsed'; apps: string[]; routes: RouteFacts[] };
 
-/** The entries of a section's text (`{"k":v,\n"k":v}`), one `"k":v` each. */
-function sectionLines(text: string): string[] {
-  const inner = text.slice(1, -1);
-  return inner === '' ? [] : inner.split(',\n');
+/**
+ * The entries (`"k":v`, one per line) of a section's text (`{"k":v,\n"k":v}`): all of them, or only
+ * the lines holding `needle`, found by searching the text rather than walking every line.
+ */
+function* linesWith(text: string, needle: string | undefined): Generator<string> {
+  const end = text.length - 1; // the closing brace
+  if (end <= 1) return;
+  if (needle === undefined) {
+    for (let at = 1; at < end; ) {
+      const nl = text.indexOf(',\n', at);
+      const stop = nl < 0 || nl > end ? end : nl;
+      yield text.slice(at, stop);
+      at = stop + 2;
+    }
+    return;
+  }
+  for (let hit = text.indexOf(needle, 1); hit >= 0 && hit < end; ) {
+    const start = text.lastIndexOf('\n', hit) + 1 || 1;
+    const nl = text.indexOf(',\n', hit);
+    const stop = nl < 0 || nl > end ? end : nl;
+    yield text.slice(Math.max(start, 1), stop);
+    hit = text.indexOf(needle, stop + 2);
+  }
 }
 
 /** The keys of a section's text, in order. */
