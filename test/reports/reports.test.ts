@@ -1,6 +1,7 @@
 // CI report formats of validate (--output) and convert (--report): what GitHub Actions, code scanning
 // (SARIF 2.1.0, checked against its published JSON Schema), GitLab and Jenkins (JUnit XML) read.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -349,4 +350,40 @@ test('convert --report: annotations on stderr, the configuration untouched on st
   const text = await runCli(['convert', '-f', 'fixtures/legacy-keys/manifest.yml', '--report', 'text'], { cwd: root });
   assert.deepEqual([text.exit, text.out], [0, expected]);
   assert.match(text.err, /warning LEGACY_KEY/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// the README's drift check: convert -o DIR, then git sees every change, new and removed files too.
+// `git add -N DIR` makes new files visible to diff, and also stages the removal of deleted ones (git
+// add stages removals under a pathspec), so the diff is against HEAD, not the index.
+
+test('the CI drift check (convert -o DIR; git add --intent-to-add DIR; git diff --exit-code HEAD -- DIR) catches changed, new and removed files', { skip: existsSync('/usr/bin/git') ? undefined : 'git is not installed here' }, async () => {
+  const repo = tempDir('cfmesh-drift-');
+  const git = (...args: string[]) => spawnSync('/usr/bin/git', ['-c', 'user.name=ci', '-c', 'user.email=ci@example.com', ...args], { cwd: repo, encoding: 'utf8' });
+  const manifest = (weights: [number, number], extra = '') =>
+    `applications:\n- name: reviews-v1\n- name: reviews-v2\n${extra}routes:\n- route: reviews.example.com\n  destinations:\n  - name: reviews-v1\n    weight: ${weights[0]}\n  - name: reviews-v2\n    weight: ${weights[1]}\n`;
+  const drift = async (text: string) => {
+    writeFileSync(join(repo, 'manifest.yml'), text);
+    const convert = await cfmesh(['convert', '-f', 'manifest.yml', '-o', 'deploy/istio/', '--report', 'github'], { cwd: repo });
+    assert.equal(convert.code, 0, convert.err);
+    assert.equal(git('add', '--intent-to-add', 'deploy/istio/').status, 0);
+    return git('diff', '--exit-code', '--stat', 'HEAD', '--', 'deploy/istio/');
+  };
+  assert.equal(git('init', '-q').status, 0);
+  await drift(manifest([90, 10]));
+  assert.equal(git('add', '-A').status, 0);
+  assert.equal(git('commit', '-qm', 'configuration').status, 0);
+  assert.equal((await drift(manifest([90, 10]))).status, 0, 'committed and current: no drift');
+  const changed = await drift(manifest([50, 50]));
+  assert.equal(changed.status, 1, 'a changed weight');
+  assert.match(changed.stdout, /virtualservice-reviews\.example\.com\.yaml/);
+  git('checkout', '-q', '--', '.');
+  const added = await drift(manifest([90, 10], '- name: shop\n  routes:\n  - route: shop.example.com\n'));
+  assert.equal(added.status, 1, 'a new file');
+  assert.match(added.stdout, /virtualservice-shop\.example\.com\.yaml/);
+  git('add', '-A');
+  git('commit', '-qm', 'shop');
+  const removed = await drift(manifest([90, 10]));
+  assert.equal(removed.status, 1, 'a file cfmesh removed');
+  assert.match(removed.stdout, /virtualservice-shop\.example\.com\.yaml/);
 });
