@@ -115,9 +115,12 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
     .option('--report-file <file>', 'write the --report to FILE instead (stderr keeps the text diagnostics)')
     .addHelpText('after', EXAMPLES.convert)
     .action(async (manifests: string[], _opts, cmd: Command) => {
-      const [{ convertCommand }, { runWithReport }] = await Promise.all([import('./commands/convert.ts'), import('./commands/report.ts')]);
+      const { convertCommand } = await import('./commands/convert.ts');
       const flags = cmd.optsWithGlobals();
-      await runWithReport(createContext(io, globals(cmd)), flags, manifests, (ctx) => convertCommand(ctx, flags, manifests));
+      const ctx = createContext(io, globals(cmd));
+      if (flags['report'] === undefined && flags['reportFile'] === undefined) return convertCommand(ctx, flags, manifests);
+      const { runWithReport } = await import('./commands/report.ts');
+      await runWithReport(ctx, flags, manifests, (reporting) => convertCommand(reporting, flags, manifests));
     });
 
   addTranslateOptions(addManifestOptions(program.command('validate').argument('[manifest...]', 'manifest files, as -f (default ./manifest.yml, else ./manifest.yaml)').description('check cf manifests (schema, routes, weights) without printing configuration')))
