@@ -17,6 +17,12 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
       buildProgram(io).outputHelp();
       return 0;
     }
+    // the shells' TAB (cfmesh completion): words as typed, not a command line to parse; never fails
+    if (argv[0] === '__complete') {
+      const { completeCommand } = await import('./cli/commands/complete.ts');
+      await completeCommand(argv.slice(1), io);
+      return 0;
+    }
     await buildProgram(io).parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {
