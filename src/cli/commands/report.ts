@@ -46,6 +46,7 @@ export async function collectOutcome(ctx: CommandContext, work: (ctx: CommandCon
     flags: ctx.flags,
     info: ctx.info,
     debug: ctx.debug,
+    required: ctx.required,
     warn: (ws) => {
       warnings.push(...ws);
       if (options.print) ctx.warn(ws);
