@@ -9,7 +9,8 @@ import { objectName } from './names.ts';
 import { DEFAULT_GATEWAY_NAMESPACE, existingGateway, gatewaySelector, networkingApi, securityApi, type IstioOptions } from './options.ts';
 import { mergeServiceEntries, serviceEntries } from './service-entries.ts';
 import { appPort, appTarget, checkHosts } from './targets.ts';
-import { faultOf, methodsOf, mirrorOf, retriesOf, ruleMatches, rulesOf, timeoutOf, tlsOf, type TlsControl } from './traffic.ts';
+import type { TlsSettings } from '../manifest/traffic.ts';
+import { faultOf, methodsOf, mirrorOf, retriesOf, ruleMatches, rulesOf, timeoutOf } from './traffic.ts';
 
 export { serviceHost } from './targets.ts';
 
@@ -134,11 +135,11 @@ export function metadata(name: string, options: IstioOptions, namespace: string 
 }
 
 /** TLS is per route in the manifest but per host on the Gateway: the routes of one host must agree. */
-function tlsByHost(byHost: ReadonlyMap<string, Route[]>, errors: ToolError[], warnings: Warning[]): Map<string, TlsControl> {
-  const out = new Map<string, TlsControl>();
+function tlsByHost(byHost: ReadonlyMap<string, Route[]>, errors: ToolError[], warnings: Warning[]): Map<string, TlsSettings> {
+  const out = new Map<string, TlsSettings>();
   for (const [fqdn, routes] of byHost) {
     for (const route of routes) {
-      const tls = tlsOf(route.controls);
+      const tls = route.controls.tls;
       if (!tls) continue;
       if (route.internal) {
         warnings.push({ code: 'LOSSY', message: `route ${route.key}: tls is ignored on a mesh-internal route (sidecars already encrypt with mTLS)`, span: route.span });
@@ -167,10 +168,10 @@ function portName(prefix: string, fqdn: string, used: Set<string>): string {
  * server, rather than bound to a Gateway that may not serve them. Plain HTTP needs the Gateway's
  * HTTP server to cover the hosts, which only the Gateway's owner can check.
  */
-function serversNeeded(routes: readonly Route[], tls: ReadonlyMap<string, TlsControl>, name: string): ToolError[] {
+function serversNeeded(routes: readonly Route[], tls: ReadonlyMap<string, TlsSettings>, name: string): ToolError[] {
   const errors: ToolError[] = [];
   for (const [fqdn, t] of [...tls.entries()].sort((a, b) => compare(a[0], b[0]))) {
-    const route = routes.find((r) => r.fqdn === fqdn && tlsOf(r.controls) !== undefined);
+    const route = routes.find((r) => r.fqdn === fqdn && r.controls.tls !== undefined);
     errors.push(
       new ToolError('ROUTE_CONFLICT', `route ${route?.key ?? fqdn}: tls needs an HTTPS server for ${fqdn} (port 443, credentialName ${t.credentialName}) on the Gateway ${name}, which cfmesh does not own and cannot add to`, {
         span: route?.span,
@@ -191,7 +192,7 @@ function serversNeeded(routes: readonly Route[], tls: ReadonlyMap<string, TlsCon
   return errors;
 }
 
-function gateway(routes: readonly Route[], tls: ReadonlyMap<string, TlsControl>, options: IstioOptions): Resource {
+function gateway(routes: readonly Route[], tls: ReadonlyMap<string, TlsSettings>, options: IstioOptions): Resource {
   const tcpPorts = [...new Set(routes.filter((r) => r.protocol === 'tcp').map((r) => r.port as number))].sort((a, b) => a - b);
   const servers: Record<string, unknown>[] = [];
   const used = new Set<string>(['http']);
@@ -200,7 +201,7 @@ function gateway(routes: readonly Route[], tls: ReadonlyMap<string, TlsControl>,
   // tls.httpsRedirect: Istio marks every virtual host such a server's hosts intersect require_tls
   // (gateway.go buildGatewayHTTPRouteConfig), so `*.example.com` would redirect `api.example.com` too.
   for (const fqdn of [...tls.keys()].sort(compare)) {
-    const t = tls.get(fqdn) as TlsControl;
+    const t = tls.get(fqdn) as TlsSettings;
     servers.push({ port: { number: 443, name: portName('https', fqdn, used), protocol: 'HTTPS' }, hosts: [fqdn], tls: { mode: 'SIMPLE', credentialName: t.credentialName } });
   }
   for (const port of tcpPorts) servers.push({ port: { number: port, name: `tcp-${port}`, protocol: 'TCP' }, hosts: ['*'] });
@@ -225,7 +226,7 @@ function gateway(routes: readonly Route[], tls: ReadonlyMap<string, TlsControl>,
  * A route none of whose apps runs is left out (routing/serving.ts): its requests fall through.
  * Nothing is emitted for a host without a live route: its requests go to the wildcard host.
  */
-function virtualService(fqdn: string, routes: readonly Route[], liveByHost: ReadonlyMap<string, Route[]>, tls: ReadonlyMap<string, TlsControl>, ctx: Ctx): Resource | undefined {
+function virtualService(fqdn: string, routes: readonly Route[], liveByHost: ReadonlyMap<string, Route[]>, tls: ReadonlyMap<string, TlsSettings>, ctx: Ctx): Resource | undefined {
   const internal = routes.some((r) => r.internal);
   const own = routes.filter((r) => r.protocol === 'http');
   const http: Record<string, unknown>[] = [];
@@ -314,12 +315,12 @@ function httpRules(route: Route, ctx: Ctx): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   const methods = methodsOf(route.controls);
   if (methods) out.push(methodRule(route, methods, match));
-  rulesOf(route.controls).forEach((rule, i) => {
-    const names = [...rule.destinations].sort((a, b) => compare(a.app, b.app));
+  rulesOf(route.controls).forEach(({ rule, controls }, i) => {
+    const names = [...rule.destinations].sort((a, b) => compare(a.app, b.app)).map((d) => ({ app: d.app, weight: d.weight }));
     const weighted = names.some((d) => d.weight !== undefined);
     const dests = servingDestinations(resolveWeights(names, weighted, ctx.instancesOf), weighted, ctx.instancesOf);
     if (dests.length === 0) return;
-    out.push(withControls({ name: `${route.key} rule-${i + 1}`, match: ruleMatches(rule.match, match, route.path) }, dests, rule.controls, route, ctx));
+    out.push(withControls({ name: `${route.key} rule-${i + 1}`, match: ruleMatches(rule.match, match, route.path) }, dests, controls, route, ctx));
   });
   const own: Record<string, unknown> = { name: route.key };
   if (match) own['match'] = match;
