@@ -9,7 +9,7 @@ import { compare } from '../routing/route-table.ts';
 import { largestRemainder, rescaleWeights } from '../routing/weights.ts';
 import { applyControlFlags, type ControlFlags } from '../routing/controls.ts';
 import type { JsonObject, RouteDestination, RouteRecord, State } from '../state/types.ts';
-import { validateRouteOptions } from './route-options.ts';
+import { validateRouteOptions } from '../manifest/route-options.ts';
 import type { RouteTarget } from './route-target.ts';
 import { effectiveDestinations, isWeighted } from './state-model.ts';
 

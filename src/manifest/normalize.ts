@@ -5,7 +5,7 @@ import { cliBool, cliInteger, cliString } from './cli-values.ts';
 import { parseRoute } from './route-address.ts';
 import { closest } from './suggest.ts';
 import type { SpanIndex } from './span-index.ts';
-import { CONTROL_KEYS } from './traffic.ts';
+import { CONTROL_KEYS, NO_CONTROLS } from './traffic.ts';
 import type { AppProtocol, AppRoute, DestinationSpec, Manifest, ManifestApp, Protocol, WeightedRouteSpec } from './types.ts';
 
 export interface NormalizeResult {
@@ -211,7 +211,8 @@ function parseEntry(
     address: parsed.address,
     protocol: parsed.protocol,
     loadBalancing: parseLoadBalancing(options),
-    controls: parseRouteControls(controls, check),
+    // The entry itself, so that the spans of its controls are found (the parser reads only control keys).
+    controls: Object.keys(controls).length > 0 ? parseRouteControls(entry, check) : NO_CONTROLS,
     extra,
     references,
     written: route,

@@ -164,11 +164,15 @@ export function controlledApps(controls: RouteControls): string[] {
   return out;
 }
 
-/** Whether two controls ask for the same thing (where they are written does not count). */
+/** Whether two controls ask for the same thing (neither the order of fields nor where they are written counts). */
 export function sameControl(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a, withoutSpans) === JSON.stringify(b, withoutSpans);
+  return JSON.stringify(a, canonicalField) === JSON.stringify(b, canonicalField);
 }
 
-function withoutSpans(key: string, value: unknown): unknown {
-  return key === 'span' || key === 'spans' ? undefined : value;
+function canonicalField(key: string, value: unknown): unknown {
+  if (key === 'span' || key === 'spans') return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value).sort()) out[k] = (value as Record<string, unknown>)[k];
+  return out;
 }

@@ -9,7 +9,7 @@
  */
 import type { SourceFile, SourceSpan } from '../diagnostics/source-file.ts';
 import { ToolError, type ErrorCode, type Warning } from '../diagnostics/tool-error.ts';
-import { validateRouteOptions } from '../app/route-options.ts';
+import { validateRouteOptions } from '../manifest/route-options.ts';
 import { checkAppExtensions, checkRouteControls, type CheckContext } from '../manifest/controls.ts';
 import { parseRoute } from '../manifest/route-address.ts';
 import { suggest } from '../manifest/rules.ts';
