@@ -5,7 +5,7 @@ import { translate } from '../istio/translate.ts';
 import { loadManifest, type VarFlag } from '../manifest/load.ts';
 import type { Manifest } from '../manifest/types.ts';
 import type { ParseYamlOptions } from '../manifest/parse-yaml.ts';
-import type { Resource } from '../render/resource.ts';
+import type { Resource } from '../resource/resource.ts';
 import { buildRouteTable, type RouteTable, type RoutingOptions } from '../routing/route-table.ts';
 
 export interface ConvertInput {

@@ -7,7 +7,7 @@ import type { KubeClient, KubeClientOptions } from '../kube/client.ts';
 import type { KubeConfig } from '../kube/kubeconfig.ts';
 import { render, type OutputFormat } from '../render/render.ts';
 import { isLoopbackHost } from '../kube/loopback.ts';
-import type { Resource } from '../render/resource.ts';
+import type { Resource } from '../resource/resource.ts';
 import type { CommandContext } from './context.ts';
 import { VERSION } from './version.ts';
 

@@ -1,7 +1,7 @@
 import type { Warning } from '../diagnostics/tool-error.ts';
 import { formatDuration } from '../manifest/duration.ts';
 import type { CircuitBreaker, LoadBalancing } from '../manifest/traffic.ts';
-import type { Resource } from '../render/resource.ts';
+import type { Resource } from '../resource/resource.ts';
 import type { AppInfo, Route, RouteTable } from '../routing/route-table.ts';
 import { compare } from '../routing/route-table.ts';
 import { dnsLabel, objectName } from './names.ts';

@@ -1,4 +1,4 @@
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../render/resource.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../resource/resource.ts';
 import type { AppInfo, RouteTable } from '../routing/route-table.ts';
 import { compare } from '../routing/route-table.ts';
 import { objectName } from './names.ts';

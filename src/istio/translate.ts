@@ -1,5 +1,5 @@
 import { ToolError, failWith, type Warning } from '../diagnostics/tool-error.ts';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../render/resource.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../resource/resource.ts';
 import { wildcardChain } from '../routing/hosts.ts';
 import type { AppInfo, Destination, Route, RouteTable } from '../routing/route-table.ts';
 import { compare, resolveWeights } from '../routing/route-table.ts';

@@ -1,5 +1,5 @@
 import { ToolError } from '../diagnostics/tool-error.ts';
-import type { Resource } from '../render/resource.ts';
+import type { Resource } from '../resource/resource.ts';
 import {
   APPLYSET_GROUP_KINDS_ANNOTATION,
   APPLYSET_GROUP_RESOURCES_ANNOTATION,

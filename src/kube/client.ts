@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Agent, buildConnector, ProxyAgent, request, type Dispatcher } from 'undici';
 import { ToolError } from '../diagnostics/tool-error.ts';
-import type { Resource } from '../render/resource.ts';
+import type { Resource } from '../resource/resource.ts';
 import { errorCode, networkError, parseStatus, statusError } from './errors.ts';
 import { ExecCredentialCache } from './exec-credential.ts';
 import { objectPath, pluralOf, splitApiVersion, type KubeObject, type ObjectRef } from './kinds.ts';

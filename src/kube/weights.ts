@@ -1,4 +1,4 @@
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../render/resource.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../resource/resource.ts';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import type { JsonPatchOp, KubeClient } from './client.ts';
 import type { KubeObject } from './kinds.ts';

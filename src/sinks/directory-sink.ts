@@ -2,7 +2,7 @@ import { lstatSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync }
 import { join } from 'node:path';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import { fileNameFor, renderFile, type OutputFormat } from '../render/render.ts';
-import type { Resource } from '../render/resource.ts';
+import type { Resource } from '../resource/resource.ts';
 import { fsyncDir, isCommitStopped, writeFileAtomic } from './atomic-write.ts';
 
 /**

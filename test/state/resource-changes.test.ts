@@ -6,7 +6,7 @@ import { renderState, resourceChanges, withReferences } from '../../src/app/reso
 import { deleteApp, mapRoute, setWeight, unmapRoute, updateRouteOptions, withRoute } from '../../src/app/route-ops.ts';
 import { routeTarget } from '../../src/app/route-target.ts';
 import { DEFAULT_ISTIO_OPTIONS } from '../../src/istio/options.ts';
-import { resourceId } from '../../src/render/resource.ts';
+import { resourceId } from '../../src/resource/resource.ts';
 import { emptyState } from '../../src/state/index.ts';
 import type { AppRecord, JsonObject, State } from '../../src/state/types.ts';
 

@@ -4,7 +4,7 @@ import { APPLYSET_PART_OF_LABEL } from '../../kube/applyset.ts';
 import type { KubeObject } from '../../kube/kinds.ts';
 import { unifiedDiff } from '../../render/diff.ts';
 import { renderYamlDocument } from '../../render/render.ts';
-import type { Resource } from '../../render/resource.ts';
+import type { Resource } from '../../resource/resource.ts';
 import { printProblems } from '../../ui/diagnostics.ts';
 import type { CommandContext } from '../context.ts';
 import { kubeClientOptions, kubectlName, loadKubeTarget, type DeliveryFlags } from '../delivery.ts';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { changesBetween, renderState, resourceChanges, withReferences, type ResourceChange, type TranslateSettings } from '../../app/resource-changes.ts';
-import type { Resource } from '../../render/resource.ts';
+import type { Resource } from '../../resource/resource.ts';
 import { unifiedDiff } from '../../render/diff.ts';
 import type { Warning } from '../../diagnostics/tool-error.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
