@@ -26,8 +26,8 @@ const ALLOWED: Record<string, string[]> = {
   diagnostics: [],
   manifest: ['diagnostics'],
   routing: ['diagnostics', 'manifest'],
-  istio: ['diagnostics', 'routing', 'render', 'manifest'],
-  render: ['diagnostics'],
+  istio: ['diagnostics', 'routing', 'manifest', 'resource', 'target'],
+  render: ['diagnostics', 'resource'],
 };
 
 const all = files(src).map((path) => ({ path, layer: relative(src, path).split('/')[0] as string, text: readFileSync(path, 'utf8') }));

@@ -8,6 +8,7 @@ import type { KubeConfig } from '../kube/kubeconfig.ts';
 import { render, type OutputFormat } from '../render/render.ts';
 import { isLoopbackHost } from '../kube/loopback.ts';
 import type { Resource } from '../resource/resource.ts';
+import type { Target as OutputTarget } from '../target/target.ts';
 import type { CommandContext } from './context.ts';
 import { VERSION } from './version.ts';
 
@@ -93,13 +94,13 @@ export function warnPlainHttp(ctx: CommandContext, config: KubeConfig): void {
 }
 
 /** The client options every command that talks to the cluster uses: timeout, Ctrl-C, debug lines, retries announced on stderr. */
-export function kubeClientOptions(ctx: CommandContext, flags: Pick<DeliveryFlags, 'requestTimeout'>): KubeClientOptions {
-  return { timeoutMs: requestTimeoutMs(flags), signal: ctx.io.signal, log: ctx.debug, onRetry: (line) => ctx.info(`retrying: ${line}`) };
+export function kubeClientOptions(ctx: CommandContext, flags: Pick<DeliveryFlags, 'requestTimeout'>, target?: Pick<OutputTarget, 'crdHints'>): KubeClientOptions {
+  return { timeoutMs: requestTimeoutMs(flags), signal: ctx.io.signal, log: ctx.debug, onRetry: (line) => ctx.info(`retrying: ${line}`), crdHints: target?.crdHints };
 }
 
 const GROUPS: Record<string, string> = { Secret: '', ConfigMap: '' };
 
-/** `virtualservice.networking.istio.io/reviews.example.com`, as kubectl names objects. */
+/** `kind.group/name` (`virtualservice.networking.istio.io/reviews.example.com`), as kubectl names objects. */
 export function kubectlName(item: Pick<ApplyReportItem, 'apiVersion' | 'kind' | 'name'>): string {
   const group = item.kind in GROUPS ? GROUPS[item.kind] : item.apiVersion.includes('/') ? item.apiVersion.split('/')[0] : '';
   return `${item.kind.toLowerCase()}${group ? `.${group}` : ''}/${item.name}`;
@@ -114,17 +115,17 @@ export async function applyToCluster(
   config: KubeConfig,
   resources: readonly Resource[],
   flags: DeliveryFlags,
-  options: { prune: boolean },
+  options: { readonly prune: boolean; readonly target: Pick<OutputTarget, 'crdHints'> },
 ): Promise<ApplyReport> {
   const [{ createKubeClient }, { applyResources }] = await Promise.all([import('../kube/client.ts'), import('../kube/apply.ts')]);
   const dryRun = flags.dryRun === 'server';
   warnPlainHttp(ctx, config);
-  const client = createKubeClient(config, kubeClientOptions(ctx, flags));
+  const client = createKubeClient(config, kubeClientOptions(ctx, flags, options.target));
   const where = `${config.server} (namespace ${config.namespace}${config.contextName ? `, context ${config.contextName}` : ''})`;
   const progress = await startProgress(ctx, `Applying ${resources.length} resource(s) to ${where}${dryRun ? ' (server dry run)' : ''}`);
   let done = 0;
   try {
-    await preflight(client, resources, config);
+    await preflight(client, resources, config, options.target);
     const report = await applyResources(client, resources, {
       namespace: config.namespace,
       applySetName: flags.applyset ?? 'cfmesh',
@@ -148,9 +149,9 @@ export async function applyToCluster(
 
 /**
  * One discovery request before anything is applied: an untrusted certificate, bad credentials, an
- * unreachable server or missing Istio CRDs is then reported once, not once per resource.
+ * unreachable server or missing CRDs is then reported once, not once per resource.
  */
-async function preflight(client: KubeClient, resources: readonly Resource[], config: KubeConfig): Promise<void> {
+async function preflight(client: KubeClient, resources: readonly Resource[], config: KubeConfig, target: Pick<OutputTarget, 'crdHints'>): Promise<void> {
   const groups = new Map<string, { versions: Set<string>; sample: Resource }>();
   for (const r of resources) {
     const [group, version] = r.apiVersion.includes('/') ? (r.apiVersion.split('/') as [string, string]) : ['', r.apiVersion];
@@ -170,9 +171,7 @@ async function preflight(client: KubeClient, resources: readonly Resource[], con
     }
     for (const version of versions) {
       if (!served.versions.includes(version)) {
-        throw new ToolError('CRD_MISSING', `the server serves ${group} ${served.versions.join(', ')}, not ${version}`, {
-          hint: served.versions.includes('v1beta1') ? 'this Istio is older than 1.22: pass --istio-api v1beta1' : 'upgrade Istio or choose another --istio-api',
-        });
+        throw new ToolError('CRD_MISSING', `the server serves ${group} ${served.versions.join(', ')}, not ${version}`, { hint: target.crdHints.version(group, served.versions) });
       }
     }
   }

@@ -134,7 +134,7 @@ export function statusError(f: HttpFailure, redactor: Redactor): ToolError {
   }
   if (f.status === 403) {
     return new ToolError('API_AUTH', `${f.what}: ${prefix}${message}`, {
-      hint: 'cfmesh needs get, list, patch, create and delete on the Istio resources it manages (and on the ApplySet Secret) in this namespace',
+      hint: 'cfmesh needs get, list, patch, create and delete on the resources it manages (and on the ApplySet Secret) in this namespace',
       httpStatus: f.status,
     });
   }

@@ -20,3 +20,9 @@ export const MANAGED_BY_VALUE = 'cfmesh';
 export function resourceId(r: Pick<Resource, 'kind' | 'metadata'>): string {
   return `${r.kind}/${r.metadata.namespace ?? ''}/${r.metadata.name}`;
 }
+
+/** RFC 6902 operations (a JSON patch, `application/json-patch+json`). */
+export type JsonPatchOp =
+  | { readonly op: 'add' | 'replace' | 'test'; readonly path: string; readonly value: unknown }
+  | { readonly op: 'remove'; readonly path: string }
+  | { readonly op: 'move' | 'copy'; readonly from: string; readonly path: string };

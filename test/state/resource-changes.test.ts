@@ -130,7 +130,7 @@ test('changed resources, and what they refer to, are the whole-state ones (servi
       const result = resourceChanges(state, next, settings);
       assert.deepEqual(result.changes.map((c) => c.id).sort(), fullDiff(state, next), `seed ${seed} step ${step}: which resources changed`);
       const changed = result.changes.filter((c) => c.after !== undefined).map((c) => c.after as NonNullable<(typeof c)['after']>);
-      for (const r of withReferences(changed, result.context)) {
+      for (const r of withReferences(changed, result.context, settings)) {
         assert.equal(JSON.stringify(r), whole.get(resourceId(r)), `seed ${seed} step ${step}: ${resourceId(r)} as printed equals the whole-state resource`);
         checked++;
       }

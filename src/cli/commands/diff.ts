@@ -59,7 +59,7 @@ async function diffAgainstCluster(ctx: CommandContext, flags: DiffFlags): Promis
   const result = await loadAndConvert(ctx, flags, { namespace: config.namespace });
   ctx.warn(result.warnings);
   const [{ createKubeClient }, { applyMember, memberOf, openApplySet }] = await Promise.all([import('../../kube/client.ts'), import('../../kube/apply.ts')]);
-  const client = createKubeClient(config, kubeClientOptions(ctx, flags));
+  const client = createKubeClient(config, kubeClientOptions(ctx, flags, result.target));
   const forceConflicts = flags.forceConflicts === true;
   let changed = 0;
   try {

@@ -14,6 +14,8 @@ import type { CommandContext } from '../context.ts';
 import type { KubeConfig } from '../../kube/kubeconfig.ts';
 import { clusterConfig, targetOf, type ClusterFlags } from './cluster.ts';
 import { applyToCluster } from '../delivery.ts';
+import { targetFor } from '../../app/targets.ts';
+import type { EmittedKind } from '../../target/target.ts';
 
 /** The ApplySet of what the state commands deliver (convert --apply uses `cfmesh`), so neither prunes the other's objects. */
 export const STATE_APPLYSET = 'cfmesh-state';
@@ -155,13 +157,13 @@ async function runStateChangeOn(
   if (outputDir !== undefined) {
     if (partial) after = await readState(dir);
     const rendered = renderState(after, used);
-    if (flags.dryRun) printDiff(ctx, format, resourceChanges(before, after, used).changes);
+    if (flags.dryRun) printDiff(ctx, format, resourceChanges(before, after, used).changes, used);
     const report = await writeDirectory(outputDir, rendered.resources, format, { dryRun: Boolean(flags.dryRun) });
     ctx.info(`${flags.dryRun ? 'would write to ' : ''}${outputDir}: ${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed`);
   } else {
     const { changes, warnings, context } = partial ? changesBetween(partial.before, partial.after, partial.seeds, used) : resourceChanges(before, after, used);
     if (!flags.dryRun) ctx.warn(warnings.filter((w) => w.code !== 'ZERO_INSTANCES' || before !== after));
-    if (flags.dryRun) printDiff(ctx, format, changes);
+    if (flags.dryRun) printDiff(ctx, format, changes, used);
     else printChanges(ctx, format, changes, context, before !== after, used, renderArgs(flags));
   }
   if (flags.dryRun) ctx.info('Dry run: nothing was written.');
@@ -189,7 +191,7 @@ async function runOnCluster(ctx: CommandContext, flags: DeliveryFlags, transform
     const whole = renderState(change.state, used);
     ctx.warn(whole.warnings.filter((w) => w.code !== 'ZERO_INSTANCES' || change.state !== state));
     const target = { ...cluster, namespace: used.istio.namespace };
-    await applyToCluster(ctx, target, whole.resources, { ...applyFlags, dryRun: dryRun ?? false }, { prune: true });
+    await applyToCluster(ctx, target, whole.resources, { ...applyFlags, dryRun: dryRun ?? false }, { prune: true, target: targetFor(used) });
     return change.state;
   };
   if (flags.dryRun === true || flags.dryRun === 'client') {
@@ -198,7 +200,7 @@ async function runOnCluster(ctx: CommandContext, flags: DeliveryFlags, transform
     const change = transform(before, used);
     ctx.warn(change.warnings ?? []);
     for (const notice of change.notices ?? []) ctx.info(notice);
-    printDiff(ctx, format, resourceChanges(before, change.state, used).changes);
+    printDiff(ctx, format, resourceChanges(before, change.state, used).changes, used);
     ctx.info('Dry run: nothing was written.');
     ctx.info(ctx.c.green('OK'));
     return;
@@ -242,6 +244,7 @@ function printChanges(ctx: CommandContext, format: OutputFormat, changes: readon
   const changed = withReferences(
     changes.filter((c) => c.after !== undefined).map((c) => c.after as NonNullable<ResourceChange['after']>),
     context,
+    used,
   );
   const deleted = changes.filter((c) => c.after === undefined && c.before !== undefined);
   if (changed.length > 0) ctx.io.stdout.write(render(changed, format));
@@ -251,19 +254,19 @@ function printChanges(ctx: CommandContext, format: OutputFormat, changes: readon
     ctx.required(`Deleted ${c.id}: remove it with kubectl delete ${kubectlResource(r.apiVersion, r.kind)} ${r.metadata.name}${r.metadata.namespace ? ` -n ${r.metadata.namespace}` : ''}`);
   }
   if (deleted.length > 0) {
-    ctx.info(`(stdout carries only created and changed resources; to apply deletions too, keep a directory in sync with --output-dir DIR, or apply the whole state: ${pruneCommand(used.istio.apiVersion, args)})`);
+    ctx.info(`(stdout carries only created and changed resources; to apply deletions too, keep a directory in sync with --output-dir DIR, or apply the whole state: ${pruneCommand(targetFor(used).kinds, args)})`);
   }
-  if (changes.length === 0 && stateChanged) ctx.info('No Istio resource changed.');
+  if (changes.length === 0 && stateChanged) ctx.info(`No ${targetFor(used).label} resource changed.`);
 }
 
-function printDiff(ctx: CommandContext, format: OutputFormat, changes: readonly ResourceChange[]): void {
+function printDiff(ctx: CommandContext, format: OutputFormat, changes: readonly ResourceChange[], used: TranslateSettings): void {
   const text = (r: ResourceChange['before']) => (r === undefined ? '' : format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : renderYamlDocument(r));
   let out = '';
   for (const c of changes) {
     out += unifiedDiff(text(c.before), text(c.after), c.before ? `a/${c.id}` : '/dev/null', c.after ? `b/${c.id}` : '/dev/null');
   }
   if (out !== '') ctx.io.stdout.write(out);
-  else ctx.info('No Istio resource would change.');
+  else ctx.info(`No ${targetFor(used).label} resource would change.`);
 }
 
 /**
@@ -275,25 +278,13 @@ export function kubectlResource(apiVersion: string, kind: string): string {
   return `${kind.toLowerCase()}${group ? `.${group}` : ''}`;
 }
 
-/** Every kind cfmesh emits, for `kubectl apply --prune-allowlist` (kubectl prunes only its built-in core kinds otherwise). */
-const PRUNABLE = [
-  ['networking.istio.io', 'Gateway'],
-  ['networking.istio.io', 'VirtualService'],
-  ['networking.istio.io', 'DestinationRule'],
-  ['networking.istio.io', 'ServiceEntry'],
-  ['networking.istio.io', 'WorkloadEntry'],
-  ['security.istio.io', 'PeerAuthentication'],
-  ['security.istio.io', 'AuthorizationPolicy'],
-] as const;
-
 /**
  * The whole state applied with kubectl, deletions included. Without `--prune-allowlist` kubectl prunes only
  * its default list of core kinds (kubectl v0.32.4 pkg/util/prune/prune.go defaultNamespacedPruneResources),
- * so no Istio kind would ever be deleted; each kind is given at the API version cfmesh emits.
+ * so none of the target's kinds would ever be deleted; each kind is given at the API version cfmesh emits.
  */
-export function pruneCommand(istioApi: string, renderFlags = ''): string {
-  const version = (group: string) => (group === 'security.istio.io' ? (istioApi === 'v1' ? 'v1' : 'v1beta1') : istioApi);
-  const allow = PRUNABLE.map(([group, kind]) => `--prune-allowlist=${group}/${version(group)}/${kind}`).join(' ');
+export function pruneCommand(kinds: readonly EmittedKind[], renderFlags = ''): string {
+  const allow = kinds.map((k) => `--prune-allowlist=${k.apiVersion}/${k.kind}`).join(' ');
   return `cfmesh render${renderFlags} | kubectl apply --prune -l app.kubernetes.io/managed-by=cfmesh ${allow} -f -`;
 }
 
