@@ -238,7 +238,7 @@ export function printReport(ctx: CommandContext, report: ApplyReport, where: { s
   if (!report.ok) {
     const first = failed[0]?.error ?? report.errors[0];
     const code = first && first.code.startsWith('API_') ? first.code : first?.code === 'CRD_MISSING' ? 'CRD_MISSING' : 'API_REJECTED';
-    throw Object.assign(new ToolError(code, `${failed.length} of ${report.items.length} resource(s) failed`), { reported: true });
+    throw new ToolError(code, `${failed.length} of ${report.items.length} resource(s) failed`, { reported: true });
   }
 }
 

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { Agent, buildConnector, ProxyAgent, request, type Dispatcher } from 'undici';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import type { JsonPatchOp, Resource } from '../resource/resource.ts';
-import { errorCode, networkError, parseStatus, statusError } from './errors.ts';
+import { AttemptTimeout, errorCode, networkError, parseStatus, statusError } from './errors.ts';
 import { ExecCredentialCache } from './exec-credential.ts';
 import { objectPath, pluralOf, splitApiVersion, type KubeObject, type ObjectRef } from './kinds.ts';
 import type { KubeConfig, TlsOptions } from './kubeconfig.ts';
@@ -293,7 +293,7 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
         const code = timedOut ? 'TIMEOUT' : errorCode(err);
         if ((timedOut || isRetryableNetworkError(code)) && retryAfterWait(attempt, timedOut ? `no answer within ${formatMs(attemptMs)}` : (code ?? 'network error'))) continue;
         const gaveUp = attempt > 0 ? `; gave up after ${attempt + 1} attempts` : '';
-        const e = timedOut ? Object.assign(new Error(`no answer within ${formatMs(attemptMs)}${gaveUp}`), { code: 'TIMEOUT' }) : err;
+        const e = timedOut ? new AttemptTimeout(`no answer within ${formatMs(attemptMs)}${gaveUp}`) : err;
         throw networkError(e, what, config.server, redactor);
       }
       log?.(`${method} ${path} ${status} (${Date.now() - started} ms)`);

@@ -27,6 +27,11 @@ export function parseStatus(body: string): KubeStatus | undefined {
   return undefined;
 }
 
+/** An attempt that got no answer in time: a network failure with its code, as undici's errors carry theirs. */
+export class AttemptTimeout extends Error {
+  readonly code = 'TIMEOUT';
+}
+
 /** Which undici / Node error code an error carries (undici nests the socket error in `cause`). */
 export function errorCode(err: unknown): string | undefined {
   let e: unknown = err;

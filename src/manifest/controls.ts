@@ -114,10 +114,10 @@ function checkHttpControls(entry: Record<string, unknown>, what: string, ctx: Ch
     retryOn.forEach((token, i) => {
       if (typeof token !== 'string') return;
       const problem = checkRetryOnToken(token);
-      if (problem) err('SCHEMA', problem, ctx.at(retryOn, i), `known: ${RETRY_ON.join(', ')}, or an HTTP status code`);
+      if (problem) err('TRAFFIC_INVALID', problem, ctx.at(retryOn, i), `known: ${RETRY_ON.join(', ')}, or an HTTP status code`);
     });
     if (retries['attempts'] === 0 && ('per-try-timeout' in retries || 'retry-on' in retries)) {
-      err('SCHEMA', 'attempts: 0 turns retries off, so per-try-timeout and retry-on cannot be set (Istio refuses the combination)', ctx.at(retries, 'attempts'));
+      err('TRAFFIC_INVALID', 'attempts: 0 turns retries off, so per-try-timeout and retry-on cannot be set (Istio refuses the combination)', ctx.at(retries, 'attempts'));
     }
   }
   const fault = entry['fault'];
@@ -142,7 +142,7 @@ function checkDuration(container: Record<string, unknown>, key: string, what: st
 function checkPercent(container: Record<string, unknown>, what: string, ctx: CheckContext): void {
   const p = container['percent'];
   if (typeof p === 'number' && p > 0 && p < 0.0001) {
-    ctx.errors.push(new ToolError('SCHEMA', `route ${what}: percent ${p} is below 0.0001, the smallest share Istio accepts (other than 0)`, { span: ctx.at(container, 'percent') }));
+    ctx.errors.push(new ToolError('TRAFFIC_INVALID', `route ${what}: percent ${p} is below 0.0001, the smallest share Istio accepts (other than 0)`, { span: ctx.at(container, 'percent') }));
   }
 }
 
@@ -161,7 +161,7 @@ function checkMatch(match: Record<string, unknown>, routePath: string | undefine
   }
   for (const name of Object.keys(headers)) {
     if (!HEADER_NAME.test(name)) {
-      ctx.errors.push(new ToolError('SCHEMA', `route ${what}: "${name}" is not a valid header name`, { span: ctx.keyAt(headers, name), hint: 'letters, digits and !#$%&\'*+-.^_`|~' }));
+      ctx.errors.push(new ToolError('TRAFFIC_INVALID', `route ${what}: "${name}" is not a valid header name`, { span: ctx.keyAt(headers, name), hint: 'letters, digits and !#$%&\'*+-.^_`|~' }));
     }
     checkStringMatch(asMap(headers[name]), `header ${name}`, false, what, ctx);
   }
@@ -182,7 +182,7 @@ function checkStringMatch(m: Record<string, unknown>, label: string, allowEmptyP
     if (problem) ctx.errors.push(new ToolError('REGEX', `route ${what}: ${label}: ${problem}`, { span: ctx.at(m, 'regex'), hint: 'Istio uses RE2 syntax (github.com/google/re2/wiki/Syntax)' }));
   }
   if (m['prefix'] === '' && !allowEmptyPrefix) {
-    ctx.errors.push(new ToolError('SCHEMA', `route ${what}: ${label}: an empty prefix matches everything and Istio refuses it`, { span: ctx.at(m, 'prefix'), hint: 'use regex: ".*" to require the header, or leave the condition out' }));
+    ctx.errors.push(new ToolError('TRAFFIC_INVALID', `route ${what}: ${label}: an empty prefix matches everything and Istio refuses it`, { span: ctx.at(m, 'prefix'), hint: 'use regex: ".*" to require the header, or leave the condition out' }));
   }
 }
 
@@ -245,7 +245,7 @@ export function checkAppExtensions(app: Record<string, unknown>, name: string, c
   endpoints.forEach((raw, i) => {
     if (typeof raw !== 'string') return;
     const parsed = parseEndpoint(raw);
-    if (!parsed.ok) ctx.errors.push(new ToolError('SCHEMA', `app "${name}": endpoint "${raw}": ${parsed.message}`, { span: ctx.at(endpoints, i) }));
+    if (!parsed.ok) ctx.errors.push(new ToolError('TRAFFIC_INVALID', `app "${name}": endpoint "${raw}": ${parsed.message}`, { span: ctx.at(endpoints, i) }));
   });
 }
 

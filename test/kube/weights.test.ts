@@ -102,6 +102,18 @@ describe('weights-only patch', () => {
     assert.equal(live.spec.http[1]?.route[1]?.weight, 30);
   });
 
+  it('a 422 the object did not move under is the answer, not a race: sent once, not retried', async () => {
+    seed(k.server, 'w4');
+    const ref = { apiVersion: V, kind: 'VirtualService', namespace: 'shop', name: 'w4' };
+    const before = k.server.requests.filter((r) => r.method === 'PATCH').length;
+    await assert.rejects(
+      // a failed `test` of another field: 422 like a race, but the resourceVersion is where it was
+      patchGuarded(k.client, ref, () => [{ op: 'test', path: '/spec/gateways/0', value: 'another-gateway' }]),
+      (e: unknown) => e instanceof ToolError && e.code === 'API_REJECTED' && e.httpStatus === 422,
+    );
+    assert.equal(k.server.requests.filter((r) => r.method === 'PATCH').length - before, 1);
+  });
+
   it('names missing routes and destinations', async () => {
     seed(k.server, 'w3');
     await assert.rejects(patchRouteWeights(k.client, { vsName: 'w3', match: 'nope', weights: new Map() }), (e: unknown) => e instanceof ToolError && e.code === 'NOT_FOUND' && /canary-header, primary/.test(e.hint ?? ''));

@@ -55,7 +55,7 @@ routes:
 `);
   assert.deepEqual(errors.map(pos), [
     'SCHEMA@3:14', // instances: two (the CLI's int field)
-    'SCHEMA@4:11', // memory unit
+    'ATTRIBUTE_INVALID@4:11', // memory unit
     'ROUTE_INVALID@6:12', // bad_host
     'SCHEMA@8:15', // protocol http3
     'ROUTE_INVALID@13:44', // X-A and x-a: at the second

@@ -1,5 +1,5 @@
 import { EXIT_CODES } from '../../diagnostics/exit-codes.ts';
-import { ToolError, type Warning } from '../../diagnostics/tool-error.ts';
+import { ToolError } from '../../diagnostics/tool-error.ts';
 import { APPLYSET_PART_OF_LABEL } from '../../kube/applyset.ts';
 import type { KubeObject } from '../../kube/kinds.ts';
 import { unifiedDiff } from '../../render/diff.ts';
@@ -43,15 +43,14 @@ export async function diffCommand(ctx: CommandContext, flags: DiffFlags): Promis
     throw asDiffError(ctx, error);
   }
   ctx.info(changed === 0 ? 'no differences' : `${changed} object(s) differ`);
-  if (changed > 0) throw Object.assign(new ToolError('INVALID', `${changed} object(s) differ from the cluster`), { reported: true });
+  if (changed > 0) throw new ToolError('DIFFERENCES', `${changed} object(s) differ from the cluster`, { reported: true });
 }
 
 /** An error that would exit 1 is printed here and exits 2, so that 1 means "differences" only. */
 function asDiffError(ctx: CommandContext, error: unknown): unknown {
   if (!(error instanceof ToolError) || EXIT_CODES[error.code] !== 1) return error;
-  const state = error as ToolError & { reported?: boolean; warnings?: readonly Warning[] };
-  if (!state.reported) printProblems(ctx.io, ctx.c, state.warnings ?? [], error, { quiet: ctx.flags.quiet });
-  return Object.assign(new ToolError('USAGE', error.message), { reported: true });
+  if (!error.reported) printProblems(ctx.io, ctx.c, error.warnings, error, { quiet: ctx.flags.quiet });
+  return new ToolError('USAGE', error.message, { reported: true });
 }
 
 async function diffAgainstCluster(ctx: CommandContext, flags: DiffFlags): Promise<number> {
@@ -65,7 +64,7 @@ async function diffAgainstCluster(ctx: CommandContext, flags: DiffFlags): Promis
   try {
     const set = await openApplySet(client, result.resources, { namespace: config.namespace, applySetName: flags.applyset ?? 'cfmesh', dryRun: true, forceConflicts, toolVersion: VERSION });
     if (set.error) throw set.error;
-    if (set.skipped) ctx.info(`compared without the ApplySet, as convert --apply would apply: ${set.skipped.replace(/; applied without an ApplySet, nothing was pruned$/, '')}; objects it would have pruned are not listed`);
+    if (set.skipped) ctx.info(`compared without the ApplySet, as convert --apply would apply: ${set.skipped}; objects it would have pruned are not listed`);
     const rendered = new Set<string>();
     for (const resource of result.resources) {
       const ref = { apiVersion: resource.apiVersion, kind: resource.kind, namespace: config.namespace, name: resource.metadata.name };

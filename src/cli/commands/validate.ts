@@ -27,13 +27,13 @@ export async function validateCommand(ctx: CommandContext, flags: ValidateFlags,
   } catch (error) {
     if (!(error instanceof ToolError) || error.code === 'USAGE') throw error;
     failure = error;
-    warnings = (error as ToolError & { warnings?: readonly Warning[] }).warnings ?? [];
+    warnings = error.warnings;
   }
   const errors = failure ? flatten(failure).map(diagnosticJson) : [];
   if (!failure && flags.strict && warnings.length > 0) {
     errors.push({ code: 'STRICT', message: `${warnings.length} warning(s) and --strict is set` });
   }
   ctx.io.stdout.write(`${JSON.stringify({ valid: errors.length === 0, errors, warnings: warnings.map(diagnosticJson) }, null, 2)}\n`);
-  if (failure) throw Object.assign(failure, { reported: true });
-  if (errors.length > 0) throw Object.assign(new ToolError('STRICT', 'warnings under --strict'), { reported: true });
+  if (failure) throw failure.with({ reported: true });
+  if (errors.length > 0) throw new ToolError('STRICT', 'warnings under --strict', { reported: true });
 }
