@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { targetFor } from '../../src/app/targets.ts';
-import { pruneCommand } from '../../src/cli/commands/state-common.ts';
+import { pruneCommand } from '../../src/app/state-change.ts';
 import { DEFAULT_ISTIO_OPTIONS } from '../../src/istio/options.ts';
 import { startKubeApiServer, type KubeApiServer } from './api-server.ts';
 import { BIN, cfmesh, hasKubectl, KUBECTL, start } from './bin.ts';
