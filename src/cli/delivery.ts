@@ -2,12 +2,12 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ToolError } from '../diagnostics/tool-error.ts';
-import type { ApplyReport, ApplyReportItem } from '../kube/apply.ts';
-import type { KubeClient, KubeClientOptions } from '../kube/client.ts';
+import type { ApplyReport } from '../kube/apply.ts';
+import type { KubeClientOptions } from '../kube/client.ts';
 import type { KubeConfig } from '../kube/kubeconfig.ts';
 import { render, type OutputFormat } from '../render/render.ts';
 import { isLoopbackHost } from '../kube/loopback.ts';
-import type { Resource } from '../resource/resource.ts';
+import { kubectlName, type Resource } from '../resource/resource.ts';
 import type { Target as OutputTarget } from '../target/target.ts';
 import type { CommandContext } from './context.ts';
 import { VERSION } from './version.ts';
@@ -98,17 +98,10 @@ export function kubeClientOptions(ctx: CommandContext, flags: Pick<DeliveryFlags
   return { timeoutMs: requestTimeoutMs(flags), signal: ctx.io.signal, log: ctx.debug, onRetry: (line) => ctx.info(`retrying: ${line}`), crdHints: target?.crdHints };
 }
 
-const GROUPS: Record<string, string> = { Secret: '', ConfigMap: '' };
-
-/** `kind.group/name` (`virtualservice.networking.istio.io/reviews.example.com`), as kubectl names objects. */
-export function kubectlName(item: Pick<ApplyReportItem, 'apiVersion' | 'kind' | 'name'>): string {
-  const group = item.kind in GROUPS ? GROUPS[item.kind] : item.apiVersion.includes('/') ? item.apiVersion.split('/')[0] : '';
-  return `${item.kind.toLowerCase()}${group ? `.${group}` : ''}/${item.name}`;
-}
 
 /**
- * Server-side apply to the cluster with a report per resource (kubectl's wording on stdout, or JSON
- * with --json), a spinner with counts on a terminal, and exit 4 when anything failed.
+ * Server-side apply to the cluster (app/cluster-apply.ts) with a report per resource (kubectl's wording
+ * on stdout, or JSON with --json), a spinner with counts on a terminal, and exit 4 when anything failed.
  */
 export async function applyToCluster(
   ctx: CommandContext,
@@ -117,23 +110,23 @@ export async function applyToCluster(
   flags: DeliveryFlags,
   options: { readonly prune: boolean; readonly target: Pick<OutputTarget, 'crdHints'> },
 ): Promise<ApplyReport> {
-  const [{ createKubeClient }, { applyResources }] = await Promise.all([import('../kube/client.ts'), import('../kube/apply.ts')]);
+  const { applyToCluster: apply } = await import('../app/cluster-apply.ts');
   const dryRun = flags.dryRun === 'server';
   warnPlainHttp(ctx, config);
-  const client = createKubeClient(config, kubeClientOptions(ctx, flags, options.target));
   const where = `${config.server} (namespace ${config.namespace}${config.contextName ? `, context ${config.contextName}` : ''})`;
   const progress = await startProgress(ctx, `Applying ${resources.length} resource(s) to ${where}${dryRun ? ' (server dry run)' : ''}`);
   let done = 0;
   try {
-    await preflight(client, resources, config, options.target);
-    const report = await applyResources(client, resources, {
-      namespace: config.namespace,
+    const report = await apply({
+      config,
+      resources,
+      client: kubeClientOptions(ctx, flags),
+      target: options.target,
       applySetName: flags.applyset ?? 'cfmesh',
       prune: options.prune && flags.prune !== false,
       dryRun,
       forceConflicts: flags.forceConflicts === true,
       toolVersion: VERSION,
-      signal: ctx.io.signal,
       onProgress: () => progress.update(`${++done}/${resources.length} applied`),
     });
     progress.stop();
@@ -142,38 +135,6 @@ export async function applyToCluster(
   } catch (error) {
     progress.stop();
     throw interrupted(ctx, error);
-  } finally {
-    await client.close();
-  }
-}
-
-/**
- * One discovery request before anything is applied: an untrusted certificate, bad credentials, an
- * unreachable server or missing CRDs is then reported once, not once per resource.
- */
-async function preflight(client: KubeClient, resources: readonly Resource[], config: KubeConfig, target: Pick<OutputTarget, 'crdHints'>): Promise<void> {
-  const groups = new Map<string, { versions: Set<string>; sample: Resource }>();
-  for (const r of resources) {
-    const [group, version] = r.apiVersion.includes('/') ? (r.apiVersion.split('/') as [string, string]) : ['', r.apiVersion];
-    if (!group) continue;
-    const entry = groups.get(group) ?? { versions: new Set<string>(), sample: r };
-    entry.versions.add(version);
-    groups.set(group, entry);
-  }
-  for (const [group, { versions, sample }] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const served = await client.discover(group);
-    if (!served) {
-      // Discovery said 404. A server that does not implement group discovery may still serve the
-      // resources: ask for the collection itself; a missing CRD answers that with a plain 404, which
-      // the client reports as CRD_MISSING (and a reachable collection means we may go on).
-      await client.list({ apiVersion: sample.apiVersion, kind: sample.kind, namespace: config.namespace });
-      continue;
-    }
-    for (const version of versions) {
-      if (!served.versions.includes(version)) {
-        throw new ToolError('CRD_MISSING', `the server serves ${group} ${served.versions.join(', ')}, not ${version}`, { hint: target.crdHints.version(group, served.versions) });
-      }
-    }
   }
 }
 

@@ -19,7 +19,8 @@ import type { KubeConfig } from '../../kube/kubeconfig.ts';
 import { rescaleWeights } from '../../routing/weights.ts';
 import type { Settings } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
-import { kubeClientOptions, kubectlName, loadKubeTarget, warnPlainHttp, parseTarget, type DeliveryFlags, type Target } from '../delivery.ts';
+import { kubectlName } from '../../resource/resource.ts';
+import { kubeClientOptions, loadKubeTarget, warnPlainHttp, parseTarget, type DeliveryFlags, type Target } from '../delivery.ts';
 import { istioOptions, routingOptions, type TranslateFlags } from '../options.ts';
 import { formatAppsTable, formatDestinations, formatTable } from '../../app/views.ts';
 

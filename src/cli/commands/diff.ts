@@ -1,26 +1,13 @@
 import { EXIT_CODES } from '../../diagnostics/exit-codes.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
-import { APPLYSET_PART_OF_LABEL } from '../../kube/applyset.ts';
-import type { KubeObject } from '../../kube/kinds.ts';
-import { unifiedDiff } from '../../render/diff.ts';
-import { renderYamlDocument } from '../../render/render.ts';
-import type { Resource } from '../../resource/resource.ts';
 import { printProblems } from '../../ui/diagnostics.ts';
 import type { CommandContext } from '../context.ts';
-import { kubeClientOptions, kubectlName, loadKubeTarget, type DeliveryFlags } from '../delivery.ts';
+import { kubeClientOptions, loadKubeTarget, type DeliveryFlags } from '../delivery.ts';
 import { loadAndConvert, type ManifestFlags } from './convert.ts';
 import type { TranslateFlags } from '../options.ts';
 import { VERSION } from '../version.ts';
 
 export interface DiffFlags extends ManifestFlags, TranslateFlags, DeliveryFlags {}
-
-/** Server bookkeeping that is not configuration: left out of both sides, as kubectl diff does. */
-function clean(object: KubeObject | Resource): Record<string, unknown> {
-  const { status: _status, ...rest } = object as unknown as Record<string, unknown>;
-  const metadata = { ...(rest['metadata'] as Record<string, unknown>) };
-  for (const key of ['managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp', 'selfLink']) delete metadata[key];
-  return { ...rest, metadata };
-}
 
 /**
  * `cfmesh diff -f manifest.yml`: what `convert --apply` would change in the cluster. Each rendered object
@@ -57,45 +44,18 @@ async function diffAgainstCluster(ctx: CommandContext, flags: DiffFlags): Promis
   const config = await loadKubeTarget(ctx, flags);
   const result = await loadAndConvert(ctx, flags, { namespace: config.namespace });
   ctx.warn(result.warnings);
-  const [{ createKubeClient }, { applyMember, memberOf, openApplySet }] = await Promise.all([import('../../kube/client.ts'), import('../../kube/apply.ts')]);
-  const client = createKubeClient(config, kubeClientOptions(ctx, flags, result.target));
-  const forceConflicts = flags.forceConflicts === true;
-  let changed = 0;
-  try {
-    const set = await openApplySet(client, result.resources, { namespace: config.namespace, applySetName: flags.applyset ?? 'cfmesh', dryRun: true, forceConflicts, toolVersion: VERSION });
-    if (set.error) throw set.error;
-    if (set.skipped) ctx.info(`compared without the ApplySet, as convert --apply would apply: ${set.skipped}; objects it would have pruned are not listed`);
-    const rendered = new Set<string>();
-    for (const resource of result.resources) {
-      const ref = { apiVersion: resource.apiVersion, kind: resource.kind, namespace: config.namespace, name: resource.metadata.name };
-      rendered.add(`${resource.kind}/${resource.metadata.name}`);
-      const live = await client.get(ref);
-      const member = memberOf(resource, config.namespace, live, set, { forceConflicts });
-      const merged = (await applyMember(client, member, { dryRun: true, forceConflicts })).object;
-      const before = live ? renderYamlDocument(clean(live)) : '';
-      const after = renderYamlDocument(clean(merged));
-      const name = kubectlName({ apiVersion: resource.apiVersion, kind: resource.kind, name: resource.metadata.name });
-      const text = unifiedDiff(before, after, live ? `live/${name}` : '/dev/null', `rendered/${name}`);
-      if (text) {
-        changed++;
-        ctx.io.stdout.write(text);
-      }
-    }
-    if (set.id !== undefined) {
-      const kinds = [...new Set(result.resources.map((r) => `${r.apiVersion} ${r.kind}`))].sort();
-      for (const pair of kinds) {
-        const [apiVersion, kind] = pair.split(' ') as [string, string];
-        const members = await client.list({ apiVersion, kind, namespace: config.namespace }, { labelSelector: `${APPLYSET_PART_OF_LABEL}=${set.id}` });
-        for (const member of members.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
-          if (rendered.has(`${member.kind}/${member.metadata.name}`)) continue;
-          changed++;
-          const name = kubectlName({ apiVersion, kind, name: member.metadata.name });
-          ctx.io.stdout.write(unifiedDiff(renderYamlDocument(clean(member)), '', `live/${name}`, '/dev/null'));
-        }
-      }
-    }
-  } finally {
-    await client.close();
-  }
-  return changed;
+  const { diffWithCluster } = await import('../../app/cluster-diff.ts');
+  const request = {
+    config,
+    resources: result.resources,
+    client: kubeClientOptions(ctx, flags, result.target),
+    applySetName: flags.applyset ?? 'cfmesh',
+    forceConflicts: flags.forceConflicts === true,
+    toolVersion: VERSION,
+  };
+  return diffWithCluster(
+    request,
+    (text) => ctx.io.stdout.write(text),
+    (why) => ctx.info(`compared without the ApplySet, as convert --apply would apply: ${why}; objects it would have pruned are not listed`),
+  );
 }
