@@ -139,7 +139,7 @@ export async function applyToCluster(
 }
 
 function interrupted(ctx: CommandContext, error: unknown): unknown {
-  if (ctx.io.signal?.aborted && !(error instanceof ToolError)) return new ToolError('INTERRUPTED', 'interrupted; stopped cleanly');
+  if (ctx.io.signal?.aborted && !(error instanceof ToolError)) return new ToolError('INTERRUPTED', 'interrupted; stopped cleanly', { detail: 'interrupted; stopped cleanly' });
   return error;
 }
 

@@ -70,6 +70,8 @@ export interface ToolErrorOptions {
   readonly warnings?: readonly Warning[] | undefined;
   /** The command has already told the user (a report on stdout, `validate --json`): main.ts only sets the exit code. */
   readonly reported?: boolean | undefined;
+  /** What the failure left, when the code says it is worth saying (INTERRUPTED: what was and was not written). */
+  readonly detail?: string | undefined;
 }
 
 /** The one error class (eemeli/yaml errors.ts): a code, a message, where, and what to do. */
@@ -82,6 +84,7 @@ export class ToolError extends Error {
   readonly httpStatus: number | undefined;
   readonly warnings: readonly Warning[];
   readonly reported: boolean;
+  readonly detail: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: ToolErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -94,6 +97,7 @@ export class ToolError extends Error {
     this.httpStatus = options.httpStatus;
     this.warnings = options.warnings ?? [];
     this.reported = options.reported ?? false;
+    this.detail = options.detail;
   }
 
   /** The errors to print: the collected details, or this error alone. */
@@ -112,6 +116,7 @@ export class ToolError extends Error {
       httpStatus: this.httpStatus,
       warnings: options.warnings ?? this.warnings,
       reported: options.reported ?? this.reported,
+      detail: this.detail,
     });
   }
 }
