@@ -1,22 +1,19 @@
 /**
  * `--target kubernetes` for the cf-style commands. The cluster is the state for what it can answer
- * live: `update-route APP ... --weight` patches only the weights of that route in the live
- * VirtualService (a JSON patch guarded by resourceVersion, leaving every other field and every other
- * tool's routes alone), and `routes`/`apps` read the live VirtualServices. Commands that create or
- * remove routes change the local state as always and server-side apply its whole configuration to
- * the cluster, pruning only members of the state's own ApplySet (see state-common.ts).
+ * live: `update-route APP ... --weight` patches only the weights of that route in the live object
+ * (app/live-weights.ts: a JSON patch guarded by resourceVersion, leaving every other field and every
+ * other tool's routes alone), and `routes`/`apps` read the live routes (app/live-routes.ts). Commands
+ * that create or remove routes change the local state as always and server-side apply its whole
+ * configuration to the cluster, pruning only members of the state's own ApplySet (app/state-change.ts).
  */
 import { liveAppsView, liveRoutesView, readLiveRoutes } from '../../app/live-routes.ts';
 import type { WeightPatch } from '../../app/live-weights.ts';
 import { targetFor } from '../../app/targets.ts';
 import type { Target as OutputTarget } from '../../target/target.ts';
-import { readState, updateState } from '../../state/index.ts';
-import type { RouteRecord } from '../../state/types.ts';
 import { stateDirFor, type StateFlags } from './state-common.ts';
 import type { RouteTarget } from '../../app/route-target.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import type { KubeConfig } from '../../kube/kubeconfig.ts';
-import { rescaleWeights } from '../../routing/weights.ts';
 import type { Settings } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
 import { kubectlName } from '../../resource/resource.ts';
