@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { EXIT_CODES, type ExitCode } from './diagnostics/exit-codes.ts';
-import { ToolError, type Warning } from './diagnostics/tool-error.ts';
+import { ToolError } from './diagnostics/tool-error.ts';
 import { buildProgram, VERSION } from './cli/program.ts';
 import { colorFor, printProblems } from './ui/diagnostics.ts';
 import { setCommitCheck } from './sinks/commit-check.ts';
@@ -40,10 +40,9 @@ function reportFailure(error: unknown, argv: readonly string[], io: Io): ExitCod
     return 2;
   }
   if (error instanceof ToolError) {
-    if (!(error as ToolError & { reported?: boolean }).reported) {
-      const warnings = (error as ToolError & { warnings?: readonly Warning[] }).warnings ?? [];
+    if (!error.reported) {
       // An INTERNAL error is told once, by the bug notice below, not also as an input problem.
-      printProblems(io, c, warnings, error.code === 'INTERNAL' ? undefined : error, { quiet: argv.includes('-q') || argv.includes('--quiet') });
+      printProblems(io, c, error.warnings, error.code === 'INTERNAL' ? undefined : error, { quiet: argv.includes('-q') || argv.includes('--quiet') });
     }
     const code = EXIT_CODES[error.code];
     if (error.code === 'INTERNAL') printBugNotice(io, error);

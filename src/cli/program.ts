@@ -1,6 +1,7 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import type { Io } from '../ui/io.ts';
 import { createContext, type GlobalFlags } from './context.ts';
+import { ISTIO_FLAG_HELP } from '../istio/options.ts';
 import { collect } from './options.ts';
 import { addDeliveryOptions } from './delivery.ts';
 
@@ -63,8 +64,8 @@ export function addTranslateOptions(cmd: Command): Command {
     .option('--gateway <name>', 'name of the ingress Gateway (default cloudfoundry-ingress)')
     .option('-n, --namespace <ns>', 'namespace of the resources and of {namespace} in hosts (default "default")')
     .option('--service-host-template <template>', 'destination host per app (default {app}.{namespace}.svc.cluster.local)')
-    .option('--istio-api <version>', 'networking.istio.io version: v1 (default), v1beta1 or v1alpha3')
-    .option('--mtls <mode>', 'off (default: Istio auto mTLS), strict (STRICT PeerAuthentication) or istio-mutual (also ISTIO_MUTUAL clients)')
+    .option('--istio-api <version>', ISTIO_FLAG_HELP.istioApi)
+    .option('--mtls <mode>', ISTIO_FLAG_HELP.mtls)
     .option('--gateway-selector <key=value>', 'label of the ingress gateway pods the Gateway selects; repeatable (default istio=ingressgateway; the Helm istio/gateway chart uses istio=ingress)', collect)
     .option('--gateway-namespace <ns>', "namespace of the ingress gateway's pods, where tls credentialName secrets must be (default istio-system)")
     .option('--tcp-port-range <from-to>', 'gateway ports for TCP routes written without one (default 1024-65535)');

@@ -1,5 +1,5 @@
 import { ToolError, failWith, type Warning } from '../diagnostics/tool-error.ts';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../render/resource.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../resource/resource.ts';
 import { wildcardChain } from '../routing/hosts.ts';
 import type { AppInfo, Destination, Route, RouteTable } from '../routing/route-table.ts';
 import { compare, resolveWeights } from '../routing/route-table.ts';
@@ -9,7 +9,8 @@ import { objectName } from './names.ts';
 import { existingGateway, gatewaySelector, networkingApi, securityApi, type IstioOptions } from './options.ts';
 import { mergeServiceEntries, serviceEntries } from './service-entries.ts';
 import { appPort, appTarget, checkHosts } from './targets.ts';
-import { faultOf, methodsOf, mirrorOf, retriesOf, ruleMatches, rulesOf, timeoutOf, tlsOf, type TlsControl } from './traffic.ts';
+import type { TlsSettings } from '../manifest/traffic.ts';
+import { faultOf, methodsOf, mirrorOf, retriesOf, ruleMatches, rulesOf, timeoutOf } from './traffic.ts';
 
 export { serviceHost } from './targets.ts';
 
@@ -126,11 +127,11 @@ export function metadata(name: string, options: IstioOptions, namespace: string 
 }
 
 /** TLS is per route in the manifest but per host on the Gateway: the routes of one host must agree. */
-function tlsByHost(byHost: ReadonlyMap<string, Route[]>, errors: ToolError[], warnings: Warning[]): Map<string, TlsControl> {
-  const out = new Map<string, TlsControl>();
+function tlsByHost(byHost: ReadonlyMap<string, Route[]>, errors: ToolError[], warnings: Warning[]): Map<string, TlsSettings> {
+  const out = new Map<string, TlsSettings>();
   for (const [fqdn, routes] of byHost) {
     for (const route of routes) {
-      const tls = tlsOf(route.controls);
+      const tls = route.controls.tls;
       if (!tls) continue;
       if (route.internal) {
         warnings.push({ code: 'LOSSY', message: `route ${route.key}: tls is ignored on a mesh-internal route (sidecars already encrypt with mTLS)`, span: route.span });
@@ -159,10 +160,10 @@ function portName(prefix: string, fqdn: string, used: Set<string>): string {
  * server, rather than bound to a Gateway that may not serve them. Plain HTTP needs the Gateway's
  * HTTP server to cover the hosts, which only the Gateway's owner can check.
  */
-function serversNeeded(routes: readonly Route[], tls: ReadonlyMap<string, TlsControl>, name: string): ToolError[] {
+function serversNeeded(routes: readonly Route[], tls: ReadonlyMap<string, TlsSettings>, name: string): ToolError[] {
   const errors: ToolError[] = [];
   for (const [fqdn, t] of [...tls.entries()].sort((a, b) => compare(a[0], b[0]))) {
-    const route = routes.find((r) => r.fqdn === fqdn && tlsOf(r.controls) !== undefined);
+    const route = routes.find((r) => r.fqdn === fqdn && r.controls.tls !== undefined);
     errors.push(
       new ToolError('ROUTE_CONFLICT', `route ${route?.key ?? fqdn}: tls needs an HTTPS server for ${fqdn} (port 443, credentialName ${t.credentialName}) on the Gateway ${name}, which cfmesh does not own and cannot add to`, {
         span: route?.span,
@@ -194,7 +195,7 @@ function serversNeeded(routes: readonly Route[], tls: ReadonlyMap<string, TlsCon
  * The HTTPS redirect is a rule of the host's own VirtualService (redirectRule), not a server with
  * tls.httpsRedirect, for the same reason.
  */
-function gateways(routes: readonly Route[], tls: ReadonlyMap<string, TlsControl>, options: IstioOptions): Resource[] {
+function gateways(routes: readonly Route[], tls: ReadonlyMap<string, TlsSettings>, options: IstioOptions): Resource[] {
   const tcpPorts = [...new Set(routes.filter((r) => r.protocol === 'tcp').map((r) => r.port as number))].sort((a, b) => a - b);
   const servers: Record<string, unknown>[] = [];
   if (routes.some((r) => r.protocol === 'http')) servers.push({ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] });
@@ -202,7 +203,7 @@ function gateways(routes: readonly Route[], tls: ReadonlyMap<string, TlsControl>
   const out: Resource[] = [];
   if (servers.length > 0) out.push({ apiVersion: networkingApi(options), kind: 'Gateway', metadata: metadata(options.gateway, options), spec: { selector: gatewaySelector(options), servers } });
   for (const fqdn of [...tls.keys()].sort(compare)) {
-    const t = tls.get(fqdn) as TlsControl;
+    const t = tls.get(fqdn) as TlsSettings;
     const server = { port: { number: 443, name: portName('https', fqdn, new Set()), protocol: 'HTTPS' }, hosts: [fqdn], tls: { mode: 'SIMPLE', credentialName: t.credentialName } };
     out.push({ apiVersion: networkingApi(options), kind: 'Gateway', metadata: metadata(tlsGatewayName(fqdn, options), options), spec: { selector: gatewaySelector(options), servers: [server] } });
   }
@@ -225,7 +226,7 @@ export function tlsGatewayName(fqdn: string, options: IstioOptions): string {
  * specific wildcard tls host above it, as Envoy picks a filter chain by SNI (exact name first, then
  * the longest `*.suffix`: listener_components.proto FilterChainMatch.server_names).
  */
-function tlsHostFor(fqdn: string, tls: ReadonlyMap<string, TlsControl>): string | undefined {
+function tlsHostFor(fqdn: string, tls: ReadonlyMap<string, TlsSettings>): string | undefined {
   if (tls.has(fqdn)) return fqdn;
   return wildcardChain(fqdn).find((w) => tls.has(w));
 }
@@ -243,7 +244,7 @@ function tlsHostFor(fqdn: string, tls: ReadonlyMap<string, TlsControl>): string 
  * A route none of whose apps runs is left out (routing/serving.ts): its requests fall through.
  * Nothing is emitted for a host without a live route: its requests go to the wildcard host.
  */
-function virtualService(fqdn: string, routes: readonly Route[], liveByHost: ReadonlyMap<string, Route[]>, tls: ReadonlyMap<string, TlsControl>, ctx: Ctx): Resource | undefined {
+function virtualService(fqdn: string, routes: readonly Route[], liveByHost: ReadonlyMap<string, Route[]>, tls: ReadonlyMap<string, TlsSettings>, ctx: Ctx): Resource | undefined {
   const shared = existingGateway(ctx.options) !== undefined;
   const internal = routes.some((r) => r.internal);
   const own = routes.filter((r) => r.protocol === 'http');
@@ -284,7 +285,7 @@ function virtualService(fqdn: string, routes: readonly Route[], liveByHost: Read
  * one VirtualService ever makes a given virtual host of a server, so no two are merged in an order
  * Istio leaves to creation time.
  */
-function gatewaysOf(fqdn: string, hasHttp: boolean, liveByHost: ReadonlyMap<string, Route[]>, tls: ReadonlyMap<string, TlsControl>, shared: boolean, options: IstioOptions): string[] {
+function gatewaysOf(fqdn: string, hasHttp: boolean, liveByHost: ReadonlyMap<string, Route[]>, tls: ReadonlyMap<string, TlsSettings>, shared: boolean, options: IstioOptions): string[] {
   if (shared) return [options.gateway];
   const out = new Set<string>([options.gateway]);
   const own = tlsHostFor(fqdn, tls);
@@ -358,12 +359,12 @@ function httpRules(route: Route, ctx: Ctx): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   const methods = methodsOf(route.controls);
   if (methods) out.push(methodRule(route, methods, match));
-  rulesOf(route.controls).forEach((rule, i) => {
-    const names = [...rule.destinations].sort((a, b) => compare(a.app, b.app));
+  rulesOf(route.controls).forEach(({ rule, controls }, i) => {
+    const names = [...rule.destinations].sort((a, b) => compare(a.app, b.app)).map((d) => ({ app: d.app, weight: d.weight }));
     const weighted = names.some((d) => d.weight !== undefined);
     const dests = servingDestinations(resolveWeights(names, weighted, ctx.instancesOf), weighted, ctx.instancesOf);
     if (dests.length === 0) return;
-    out.push(withControls({ name: `${route.key} rule-${i + 1}`, match: ruleMatches(rule.match, match, route.path) }, dests, rule.controls, route, ctx));
+    out.push(withControls({ name: `${route.key} rule-${i + 1}`, match: ruleMatches(rule.match, match, route.path) }, dests, controls, route, ctx));
   });
   const own: Record<string, unknown> = { name: route.key };
   if (match) own['match'] = match;

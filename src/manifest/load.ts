@@ -100,7 +100,7 @@ export function loadManifest(input: LoadInput): LoadResult {
   }
   const sortedWarnings = sortByPosition(warnings, input.manifests, input.varsFiles ?? []);
   if (errors.length === 0) return { manifest, warnings: sortedWarnings };
-  throw withWarnings(sortByPosition(errors, input.manifests, input.varsFiles ?? []), sortedWarnings);
+  failWith(sortByPosition(errors, input.manifests, input.varsFiles ?? []), sortedWarnings);
 }
 
 /** Decides which later errors follow from earlier ones (and are left out) in one file. */
@@ -135,18 +135,6 @@ function sortByPosition<T extends { readonly span?: SourceSpan | undefined }>(it
     .map((item, i) => ({ item, i }))
     .sort((a, b) => order(a.item) - order(b.item) || (a.item.span?.start ?? Infinity) - (b.item.span?.start ?? Infinity) || a.i - b.i)
     .map((x) => x.item);
-}
-
-function withWarnings(errors: ToolError[], warnings: Warning[]): ToolError {
-  try {
-    failWith(errors);
-  } catch (error) {
-    if (error instanceof ToolError) {
-      (error as ToolError & { warnings?: readonly Warning[] }).warnings = warnings;
-      return error;
-    }
-    throw error;
-  }
 }
 
 interface VarsRead {

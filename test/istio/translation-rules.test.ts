@@ -8,7 +8,7 @@ import { SourceFile } from '../../src/diagnostics/source-file.ts';
 import { ToolError } from '../../src/diagnostics/tool-error.ts';
 import { DEFAULT_ISTIO_OPTIONS, type IstioOptions } from '../../src/istio/options.ts';
 import { parseRoute } from '../../src/manifest/route-address.ts';
-import type { Resource } from '../../src/render/resource.ts';
+import type { Resource } from '../../src/resource/resource.ts';
 import { formatProblems, validateIstio } from './validate-istio.ts';
 
 type Obj = Record<string, any>;

@@ -102,5 +102,5 @@ export async function runWithReport(ctx: CommandContext, flags: ReportFlags, pos
   } else {
     ctx.io.stderr.write(text);
   }
-  if (outcome.failure) throw toFile ? outcome.failure : Object.assign(outcome.failure, { reported: true });
+  if (outcome.failure) throw toFile ? outcome.failure : outcome.failure.with({ reported: true });
 }

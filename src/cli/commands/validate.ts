@@ -34,6 +34,6 @@ export async function validateCommand(ctx: CommandContext, flags: ValidateFlags,
   const problems = problemsOf(outcome.warnings, outcome.failure, flags.strict === true);
   const files = reportFiles(ctx.io.cwd, positional, flags.file);
   ctx.io.stdout.write(renderReport(format, { command: 'validate', files, problems }, reportPaths(ctx)));
-  if (outcome.failure) throw Object.assign(outcome.failure, { reported: true });
-  if (problems.some((p) => p.severity === 'error')) throw Object.assign(new ToolError('STRICT', 'warnings under --strict'), { reported: true });
+  if (outcome.failure) throw outcome.failure.with({ reported: true });
+  if (problems.some((p) => p.severity === 'error')) throw new ToolError('STRICT', 'warnings under --strict', { reported: true });
 }
