@@ -257,6 +257,18 @@ Examples:
   $ cfmesh map-route reviews-v1 example.com --hostname reviews
   $ cfmesh map-route reviews-v1 example.com --hostname reviews --path /api --app-port 9080
   $ cfmesh map-route db-proxy tcp.example.com --port 1024`,
+  continueDeployment: `
+Examples:
+  $ cfmesh push web -f web.yml --strategy canary --instance-steps 10,25,50
+  $ cfmesh continue-deployment web                  # 10% -> 25%
+  $ cfmesh continue-deployment web -o deploy/istio/`,
+  cancelDeployment: `
+Examples:
+  $ cfmesh cancel-deployment web                    # back to the weights before the push`,
+  app: `
+Examples:
+  $ cfmesh app web
+  $ cfmesh app web --json`,
   updateRoute: `
 Examples:
   $ cfmesh update-route reviews-v1 example.com --hostname reviews --weight 90
@@ -276,7 +288,8 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
     .option('-i, --instances <n>', "number of web instances (one app); unweighted routes split by instances")
     .option('-m, --memory <size>', 'memory limit, e.g. 256M or 1G (one app; recorded, no effect on routing)')
     .option('--no-start', 'accepted for cf compatibility: cfmesh starts no instances')
-    .option('--strategy <strategy>', 'cf deployment strategy: rolling (accepted; no effect here) or canary (not supported yet)')
+    .option('--strategy <strategy>', 'cf deployment strategy: canary (a deployment in weight steps) or rolling (accepted; no effect here)')
+    .option('--instance-steps <list>', 'with --strategy canary: the canary\'s percent of the app\'s traffic per step, ascending, e.g. 10,25,50')
     .addHelpText('after', STATE_EXAMPLES.push)
     .action(async (app: string | undefined, _opts, cmd: Command) => {
       const { pushCommand } = await import('./commands/push.ts');
@@ -348,6 +361,33 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
     .action(async (first: string, second: string | undefined, _opts, cmd: Command) => {
       const { updateRouteCommand } = await import('./commands/update-route.ts');
       await updateRouteCommand(ctx(cmd), first, second, cmd.optsWithGlobals());
+    });
+
+  addStateOutputOptions(addTranslateOptions(program.command('continue-deployment').argument('<app>')), true)
+    .description("move the app's canary deployment to its next step; after the last, the new revision gets all the traffic")
+    .addHelpText('after', STATE_EXAMPLES.continueDeployment)
+    .action(async (app: string, _opts, cmd: Command) => {
+      const { continueDeploymentCommand } = await import('./commands/deployment.ts');
+      await continueDeploymentCommand(ctx(cmd), app, cmd.optsWithGlobals());
+    });
+
+  addStateOutputOptions(addTranslateOptions(program.command('cancel-deployment').argument('<app>')), true)
+    .description("roll the app's canary deployment back: the weights from before it, the canary's destinations removed")
+    .addHelpText('after', STATE_EXAMPLES.cancelDeployment)
+    .action(async (app: string, _opts, cmd: Command) => {
+      const { cancelDeploymentCommand } = await import('./commands/deployment.ts');
+      await cancelDeploymentCommand(ctx(cmd), app, cmd.optsWithGlobals());
+    });
+
+  program
+    .command('app')
+    .argument('<app>')
+    .description("show one app: its routes and their weights, and its canary deployment (canary-steps: N/M) while one is in progress")
+    .option('--json', 'print the app as JSON')
+    .addHelpText('after', STATE_EXAMPLES.app)
+    .action(async (app: string, _opts, cmd: Command) => {
+      const { appCommand } = await import('./commands/deployment.ts');
+      await appCommand(ctx(cmd), app, cmd.optsWithGlobals());
     });
 
   addClusterOptions(program.command('routes'))

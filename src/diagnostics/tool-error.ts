@@ -33,6 +33,10 @@ export type ErrorCode =
   | 'REGEX'
   | 'DURATION'
   | 'NOT_FOUND'
+  // a canary deployment is in the way, or there is none (push --strategy canary, continue-/cancel-deployment)
+  | 'DEPLOYMENT'
+  // automatic promotion: the canary's metrics broke a threshold, or too few requests came in time; the deployment was canceled or paused
+  | 'CANARY_FAILED'
   | 'STRICT'
   // `diff`: the cluster differs from what would be applied (kubectl diff's exit 1)
   | 'DIFFERENCES'
@@ -50,6 +54,8 @@ export type ErrorCode =
   | 'API_TLS'
   | 'API_AUTH'
   | 'CRD_MISSING'
+  // Prometheus (continue-deployment --auto) unreachable or answering what cfmesh cannot read: the deployment stays paused
+  | 'METRICS_UNAVAILABLE'
   | 'KUBECONFIG'
   // a bug (exit 70)
   | 'INTERNAL'

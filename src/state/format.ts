@@ -7,7 +7,7 @@
  * touched by a newer build of the same version loses nothing.
  */
 import { ToolError } from '../diagnostics/tool-error.ts';
-import type { AppRecord, RouteRecord, Settings, State } from './types.ts';
+import type { AppRecord, DeploymentRecord, RouteRecord, Settings, State } from './types.ts';
 import { STATE_VERSION } from './types.ts';
 import { byCodeUnit, DIGEST_KEY, writeLines } from './lines.ts';
 
@@ -243,6 +243,7 @@ function validateState(doc: Record<string, unknown>): asserts doc is Record<stri
   checkRandomRouteHosts(doc['randomRouteHosts']);
   checkTcpPorts(doc['tcpPorts']);
   checkSettings(doc['settings']);
+  if (doc['deployments'] !== undefined) checkDeployments(doc['deployments']);
 }
 
 /** An app record as read from a file (`apps[name]`). Throws StateFormatError. */
@@ -314,4 +315,40 @@ export function checkSettings(value: unknown): Settings {
   }
   optObject(settings['extra'], 'settings', undefined, '.extra');
   return settings as Settings;
+}
+
+/** `deployments` as read from a file (or the cluster's copy): the shape of each canary deployment. Throws StateFormatError. */
+export function checkDeployments(value: unknown): Record<string, DeploymentRecord> {
+  const all = objectAt(value, 'deployments');
+  for (const app in all) {
+    const d = objectAt(all[app], 'deployments', app);
+    if (d['strategy'] !== 'canary') fail(at('deployments', app, '.strategy'), '"canary"');
+    if (d['shape'] !== 'revision' && d['shape'] !== 'takeover') fail(at('deployments', app, '.shape'), 'one of revision, takeover');
+    stringAt(d['canary'], 'deployments', app, '.canary');
+    const steps = d['steps'];
+    if (!Array.isArray(steps) || steps.length === 0 || steps.some((w: unknown, i) => !isNonNegInt(w) || (w as number) < 1 || (w as number) > 100 || (i > 0 && (w as number) < (steps[i - 1] as number)))) {
+      fail(at('deployments', app, '.steps'), 'a non-empty ascending array of integers from 1 to 100');
+    }
+    const step = d['step'];
+    if (!isNonNegInt(step) || (step as number) < 1 || (step as number) > steps.length) fail(at('deployments', app, '.step'), `an integer from 1 to ${steps.length}`);
+    intAt(d['generation'], 'deployments', app, '.generation');
+    if (d['revision'] !== undefined) checkApp(app, d['revision']);
+    if (d['shape'] === 'revision' && d['revision'] === undefined) fail(at('deployments', app, '.revision'), "the app's new record");
+    const routes = objectAt(d['routes'], 'deployments', app, '.routes');
+    for (const key in routes) {
+      const r = objectAt(routes[key], 'deployments', app, `.routes[${JSON.stringify(key)}]`);
+      const before = r['before'];
+      if (!Array.isArray(before)) fail(at('deployments', app, `.routes[${JSON.stringify(key)}].before`), 'an array');
+      before.forEach((b: unknown, i) => {
+        const where = `.routes[${JSON.stringify(key)}].before[${i}]`;
+        const dest = objectAt(b, 'deployments', app, where);
+        stringAt(dest['app'], 'deployments', app, `${where}.app`);
+        optInt(dest['weight'], 'deployments', app, `${where}.weight`);
+        optInt(dest['port'], 'deployments', app, `${where}.port`);
+      });
+      const shares = objectAt(r['shares'], 'deployments', app, `.routes[${JSON.stringify(key)}].shares`);
+      for (const a in shares) intAt(shares[a], 'deployments', app, `.routes[${JSON.stringify(key)}].shares[${JSON.stringify(a)}]`);
+    }
+  }
+  return all as unknown as Record<string, DeploymentRecord>;
 }

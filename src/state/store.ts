@@ -20,7 +20,7 @@ import { failWith, ToolError } from '../diagnostics/tool-error.ts';
 import { checkStateRules } from './check.ts';
 import { fsyncDir, linkOrCopyAtomic, removeLeftoverTemps, writeFileAtomic } from '../sinks/atomic-write.ts';
 import { FileView } from './file-view.ts';
-import { assertRouteKey, checkRandomRouteHosts, checkSettings, checkTcpPorts, emptyState, parseState, recordText, serializeState, StateFormatError } from './format.ts';
+import { assertRouteKey, checkDeployments, checkRandomRouteHosts, checkSettings, checkTcpPorts, emptyState, parseState, recordText, serializeState, StateFormatError } from './format.ts';
 import { hasValidDigest, StateLines, type RecordSection, type SectionEdits } from './lines.ts';
 import { acquireStateLock } from './lock.ts';
 import type { LockOptions } from './lock.ts';
@@ -159,6 +159,7 @@ async function updateScoped(
   for (const [key, route] of routes) if (route) assertRouteKey(key, route);
   const members = new Map<string, string>();
   if (after.settings !== before.settings) members.set('settings', recordText(after.settings, 'state.settings'));
+  if (after.deployments !== before.deployments) throw new ToolError('INTERNAL', 'a scoped state update changed the deployments');
   const edits = new Map<RecordSection, SectionEdits>([
     ['apps', texts(apps, 'state.apps')],
     ['randomRouteHosts', texts(changedRecords(before.randomRouteHosts, after.randomRouteHosts), 'state.randomRouteHosts')],
@@ -172,6 +173,7 @@ async function updateScoped(
 }
 
 function scopedState(lines: StateLines, view: FileView, settings: Settings, scope: Scope): State {
+  const deployments = lines.memberText('deployments');
   const routes: Record<string, RouteRecord> = {};
   for (const key of scope.routes) {
     const route = view.route(key);
@@ -191,6 +193,8 @@ function scopedState(lines: StateLines, view: FileView, settings: Settings, scop
     randomRouteHosts: checkRandomRouteHosts(JSON.parse(lines.sectionText('randomRouteHosts'))),
     tcpPorts: checkTcpPorts(JSON.parse(lines.sectionText('tcpPorts'))),
     settings,
+    // Small and read whole: a command on one route must know whether a deployment holds it.
+    ...(deployments !== undefined ? { deployments: checkDeployments(JSON.parse(deployments)) } : {}),
   };
 }
 

@@ -75,6 +75,35 @@ export interface Settings {
   readonly extra?: JsonObject | undefined;
 }
 
+/**
+ * A canary deployment in progress (cf push --strategy canary; docs/adr/0016-canary-deployments.md):
+ * its steps, the step it is paused at, and what each of its routes held before, to restore on cancel.
+ */
+export interface DeploymentRecord {
+  readonly strategy: 'canary';
+  /** `revision`: a new version of the app, as the app `APP@VERSION` beside it; `takeover`: the app joins routes other apps serve. */
+  readonly shape: 'revision' | 'takeover';
+  /** The app of the state that gets the canary's traffic: `APP@VERSION` for a revision, the app itself for a takeover. */
+  readonly canary: string;
+  /** Percent of the deployed app's share per step, ascending, 1-100. */
+  readonly steps: readonly number[];
+  /** 1-based: the step the deployment is paused at. */
+  readonly step: number;
+  /** A revision: the app's new record, which replaces the app when the deployment ends. */
+  readonly revision?: AppRecord | undefined;
+  /** Route key -> the route's destinations before the deployment, and the shares the steps split. */
+  readonly routes: Readonly<Record<string, DeploymentRoute>>;
+  /** Bumped by every change of the deployment, so that a copy elsewhere (the cluster's) can be told apart. */
+  readonly generation: number;
+}
+
+export interface DeploymentRoute {
+  /** The destinations as they were (restored by cancel; a revision's also by the end, with the new record under the app's name). */
+  readonly before: readonly RouteDestination[];
+  /** The route's shares (summing to 100) with the canary at 0, by app: what each step splits. */
+  readonly shares: Readonly<Record<string, number>>;
+}
+
 export interface State {
   readonly version: StateVersion;
   /** App name -> app. */
@@ -86,4 +115,6 @@ export interface State {
   /** TCP ports handed out: route key -> port. */
   readonly tcpPorts: Readonly<Record<string, number>>;
   readonly settings: Settings;
+  /** App name -> its canary deployment in progress; absent (not `{}`) when there is none. */
+  readonly deployments?: Readonly<Record<string, DeploymentRecord>> | undefined;
 }

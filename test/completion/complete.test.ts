@@ -42,7 +42,7 @@ describe('completion from the command tree and the flags', () => {
   const cases: { words: string[]; values?: string[]; includes?: string[]; excludes?: string[]; directive: number }[] = [
     { words: ['up'], values: ['update-route'], directive: NO_FILES },
     { words: ['u'], values: ['unmap-route', 'update-route'], directive: NO_FILES },
-    { words: ['co'], values: ['convert', 'completion'], directive: NO_FILES },
+    { words: ['co'], values: ['convert', 'completion', 'continue-deployment'], directive: NO_FILES },
     { words: ['help', 'ro'], values: ['routes', 'route'], directive: NO_FILES },
     { words: ['__c'], values: [], directive: NO_FILES },
     { words: ['--st'], values: ['--strict', '--state'], directive: NO_FILES },
@@ -142,15 +142,16 @@ describe('the choices offered are what the commands accept, and no more', () => 
     });
   }
 
-  test('--strategy: rolling is accepted; canary is cf\'s other value, offered and refused as not supported yet', async () => {
+  test('--strategy: rolling is accepted; canary is cf\'s other value, offered, and refused when the push changes no revision', async () => {
     const a = await completeIn(['push', '--strategy', '']);
     assert.deepEqual(a.values, ['rolling', 'canary']);
-    assert.match(a.descriptions.get('canary') ?? '', /not supported yet/);
+    assert.match(a.descriptions.get('canary') ?? '', /weight steps/);
     const dir = tempDir('cfmesh-strategy-');
     writeFileSync(join(dir, 'm.yml'), 'applications:\n- name: a\n');
     assert.equal((await runCli(['--state', join(dir, 's'), 'push', '-f', 'm.yml', '--strategy', 'rolling'], { cwd: dir })).exit, 0);
     const canary = await runCli(['--state', join(dir, 's'), 'push', '-f', 'm.yml', '--strategy', 'canary'], { cwd: dir });
-    assert.match(canary.err, /--strategy canary is not supported yet/);
+    assert.equal(canary.exit, 1, canary.err);
+    assert.match(canary.err, /error DEPLOYMENT push --strategy canary changes no revision/);
   });
 });
 

@@ -60,7 +60,9 @@ test('refusals that say what the flag means here', async () => {
     { argv: ['convert', '-o', 'out', '--json'], message: /error USAGE --json is the delivery report/, hint: /--output json/ },
     // -o is cf's route option on update-route: a path there was meant as a directory
     { argv: ['update-route', 'example.com', '--hostname', 'reviews', '-o', 'out/'], message: /error USAGE Route option 'out\/' for route with host 'reviews'/, hint: /hint: -o is cf's route option \(-o KEY=VALUE\) on map-route, create-route and update-route; to write files into out\/ use --output-dir out\// },
-    { argv: ['push', '--strategy', 'canary'], message: /error USAGE --strategy canary is not supported yet/, hint: /update-route NEW-APP DOMAIN --hostname HOST --weight 10/ },
+    { argv: ['push', '--strategy', 'canary', '--instance-steps', '10,5'], message: /error USAGE Incorrect Usage: invalid argument for flag '--instance-steps'/, hint: /ascending percentages/ },
+    { argv: ['push', '--instance-steps', '10'], message: /error USAGE Incorrect Usage: The following arguments cannot be used together: --instance-steps, --strategy=rolling or --strategy not provided/, hint: /--strategy canary/ },
+    { argv: ['push', '--strategy', 'canary', '--no-start'], message: /error USAGE Incorrect Usage: The following arguments cannot be used together: --no-start, --strategy=canary/, hint: /./ },
     { argv: ['push', '--strategy', 'blue-green'], message: /error USAGE Incorrect Usage: STRATEGY must be "canary", "rolling" or not set/, hint: /./ },
     { argv: ['push', '--strategy', 'rolling', '--no-start'], message: /error USAGE Incorrect Usage: The following arguments cannot be used together: --no-start, --strategy=rolling/, hint: /./ },
     { argv: ['push', '-i', '2'], message: new RegExp(`error USAGE ${MULTI_APP_FLAGS_MESSAGE.replace(/[().]/g, '\\$&')}`), hint: /./ },

@@ -78,7 +78,7 @@ const FLAG_VALUES: Readonly<Record<string, Answer>> = {
   '--strategy': {
     candidates: [
       { value: 'rolling', description: 'accepted; the change applies at once' },
-      { value: 'canary', description: 'cf\'s canary deployment: not supported yet' },
+      { value: 'canary', description: 'a deployment in weight steps (--instance-steps), continued or canceled later' },
     ],
     directive: DIRECTIVE.noFiles,
   },
@@ -286,6 +286,9 @@ async function positionalValues(parsed: Parsed, state: StateReader): Promise<Ans
       return MANIFESTS;
     case 'push':
     case 'delete':
+    case 'app':
+    case 'continue-deployment':
+    case 'cancel-deployment':
       return index === 0 ? answer(await apps()) : NONE;
     case 'map-route':
     case 'unmap-route':

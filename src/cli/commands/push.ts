@@ -1,7 +1,11 @@
 import { join } from 'node:path';
 import { applyAppName, applyManifest, applyRouteFlags, applyScaleOverrides } from '../../app/push.ts';
 import { DEFAULT_MAX_INPUT_BYTES, readSources, resolveManifestFiles } from '../../app/read-inputs.ts';
+import { deploymentView, parseInstanceSteps, refuseUnderDeployment, startCanary, type DeploymentView } from '../../app/deployment.ts';
+import type { Change } from '../../app/state-change.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
+import type { DeploymentRecord } from '../../state/types.ts';
+import { printDeployment } from './deployment.ts';
 import { loadManifest } from '../../manifest/load.ts';
 import { maxTokensFor } from '../../manifest/parse-yaml.ts';
 import type { ManifestApp } from '../../manifest/types.ts';
@@ -23,6 +27,8 @@ export interface PushFlags extends ManifestFlags, DeliveryFlags {
   readonly instances?: string | undefined;
   readonly memory?: string | undefined;
   readonly strategy?: string | undefined;
+  readonly instanceSteps?: string | undefined;
+  readonly json?: boolean | undefined;
 }
 
 /** At most this many app names are listed in `Pushing apps ...`; more are counted. */
@@ -33,7 +39,8 @@ const NAMES_SHOWN = 10;
  * [-i N] [-m M] [--no-start] [--strategy rolling]`.
  */
 export async function pushCommand(ctx: CommandContext, appName: string | undefined, flags: PushFlags): Promise<void> {
-  checkStrategy(flags);
+  const canary = checkStrategy(flags);
+  const steps = canary && flags.instanceSteps !== undefined ? parseInstanceSteps(flags.instanceSteps) : undefined;
   const instances = flags.instances !== undefined ? parseInstances(flags.instances) : undefined;
   const memory = flags.memory !== undefined ? parseMemory(flags.memory) : undefined;
   // cf push reads ./manifest.yml (or .yaml) when no -f is given.
@@ -43,6 +50,7 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
   // The transform has returned (under the lock): the store writes the new state next, unless Ctrl-C
   // stops it before the rename (isCommitStopped). Any later interruption finds the state written.
   let committed = false;
+  let deployments: DeploymentView[] = [];
   const progress = await startProgress(ctx.io, ctx.flags, `Reading ${files.join(', ')}`);
   try {
     const manifests = await readSources(ctx.io, files, max);
@@ -69,10 +77,17 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
         // Not through runPure: this runs under the state lock, right after the state was read, and a
         // Ctrl-C that came meanwhile must not be dropped (interrupt.ts). The merge is linear; a Ctrl-C
         // during it is seen at the store's next await, which then leaves the state file as it was.
+        refuseUnderDeployment(state, manifest.apps.map((a) => a.name));
         const result = applyManifest(state, manifest, settings.routing);
         applying.stop();
+        let change: Change = result;
+        if (canary) {
+          const started = startCanary(state, result.state, result.apps, steps, settings);
+          change = { state: started.state, warnings: [...result.warnings, ...(started.warnings ?? [])], notices: [...result.notices, ...(started.notices ?? [])] };
+          deployments = started.started.map((s) => deploymentView(started.state, s.app, started.state.deployments?.[s.app] as DeploymentRecord));
+        }
         committed = !dryRun;
-        return { ...result, notices: dryRun ? result.notices : [...result.notices, 'Manifest applied'] };
+        return { ...change, notices: dryRun ? change.notices : [...(change.notices ?? []), 'Manifest applied'] };
       });
     } finally {
       applying.stop();
@@ -89,6 +104,7 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
     progress.stop();
   }
   if (ctx.io.signal?.aborted) throw interruptedError(dryRun ? 'after the dry run had finished' : `after the push had finished: the state (${stateFile(ctx, flags)}) and the output are complete`);
+  for (const d of deployments) printDeployment(ctx, d);
 }
 
 function stateFile(ctx: CommandContext, flags: PushFlags): string {
@@ -105,19 +121,22 @@ export function describeApps(apps: readonly Pick<ManifestApp, 'name'>[]): string
 /**
  * cf push `--strategy` (cloudfoundry/cli v8.18.4, command/flag/deployment_strategy.go): `rolling`,
  * `canary`, or `null` (the default). cfmesh runs no instances: rolling changes nothing and is
- * accepted; a canary is a traffic split cfmesh can express, but not as a push strategy yet.
+ * accepted; canary starts a deployment whose steps are weights (app/deployment.ts). True for canary.
  */
-function checkStrategy(flags: PushFlags): void {
-  if (flags.strategy === undefined) return;
-  const strategy = flags.strategy.toLowerCase();
+function checkStrategy(flags: PushFlags): boolean {
+  const strategy = flags.strategy?.toLowerCase();
+  // cf v8.18.4 command/v7/push_command.go ValidateFlags: --instance-steps only with --strategy canary.
+  if (flags.instanceSteps !== undefined && strategy !== 'canary') {
+    throw new ToolError('USAGE', 'Incorrect Usage: The following arguments cannot be used together: --instance-steps, --strategy=rolling or --strategy not provided', { hint: 'add --strategy canary' });
+  }
+  if (flags.strategy === undefined || strategy === undefined) return false;
   if (strategy === 'null' || strategy === 'rolling') {
     if (strategy === 'rolling' && flags.start === false) throw new ToolError('USAGE', 'Incorrect Usage: The following arguments cannot be used together: --no-start, --strategy=rolling');
-    return;
+    return false;
   }
   if (strategy === 'canary') {
-    throw new ToolError('USAGE', '--strategy canary is not supported yet', {
-      hint: 'push the new version as its own app, then shift traffic step by step: cfmesh update-route NEW-APP DOMAIN --hostname HOST --weight 10',
-    });
+    if (flags.start === false) throw new ToolError('USAGE', 'Incorrect Usage: The following arguments cannot be used together: --no-start, --strategy=canary');
+    return true;
   }
   throw new ToolError('USAGE', `Incorrect Usage: STRATEGY must be "canary", "rolling" or not set (got "${flags.strategy}")`);
 }

@@ -1,3 +1,4 @@
+import { refuseWeightChange } from '../../app/deployment.ts';
 import { setWeight, setWeights, updateRouteControls, updateRouteOptions, type Outcome } from '../../app/route-ops.ts';
 import type { ControlFlags } from '../../routing/controls.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
@@ -56,7 +57,10 @@ export async function updateRouteCommand(ctx: CommandContext, first: string, sec
     const weight = parseWeight(flags.weight);
     const target = targetFrom(second, flags);
     ctx.info(`Updating route ${target.url}: ${weight}% to app ${app}...`);
-    await runStateChange(ctx, flags, (state) => setWeight(state, app, target, weight), {
+    await runStateChange(ctx, flags, (state) => {
+      refuseWeightChange(state, target.key, target.url);
+      return setWeight(state, app, target, weight);
+    }, {
       live: (stored) => updateLiveWeight(ctx, flags, stored, app, target, weight),
       scope: { routes: [target.key], apps: [app] },
     });
@@ -79,6 +83,7 @@ export async function updateRouteCommand(ctx: CommandContext, first: string, sec
   await runStateChange(ctx, flags, (state) => {
     const notices: string[] = [];
     let next: State = state;
+    if (weights.size > 0) refuseWeightChange(state, target.key, target.url);
     if (weights.size > 0) {
       const r: Outcome = setWeights(next, target, weights);
       next = r.state;
