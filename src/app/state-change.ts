@@ -14,6 +14,7 @@ import { readState, updateState, type Scope, type UpdateResult } from '../state/
 import type { Settings, State } from '../state/types.ts';
 import type { EmittedKind, Target } from '../target/target.ts';
 import { changesBetween, renderState, resourceChanges, withReferences, type ResourceChange, type TranslateSettings } from './resource-changes.ts';
+import { deploymentObjectName, deploymentObjects, partialResources, syncDeployments, type DeploymentCopy, type Synced } from './deployment-copy.ts';
 import { targetFor } from './targets.ts';
 
 /** Where a use case tells the user what happened (the CLI's streams: `out` is stdout, the rest stderr). */
@@ -40,7 +41,12 @@ export type Transform = (state: State, settings: TranslateSettings) => Change;
 /** The cluster as the target, opened for the stored settings: its namespace, and the apply (with its report). */
 export interface Cluster {
   readonly namespace: string;
-  deliver(resources: readonly Resource[], options: { readonly namespace: string; readonly dryRun: 'server' | false; readonly target: Target }): Promise<void>;
+  /** `prune: false` applies and deletes nothing (a delivery of part of the configuration). */
+  deliver(resources: readonly Resource[], options: { readonly namespace: string; readonly dryRun: 'server' | false; readonly target: Target; readonly prune?: boolean | undefined }): Promise<void>;
+  /** The cluster's copies of the canary deployments (app/deployment-copy.ts), read before anything changes. */
+  readDeployments(namespace: string): Promise<DeploymentCopy[] | undefined>;
+  /** Deletes the copies of deployments that ended (a partial delivery prunes nothing). */
+  removeDeployments(names: readonly string[], options: { readonly namespace: string; readonly dryRun: boolean }): Promise<void>;
 }
 
 export interface StateChangeRequest {
@@ -140,18 +146,35 @@ async function changeOnCluster(request: StateChangeRequest, transform: Transform
   const { format, stateDir } = request;
   // Resources go to the kubeconfig context's namespace unless -n (or the stored namespace) says otherwise.
   const settingsOf = (state: State): TranslateSettings => request.settingsFor(state.settings, cluster.namespace);
-  const step = async (state: State, dryRun: 'server' | undefined): Promise<State> => {
+  // The cluster's copies of the deployments win over the local state's (app/deployment-copy.ts).
+  const sync = async (state: State): Promise<Synced> => {
+    const used = settingsOf(state);
+    const copies = await cluster.readDeployments(used.istio.namespace);
+    if (copies === undefined && Object.keys(state.deployments ?? {}).length > 0) {
+      throw new ToolError('API_AUTH', `the cluster does not let cfmesh read ConfigMaps in namespace ${used.istio.namespace}, where it keeps the canary deployments`, { hint: 'grant get, list, create, patch and delete on configmaps to the kubeconfig user' });
+    }
+    const synced = syncDeployments(state, copies ?? [], used);
+    for (const notice of synced.notices) reporter.info(notice);
+    return synced;
+  };
+  const step = async (local: State, dryRun: 'server' | undefined): Promise<State> => {
+    const synced = await sync(local);
+    const state = synced.state;
     const used = settingsOf(state);
     const change = transform(state, used);
     reporter.warn(change.warnings ?? []);
     for (const notice of change.notices ?? []) reporter.info(notice);
     const whole = renderState(change.state, used);
     reporter.warn(whole.warnings.filter((w) => w.code !== 'ZERO_INSTANCES' || change.state !== state));
-    await cluster.deliver(whole.resources, { namespace: used.istio.namespace, dryRun: dryRun ?? false, target: targetFor(used) });
+    const namespace = used.istio.namespace;
+    const resources = synced.partial ? partialResources(whole.resources, synced.partial, used) : whole.resources;
+    await cluster.deliver([...resources, ...deploymentObjects(change.state, used, namespace)], { namespace, dryRun: dryRun ?? false, target: targetFor(used), prune: synced.partial === undefined });
+    const ended = Object.keys(state.deployments ?? {}).filter((app) => !Object.hasOwn(change.state.deployments ?? {}, app));
+    if (synced.partial && ended.length > 0) await cluster.removeDeployments(ended.map(deploymentObjectName), { namespace, dryRun: dryRun === 'server' });
     return change.state;
   };
   if (request.dryRun === 'client') {
-    const before = await readState(stateDir);
+    const before = (await sync(await readState(stateDir))).state;
     const used = settingsOf(before);
     const change = transform(before, used);
     reporter.warn(change.warnings ?? []);

@@ -6,6 +6,7 @@
  * that create or remove routes change the local state as always and server-side apply its whole
  * configuration to the cluster, pruning only members of the state's own ApplySet (app/state-change.ts).
  */
+import { emptyState } from '../../state/format.ts';
 import { liveAppsView, liveRoutesView, readLiveRoutes } from '../../app/live-routes.ts';
 import type { WeightPatch } from '../../app/live-weights.ts';
 import { targetFor } from '../../app/targets.ts';
@@ -70,6 +71,14 @@ export async function updateLiveWeight(ctx: CommandContext, flags: ClusterFlags 
     else ctx.io.stdout.write(`${kubectlName({ ...patch.object })} weights patched${suffix}: ${patch.summary}\n`);
   };
   try {
+    // A route under a canary deployment (the cluster's copy says which) takes its weights from the steps.
+    const { readDeploymentCopy, DEPLOYMENT_LABEL } = await import('../../app/deployment-copy.ts');
+    const { refuseWeightChange } = await import('../../app/deployment.ts');
+    const copies = (await kube.list({ apiVersion: 'v1', kind: 'ConfigMap', namespace: config.namespace }, { labelSelector: `${DEPLOYMENT_LABEL}=canary` }).catch((error: unknown) => {
+      if (error instanceof ToolError && error.httpStatus === 403) return [];
+      throw error;
+    })).map((o) => readDeploymentCopy(o));
+    refuseWeightChange({ ...emptyState(), deployments: Object.fromEntries(copies.map((c) => [c.app, c.deployment])) }, route.key, route.url);
     const request = { app, route, weight, namespace: config.namespace, stateDir: stateDirFor(ctx, flags), dryRun, log: ctx.debug };
     const result = await setLiveWeight(kube, target, request, (patch) => report(patch, ''));
     if (dryRun === 'client') {

@@ -8,7 +8,8 @@ import { resolveStateDir, STATE_DIR_ENV, statePaths, type Scope } from '../../st
 import type { Settings } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
 import { clusterConfig, targetOf, type ClusterFlags } from './cluster.ts';
-import { applyToCluster } from '../delivery.ts';
+import { applyToCluster, kubeClientOptions } from '../delivery.ts';
+import type { KubeClient } from '../../kube/client.ts';
 
 import { istioOptions, parseFormat, routingOptions, type TranslateFlags } from '../options.ts';
 
@@ -92,11 +93,39 @@ export async function runStateChange(ctx: CommandContext, flags: DeliveryFlags, 
     cluster: async (stored) => {
       const config = await clusterConfig(ctx, flags, stored);
       const applyFlags = { ...flags, applyset: flags.applyset ?? STATE_APPLYSET, namespace: undefined };
+      const withClient = async <T>(namespace: string, use: (client: KubeClient) => Promise<T>): Promise<T> => {
+        const { createKubeClient } = await import('../../kube/client.ts');
+        const client = createKubeClient({ ...config, namespace }, kubeClientOptions(ctx, flags));
+        try {
+          return await use(client);
+        } finally {
+          await client.close();
+        }
+      };
       return {
         namespace: config.namespace,
         deliver: async (resources, o) => {
-          await applyToCluster(ctx, { ...config, namespace: o.namespace }, resources, { ...applyFlags, dryRun: o.dryRun }, { prune: true, target: o.target });
+          await applyToCluster(ctx, { ...config, namespace: o.namespace }, resources, { ...applyFlags, dryRun: o.dryRun }, { prune: o.prune !== false, target: o.target });
         },
+        readDeployments: (namespace) =>
+          withClient(namespace, async (client) => {
+            const { readDeploymentCopy, DEPLOYMENT_LABEL } = await import('../../app/deployment-copy.ts');
+            try {
+              const list = await client.list({ apiVersion: 'v1', kind: 'ConfigMap', namespace }, { labelSelector: `${DEPLOYMENT_LABEL}=canary` });
+              return list.map((o) => readDeploymentCopy(o));
+            } catch (error) {
+              // Not allowed to read ConfigMaps: there is no copy cfmesh could have written either (the
+              // apply of one would be refused the same way); syncDeployments refuses if the local state has one.
+              if (error instanceof ToolError && error.httpStatus === 403) return undefined;
+              throw error;
+            }
+          }),
+        removeDeployments: (names, o) =>
+          withClient(o.namespace, async (client) => {
+            for (const name of names) {
+              if (await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: o.namespace, name }, { dryRun: o.dryRun })) ctx.io.stdout.write(`configmap/${name} deleted${o.dryRun ? ' (server dry run)' : ''}\n`);
+            }
+          }),
       };
     },
     live: options.live,
