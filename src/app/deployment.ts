@@ -174,8 +174,11 @@ export function startCanary(before: State, merged: State, pushed: readonly strin
 }
 
 /** `continue-deployment APP`: the next step, or, after the last, the new revision gets everything and the deployment ends. */
-export function continueDeployment(state: State, app: string): Change & { readonly finished: boolean; readonly deployment: DeploymentRecord } {
+export function continueDeployment(state: State, app: string, expectStep?: number): Change & { readonly finished: boolean; readonly deployment: DeploymentRecord } {
   const d = deploymentOf(state, app);
+  if (expectStep !== undefined && d.step !== expectStep) {
+    throw new ToolError('DEPLOYMENT', `the deployment of app '${app}' was moved to step ${d.step} by someone else while it was measured at step ${expectStep}`, { hint: `cfmesh app ${app} shows where it is now; run the command again to go on from there` });
+  }
   if (d.step < d.steps.length) {
     const moved: DeploymentRecord = { ...d, step: d.step + 1, generation: d.generation + 1 };
     const next = withStepWeights(state, app, moved);

@@ -261,7 +261,8 @@ Examples:
 Examples:
   $ cfmesh push web -f web.yml --strategy canary --instance-steps 10,25,50
   $ cfmesh continue-deployment web                  # 10% -> 25%
-  $ cfmesh continue-deployment web -o deploy/istio/`,
+  $ cfmesh continue-deployment web -o deploy/istio/
+  $ cfmesh continue-deployment web --auto --interval 2m --prometheus http://prometheus:9090 --target kubernetes`,
   cancelDeployment: `
 Examples:
   $ cfmesh cancel-deployment web                    # back to the weights before the push`,
@@ -365,6 +366,13 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
 
   addStateOutputOptions(addTranslateOptions(program.command('continue-deployment').argument('<app>')), true)
     .description("move the app's canary deployment to its next step; after the last, the new revision gets all the traffic")
+    .option('--auto', "run the remaining steps, each promoted on the canary's metrics in Prometheus (needs --target kubernetes or -o DIR)")
+    .option('--prometheus <url>', 'with --auto: the Prometheus server that scrapes the mesh')
+    .option('--interval <duration>', 'with --auto: how long each step runs before its metrics are checked (default 2m)')
+    .option('--min-success-rate <percent>', 'with --auto: the least share of non-5xx responses (default 99)')
+    .option('--max-latency <duration>', 'with --auto: the highest p99 latency, e.g. 500ms (default: not checked)')
+    .option('--min-requests <n>', 'with --auto: the fewest requests a check counts on (default 100)')
+    .option('--json', 'with --auto: one JSON object per event on stdout')
     .addHelpText('after', STATE_EXAMPLES.continueDeployment)
     .action(async (app: string, _opts, cmd: Command) => {
       const { continueDeploymentCommand } = await import('./commands/deployment.ts');

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import type { TranslateSettings } from '../../app/resource-changes.ts';
-import { changeState, type StateChangeRequest, type Transform } from '../../app/state-change.ts';
+import { changeState, type Cluster, type StateChangeRequest, type Transform } from '../../app/state-change.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
-import { resolveStateDir, STATE_DIR_ENV, statePaths, type Scope } from '../../state/index.ts';
-import type { Settings } from '../../state/types.ts';
+import { readState, resolveStateDir, STATE_DIR_ENV, statePaths, type Scope } from '../../state/index.ts';
+import type { Settings, State } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
 import { clusterConfig, targetOf, type ClusterFlags } from './cluster.ts';
 import { applyToCluster, kubeClientOptions } from '../delivery.ts';
@@ -90,48 +90,53 @@ export async function runStateChange(ctx: CommandContext, flags: DeliveryFlags, 
       clusterNamespace === undefined
         ? translateSettings(flags, stored)
         : translateSettings({ ...flags, namespace: flags.namespace ?? stored.namespace ?? clusterNamespace }, { ...stored, namespace: undefined }),
-    cluster: async (stored) => {
-      const config = await clusterConfig(ctx, flags, stored);
-      const applyFlags = { ...flags, applyset: flags.applyset ?? STATE_APPLYSET, namespace: undefined };
-      const withClient = async <T>(namespace: string, use: (client: KubeClient) => Promise<T>): Promise<T> => {
-        const { createKubeClient } = await import('../../kube/client.ts');
-        const client = createKubeClient({ ...config, namespace }, kubeClientOptions(ctx, flags));
-        try {
-          return await use(client);
-        } finally {
-          await client.close();
-        }
-      };
-      return {
-        namespace: config.namespace,
-        deliver: async (resources, o) => {
-          await applyToCluster(ctx, { ...config, namespace: o.namespace }, resources, { ...applyFlags, dryRun: o.dryRun }, { prune: o.prune !== false, target: o.target });
-        },
-        readDeployments: (namespace) =>
-          withClient(namespace, async (client) => {
-            const { readDeploymentCopy, DEPLOYMENT_LABEL } = await import('../../app/deployment-copy.ts');
-            try {
-              const list = await client.list({ apiVersion: 'v1', kind: 'ConfigMap', namespace }, { labelSelector: `${DEPLOYMENT_LABEL}=canary` });
-              return list.map((o) => readDeploymentCopy(o));
-            } catch (error) {
-              // Not allowed to read ConfigMaps: there is no copy cfmesh could have written either (the
-              // apply of one would be refused the same way); syncDeployments refuses if the local state has one.
-              if (error instanceof ToolError && error.httpStatus === 403) return undefined;
-              throw error;
-            }
-          }),
-        removeDeployments: (names, o) =>
-          withClient(o.namespace, async (client) => {
-            for (const name of names) {
-              if (await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: o.namespace, name }, { dryRun: o.dryRun })) ctx.io.stdout.write(`configmap/${name} deleted${o.dryRun ? ' (server dry run)' : ''}\n`);
-            }
-          }),
-      };
-    },
+    cluster: (stored) => openCluster(ctx, flags, stored),
     live: options.live,
   };
   const reporter = { out: (text: string) => ctx.io.stdout.write(text), info: ctx.info, warn: ctx.warn, required: ctx.required };
   if ((await changeState(request, transform, reporter)) === 'state') ctx.info(ctx.c.green('OK'));
+}
+
+
+/** The cluster as the state commands deliver to it: the apply with pruning of the state's ApplySet, and the deployment copies. */
+export async function openCluster(ctx: CommandContext, flags: DeliveryFlags, stored: Settings): Promise<Cluster> {
+  const config = await clusterConfig(ctx, flags, stored);
+  const applyFlags = { ...flags, applyset: flags.applyset ?? STATE_APPLYSET, namespace: undefined };
+  const withClient = async <T>(namespace: string, use: (client: KubeClient) => Promise<T>): Promise<T> => {
+    const { createKubeClient } = await import('../../kube/client.ts');
+    const client = createKubeClient({ ...config, namespace }, kubeClientOptions(ctx, flags));
+    try {
+      return await use(client);
+    } finally {
+      await client.close();
+    }
+  };
+  return {
+    namespace: config.namespace,
+    deliver: async (resources, o) => {
+      await applyToCluster(ctx, { ...config, namespace: o.namespace }, resources, { ...applyFlags, dryRun: o.dryRun }, { prune: o.prune !== false, target: o.target });
+    },
+    readDeployments: (namespace) =>
+      withClient(namespace, async (client) => {
+        const { readDeploymentCopy, DEPLOYMENT_LABEL } = await import('../../app/deployment-copy.ts');
+        try {
+          const list = await client.list({ apiVersion: 'v1', kind: 'ConfigMap', namespace }, { labelSelector: `${DEPLOYMENT_LABEL}=canary` });
+          return list.map((o) => readDeploymentCopy(o));
+        } catch (error) {
+          // Not allowed to read ConfigMaps: there is no copy cfmesh could have written either (the
+          // apply of one would be refused the same way); syncDeployments refuses if the local state has one.
+          if (error instanceof ToolError && error.httpStatus === 403) return undefined;
+          throw error;
+        }
+      }),
+    removeDeployments: (names, o) =>
+      withClient(o.namespace, async (client) => {
+        for (const name of names) {
+          if (await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: o.namespace, name }, { dryRun: o.dryRun })) ctx.io.stdout.write(`configmap/${name} deleted${o.dryRun ? ' (server dry run)' : ''}\n`);
+        }
+      }),
+  };
+
 }
 
 /** The flags of this command that `render` needs to give the same configuration (--state and the shaping flags). */
@@ -160,4 +165,18 @@ export async function confirm(ctx: CommandContext, question: string, force: bool
   }
   const answer = (await ctx.io.prompt(`${question} [yN]: `)).trim().toLowerCase();
   return answer === 'y' || answer === 'yes';
+}
+
+/**
+ * The state as the target holds it: the local state, and with the cluster as the target its copies of
+ * the canary deployments over the local ones (app/deployment-copy.ts), as a state command would see it.
+ */
+export async function readStateAsTarget(ctx: CommandContext, flags: DeliveryFlags): Promise<{ state: State; settings: TranslateSettings; cluster: boolean }> {
+  const local = await readState(stateDirFor(ctx, flags));
+  if (targetOf(flags, local.settings) !== 'kubernetes') return { state: local, settings: translateSettings(flags, local.settings), cluster: false };
+  const cluster = await openCluster(ctx, flags, local.settings);
+  const settings = translateSettings({ ...flags, namespace: flags.namespace ?? local.settings.namespace ?? cluster.namespace }, { ...local.settings, namespace: undefined });
+  const { syncDeployments } = await import('../../app/deployment-copy.ts');
+  const copies = await cluster.readDeployments(settings.istio.namespace);
+  return { state: syncDeployments(local, copies ?? [], settings).state, settings, cluster: true };
 }
