@@ -298,4 +298,7 @@ test('app on a terminal draws a bar per destination; off a terminal it prints th
   const plain = await ok(s, 'app', 'web');
   assert.match(plain.out, /^ {2}web {6}75%$/m);
   assert.doesNotMatch(plain.out, /[█░]/);
+  const route = await s.runWith({ tty: true }, 'route', 'example.com', '--hostname', 'web');
+  assert.match(route.out, /^ {2}web@v2 .* █{5}░{15}$/m);
+  assert.doesNotMatch((await ok(s, 'route', 'example.com', '--hostname', 'web')).out, /[█░]/);
 });

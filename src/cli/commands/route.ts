@@ -1,6 +1,7 @@
 import { routeNotFound } from '../../app/route-ops.ts';
 import { formatRouteOptions, formatTable, routeView } from '../../app/views.ts';
 import { readState } from '../../state/index.ts';
+import { weightBar } from '../../ui/bars.ts';
 import type { CommandContext } from '../context.ts';
 import { targetFrom, type RouteFlags } from './route-flags.ts';
 import { requireLocalState, stateDirFor, type StateFlags } from './state-common.ts';
@@ -39,7 +40,12 @@ export async function routeCommand(ctx: CommandContext, domain: string, flags: S
   const width = Math.max(...kv.map(([k]) => k.length)) + 2;
   let out = kv.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`.trimEnd()).join('\n') + '\n\n';
   if (destinations.length === 0) out += 'Destinations: none\n';
-  else out += 'Destinations:\n' + formatTable(['app', 'weight', 'port', 'app-protocol'], destinations.map((d) => [d.app, `${d.weight}%`, d.port === null ? '' : String(d.port), d.protocol])).replace(/^(?=.)/gm, '  ');
+  else {
+    // On a terminal the split is drawn too, a bar per destination (off a terminal, the numbers only).
+    const bars = ctx.io.stdout.isTTY && (ctx.io.env['TERM'] ?? '') !== 'dumb';
+    const rows = destinations.map((d) => [d.app, `${d.weight}%`, d.port === null ? '' : String(d.port), d.protocol, ...(bars ? [weightBar(d.weight)] : [])]);
+    out += 'Destinations:\n' + formatTable(['app', 'weight', 'port', 'app-protocol', ...(bars ? ['split'] : [])], rows).replace(/^(?=.)/gm, '  ');
+  }
   ctx.io.stdout.write(out);
 }
 
