@@ -1,10 +1,10 @@
 // Runs the test suite with node's own runner (its summary is what CI reads). TypeScript tests load
-// through tsx. Arguments narrow the run: files or directories under test/.
+// through test/loader/register.mjs (esbuild, cached). Arguments narrow the run: files or directories under test/.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // `--typecheck` (npm test) runs tsc beside the tests rather than before them: it is 10-15 s of one core.
@@ -37,7 +37,8 @@ let tscOutput = '';
 const tsc = typecheck ? spawn(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }) : undefined;
 tsc?.stdout.on('data', (d) => (tscOutput += d));
 tsc?.stderr.on('data', (d) => (tscOutput += d));
-const tests = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
+const loader = pathToFileURL(join(root, 'test', 'loader', 'register.mjs')).href;
+const tests = spawn(process.execPath, ['--enable-source-maps', '--import', loader, '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, NO_COLOR: process.env.NO_COLOR ?? '' },
