@@ -15,6 +15,7 @@ import type { Settings, State } from '../state/types.ts';
 import type { EmittedKind, Target } from '../target/target.ts';
 import { changesBetween, renderState, resourceChanges, withReferences, type ResourceChange, type TranslateSettings } from './resource-changes.ts';
 import { deploymentObjectName, deploymentObjects, partialResources, syncDeployments, type DeploymentCopy, type Synced } from './deployment-copy.ts';
+import { notFoundHint } from './route-ops.ts';
 import { targetFor } from './targets.ts';
 
 /** Where a use case tells the user what happened (the CLI's streams: `out` is stdout, the rest stderr). */
@@ -109,7 +110,16 @@ async function changeLocally(request: StateChangeRequest, transform: Transform, 
     const before = await readState(request.stateDir);
     result = { before, after: fn(before), changed: false };
   } else {
-    result = await updateState(request.stateDir, fn, { scope });
+    try {
+      result = await updateState(request.stateDir, fn, { scope });
+    } catch (error) {
+      // A scoped update sees only the routes and apps it names, so a misspelt name found no
+      // did-you-mean there: the whole state's names give one.
+      if (scope === undefined || !(error instanceof ToolError) || error.missing === undefined) throw error;
+      const whole = await readState(request.stateDir);
+      const names = error.missing.kind === 'app' ? Object.keys(whole.apps) : Object.keys(whole.routes);
+      throw error.with({ hint: notFoundHint(error.missing, names) });
+    }
   }
   if (cluster) return cluster;
   const { before, partial } = result;
