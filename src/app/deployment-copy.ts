@@ -9,8 +9,9 @@
  * - a copy the local state does not have, or has at another generation (another machine, or a later CI
  *   job, moved it), replaces the local records of its snapshot;
  * - when the local state did not have that deployment at all, only the resources the snapshot builds
- *   whole (its routes' hosts and its apps' services) are delivered, and nothing is pruned, so that a
- *   machine whose local state knows less never deletes or shrinks what it does not know;
+ *   whole (its routes' hosts and its apps' services) and those the command changed are delivered, and
+ *   nothing is pruned, so that a machine whose local state knows less never deletes or shrinks what it
+ *   does not know;
  * - a deployment the local state has and the cluster does not has ended elsewhere: refused.
  */
 import { createHash } from 'node:crypto';
@@ -126,6 +127,9 @@ export interface Synced {
   readonly state: State;
   /** Set when a deployment came from the cluster into a local state that did not have it: deliver only what these build whole, prune nothing. */
   readonly partial?: { readonly fqdns: ReadonlySet<string>; readonly hosts: ReadonlySet<string> } | undefined;
+  /** What the local state held before for the records taken from such a copy: the local state keeps it (see `toCommit`). */
+  readonly local?: State | undefined;
+  readonly adopted?: { readonly apps: ReadonlySet<string>; readonly routes: ReadonlySet<string>; readonly deployments: ReadonlySet<string> } | undefined;
   readonly notices: readonly string[];
 }
 
@@ -141,6 +145,7 @@ export function syncDeployments(state: State, copies: readonly DeploymentCopy[],
   }
   let next = state;
   let partial: { fqdns: Set<string>; hosts: Set<string> } | undefined;
+  let adopted: { apps: Set<string>; routes: Set<string>; deployments: Set<string> } | undefined;
   const notices: string[] = [];
   for (const copy of [...copies].sort((a, b) => compare(a.app, b.app))) {
     const local = state.deployments?.[copy.app];
@@ -157,9 +162,41 @@ export function syncDeployments(state: State, copies: readonly DeploymentCopy[],
       partial ??= { fqdns: new Set(), hosts: new Set() };
       for (const f of snap.fqdns) partial.fqdns.add(f);
       for (const h of snap.hosts) partial.hosts.add(h);
+      adopted ??= { apps: new Set(), routes: new Set(), deployments: new Set() };
+      for (const a of Object.keys(copy.apps)) adopted.apps.add(a);
+      for (const r of Object.keys(copy.routes)) adopted.routes.add(r);
+      adopted.deployments.add(copy.app);
     }
   }
-  return { state: next, partial, notices };
+  return { state: next, partial, adopted, local: adopted ? state : undefined, notices };
+}
+
+/**
+ * What the local state keeps after a command that took a deployment from the cluster it did not have:
+ * the command's own changes, but for the records of the copy what it held before. The cluster stays the
+ * record of that deployment (each command takes it from there again), and a local state that knows
+ * less is never filled with another machine's records, which a later whole-state delivery would then
+ * take for the whole.
+ */
+export function toCommit(synced: Synced, after: State): State {
+  const { adopted, local } = synced;
+  if (!adopted || !local) return after;
+  const revert = <T>(now: Readonly<Record<string, T>>, before: Readonly<Record<string, T>>, keys: ReadonlySet<string>): Record<string, T> => {
+    const out = { ...now };
+    for (const k of keys) {
+      if (Object.hasOwn(before, k)) out[k] = before[k] as T;
+      else delete out[k];
+    }
+    return out;
+  };
+  const deployments = revert(after.deployments ?? {}, local.deployments ?? {}, adopted.deployments);
+  const { deployments: _, ...rest } = after;
+  return {
+    ...rest,
+    apps: revert(after.apps, local.apps, adopted.apps),
+    routes: revert(after.routes, local.routes, adopted.routes),
+    ...(Object.keys(deployments).length > 0 ? { deployments } : {}),
+  };
 }
 
 /** The resources a partial delivery sends: those the snapshot builds whole, and none that every translation builds whole (the ingress). */

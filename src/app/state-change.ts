@@ -8,13 +8,13 @@
 import { ToolError, type Warning } from '../diagnostics/tool-error.ts';
 import { unifiedDiff } from '../render/diff.ts';
 import { render, renderYamlDocument, type OutputFormat } from '../render/render.ts';
-import type { Resource } from '../resource/resource.ts';
+import { resourceId, type Resource } from '../resource/resource.ts';
 import { writeDirectory } from '../sinks/directory-sink.ts';
 import { readState, updateState, type Scope, type UpdateResult } from '../state/index.ts';
 import type { Settings, State } from '../state/types.ts';
 import type { EmittedKind, Target } from '../target/target.ts';
 import { changesBetween, renderState, resourceChanges, withReferences, type ResourceChange, type TranslateSettings } from './resource-changes.ts';
-import { deploymentObjectName, deploymentObjects, partialResources, syncDeployments, type DeploymentCopy, type Synced } from './deployment-copy.ts';
+import { deploymentObjectName, deploymentObjects, partialResources, syncDeployments, toCommit, type DeploymentCopy, type Synced } from './deployment-copy.ts';
 import { notFoundHint } from './route-ops.ts';
 import { targetFor } from './targets.ts';
 
@@ -177,11 +177,18 @@ async function changeOnCluster(request: StateChangeRequest, transform: Transform
     const whole = renderState(change.state, used);
     reporter.warn(whole.warnings.filter((w) => w.code !== 'ZERO_INSTANCES' || change.state !== state));
     const namespace = used.istio.namespace;
-    const resources = synced.partial ? partialResources(whole.resources, synced.partial, used) : whole.resources;
+    // A deployment adopted into a local state that did not have it: what its snapshot builds whole, and
+    // what this command changed, with no pruning (app/deployment-copy.ts).
+    let resources = whole.resources;
+    if (synced.partial) {
+      const changed = new Set(resourceChanges(state, change.state, used).changes.filter((c) => c.after !== undefined).map((c) => c.id));
+      const kept = new Set(partialResources(whole.resources, synced.partial, used).map((r) => resourceId(r)));
+      resources = whole.resources.filter((r) => kept.has(resourceId(r)) || changed.has(resourceId(r)));
+    }
     await cluster.deliver([...resources, ...deploymentObjects(change.state, used, namespace)], { namespace, dryRun: dryRun ?? false, target: targetFor(used), prune: synced.partial === undefined });
     const ended = Object.keys(state.deployments ?? {}).filter((app) => !Object.hasOwn(change.state.deployments ?? {}, app));
     if (synced.partial && ended.length > 0) await cluster.removeDeployments(ended.map(deploymentObjectName), { namespace, dryRun: dryRun === 'server' });
-    return change.state;
+    return toCommit(synced, change.state);
   };
   if (request.dryRun === 'client') {
     const before = (await sync(await readState(stateDir))).state;

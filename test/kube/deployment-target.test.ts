@@ -1,7 +1,7 @@
 // Canary deployments with the cluster as the target (docs/adr/0016): the deployment travels with the
 // configuration as a ConfigMap, so a second machine (another local state) continues what the first began.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -43,7 +43,7 @@ function machine(t: { after(fn: () => void): void }, namespace: string) {
     assert.equal(r.exit, 0, `${args.join(' ')}: ${r.err}${r.out}`);
     return r;
   };
-  return { run, ok };
+  return { dir, run, ok };
 }
 
 type Vs = { spec: { http: { route: { destination: { subset?: string }; weight: number }[] }[] } };
@@ -77,10 +77,11 @@ test('a deployment begun on one machine is continued on another and finished on 
   assert.equal(copies(ns).length, 0, 'the copy is pruned with the end');
   assert.ok(server.store.get('networking.istio.io/v1', 'VirtualService', ns, 'other.example.com'));
 
-  // Machine b still has the deployment locally, which ended elsewhere: refused, nothing changed.
+  // Machine b kept none of machine a's records (the cluster was their record): the app is unknown there now.
+  assert.equal(existsSync(join(b.dir, 'state', 'state.json')) ? Object.keys(JSON.parse(readFileSync(join(b.dir, 'state', 'state.json'), 'utf8')).apps).length : 0, 0);
   const stale = await b.run('continue-deployment', 'web');
   assert.equal(stale.exit, 1, stale.err);
-  assert.match(stale.err, /error DEPLOYMENT the local state has a canary deployment of app 'web' that the cluster does not/);
+  assert.match(stale.err, /error NOT_FOUND App 'web' not found/);
   assert.deepEqual(split(ns), [['v2', 100]]);
 });
 
@@ -97,6 +98,12 @@ test('cancel from a second machine restores the weights from before and removes 
     assert.equal(weight.exit, 1, weight.err);
     assert.match(weight.err, /error DEPLOYMENT route web\.example\.com is under the canary deployment of app 'web'/);
   }
+  assert.deepEqual(split(ns), [['v1', 70], ['v2', 30]]);
+  // Machine b pushes an app of its own: its route is delivered, and nothing it does not know is pruned.
+  writeFileSync(join(b.dir, 'extra.yml'), 'applications:\n- name: extra\n  routes:\n  - route: extra.example.com\n');
+  await b.ok('push', '-f', 'extra.yml');
+  assert.ok(server.store.get('networking.istio.io/v1', 'VirtualService', ns, 'extra.example.com'), 'the pushed route is delivered');
+  assert.ok(server.store.get('networking.istio.io/v1', 'VirtualService', ns, 'other.example.com'), 'the first machine\'s other route is kept');
   assert.deepEqual(split(ns), [['v1', 70], ['v2', 30]]);
   const cancel = await b.ok('cancel-deployment', 'web');
   assert.match(cancel.out, /configmap\/cfmesh-deployment-web-[0-9a-f]{8} deleted/);

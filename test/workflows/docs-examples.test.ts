@@ -100,8 +100,13 @@ const SUBSTITUTIONS: readonly { readonly from: string; readonly to: (env: Env) =
   },
 ];
 
-/** Lines that cannot run here at all. None today; each entry must say why. */
-const NOT_RUN: readonly { readonly command: string; readonly why: string }[] = [];
+/** Lines that cannot run here at all; each entry must say why. */
+const NOT_RUN: readonly { readonly command: string; readonly why: string }[] = [
+  {
+    command: 'cfmesh continue-deployment web --auto --interval 2m --prometheus http://prometheus.istio-system:9090 --max-latency 500ms --target kubernetes',
+    why: 'it needs a Prometheus that scrapes a mesh and two minutes per step; test/metrics/auto-promote.test.ts runs the same command against a real Prometheus and the API double',
+  },
+];
 
 interface Env {
   readonly work: string;
