@@ -74,11 +74,14 @@ export function refuseUnderDeployment(state: State, apps: readonly string[]): vo
   }
 }
 
-/** `update-route --weight` on a route under a deployment: the steps own its weights. */
-export function refuseWeightChange(state: State, routeKey: string, url: string): void {
+/**
+ * `update-route --weight` (and map-route, unmap-route, delete-route) on a route under a deployment: the
+ * steps own its destinations and weights, and cancel puts back exactly what it held before.
+ */
+export function refuseWeightChange(state: State, routeKey: string, url: string, what = 'its weights move with the deployment\'s steps'): void {
   const entry = Object.entries(state.deployments ?? {}).find(([, d]) => Object.hasOwn(d.routes, routeKey));
   if (!entry) return;
-  throw new ToolError('DEPLOYMENT', `route ${url} is under the canary deployment of app '${entry[0]}': its weights move with the deployment's steps`, {
+  throw new ToolError('DEPLOYMENT', `route ${url} is under the canary deployment of app '${entry[0]}': ${what}`, {
     hint: `cfmesh continue-deployment ${entry[0]} (next step) or cfmesh cancel-deployment ${entry[0]} (back to the weights before); cfmesh app ${entry[0]} shows where it is`,
   });
 }

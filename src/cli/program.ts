@@ -372,7 +372,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
     .option('--min-success-rate <percent>', 'with --auto: the least share of non-5xx responses (default 99)')
     .option('--max-latency <duration>', 'with --auto: the highest p99 latency, e.g. 500ms (default: not checked)')
     .option('--min-requests <n>', 'with --auto: the fewest requests a check counts on (default 100)')
-    .option('--json', 'with --auto: one JSON object per event on stdout')
+    .option('--json', 'print the change as one JSON object on stdout (with --auto: one per event)')
     .addHelpText('after', STATE_EXAMPLES.continueDeployment)
     .action(async (app: string, _opts, cmd: Command) => {
       const { continueDeploymentCommand } = await import('./commands/deployment.ts');
@@ -381,15 +381,15 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
 
   addStateOutputOptions(addTranslateOptions(program.command('cancel-deployment').argument('<app>')), true)
     .description("roll the app's canary deployment back: the weights from before it, the canary's destinations removed")
+    .option('--json', 'print the change as one JSON object on stdout')
     .addHelpText('after', STATE_EXAMPLES.cancelDeployment)
     .action(async (app: string, _opts, cmd: Command) => {
       const { cancelDeploymentCommand } = await import('./commands/deployment.ts');
       await cancelDeploymentCommand(ctx(cmd), app, cmd.optsWithGlobals());
     });
 
-  program
-    .command('app')
-    .argument('<app>')
+  addClusterOptions(program.command('app').argument('<app>'))
+    .option('-n, --namespace <ns>', "namespace of the cluster's copy of the deployment (kubernetes target; else the context's)")
     .description("show one app: its routes and their weights, and its canary deployment (canary-steps: N/M) while one is in progress")
     .option('--json', 'print the app as JSON')
     .addHelpText('after', STATE_EXAMPLES.app)

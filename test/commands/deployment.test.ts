@@ -234,9 +234,9 @@ for (const r of refusals) {
   });
 }
 
-test('under a deployment: update-route --weight/--destination and a plain push of the app are refused; after cancel they work', async (t) => {
+test('under a deployment: update-route --weight/--destination, map/unmap/delete-route on its route, deleting or pushing its apps are refused; after cancel they work', async (t) => {
   const s = sandbox(t);
-  s.write('v1.yml', web('v1'));
+  s.write('v1.yml', web('v1') + '- name: other\n  no-route: true\n');
   s.write('v2.yml', web('v2'));
   await ok(s, 'push', '-f', 'v1.yml');
   await ok(s, 'push', '-f', 'v2.yml', '--strategy', 'canary', '--instance-steps', '10');
@@ -245,6 +245,11 @@ test('under a deployment: update-route --weight/--destination and a plain push o
     ['update-route', 'example.com', '--hostname', 'web', '--destination', 'web=50', '--destination', 'web@v2=50'],
     ['push', '-f', 'v2.yml'],
     ['push', '-f', 'v2.yml', '--strategy', 'canary'],
+    ['map-route', 'other', 'example.com', '--hostname', 'web'],
+    ['unmap-route', 'web@v2', 'example.com', '--hostname', 'web'],
+    ['delete-route', 'example.com', '--hostname', 'web', '-f'],
+    ['delete', 'web', '-f'],
+    ['delete', 'web@v2', '-f'],
   ];
   const before = stateText(s);
   for (const argv of attempts) {
@@ -301,4 +306,26 @@ test('app on a terminal draws a bar per destination; off a terminal it prints th
   const route = await s.runWith({ tty: true }, 'route', 'example.com', '--hostname', 'web');
   assert.match(route.out, /^ {2}web@v2 .* █{5}░{15}$/m);
   assert.doesNotMatch((await ok(s, 'route', 'example.com', '--hostname', 'web')).out, /[█░]/);
+});
+
+test('--json: continue-deployment and cancel-deployment print one JSON object describing the change, and nothing else on stdout', async (t) => {
+  const s = sandbox(t);
+  s.write('v1.yml', web('v1'));
+  s.write('v2.yml', web('v2'));
+  await ok(s, 'push', '-f', 'v1.yml');
+  await ok(s, 'push', '-f', 'v2.yml', '--strategy', 'canary', '--instance-steps', '10,30');
+  const cases = [
+    { argv: ['continue-deployment', 'web', '--json'], expected: { action: 'continued', step: 2, routes: [{ url: 'web.example.com', destinations: [{ app: 'web', weight: 70 }, { app: 'web@v2', weight: 30 }] }] } },
+    { argv: ['cancel-deployment', 'web', '--json', '--dry-run'], expected: { action: 'canceled', step: null, dryRun: true, routes: [{ url: 'web.example.com', destinations: [{ app: 'web', weight: 100 }] }] } },
+    { argv: ['continue-deployment', 'web', '--json'], expected: { action: 'finished', step: null, routes: [{ url: 'web.example.com', destinations: [{ app: 'web', weight: 100 }] }] } },
+  ];
+  for (const c of cases) {
+    const r = await ok(s, ...c.argv);
+    const lines = r.out.trim().split('\n');
+    assert.equal(lines.length, 1, `${c.argv.join(' ')}: one line: ${r.out}`);
+    const object = JSON.parse(lines[0] as string) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(c.expected)) assert.deepEqual(object[k], v, `${c.argv.join(' ')}: ${k}`);
+    assert.equal(object['app'], 'web');
+    assert.deepEqual(object['steps'], [10, 30]);
+  }
 });

@@ -61,7 +61,9 @@ test('a deployment begun on one machine is continued on another and finished on 
   assert.deepEqual(split(ns), [['v1', 90], ['v2', 10]]);
   assert.equal(copies(ns).length, 1);
 
-  // Machine b has no local state: it takes the deployment from the cluster.
+  // Machine b has no local state: `app` shows the cluster's copy, and continue takes it from there.
+  const shown = JSON.parse((await b.ok('app', 'web', '--json')).out) as { version: string; deployment: { step: number; steps: number[] } };
+  assert.deepEqual([shown.version, shown.deployment.step, shown.deployment.steps], ['v1', 1, [10, 50]]);
   const moved = await b.ok('continue-deployment', 'web');
   assert.match(moved.err, /taken from the cluster \(step 1 of 2\)/);
   assert.deepEqual(split(ns), [['v1', 50], ['v2', 50]]);

@@ -1,3 +1,4 @@
+import { refuseWeightChange } from '../../app/deployment.ts';
 import { deleteRoute } from '../../app/route-ops.ts';
 import type { CommandContext } from '../context.ts';
 import { targetFrom, type RouteFlags } from './route-flags.ts';
@@ -11,5 +12,8 @@ export async function deleteRouteCommand(ctx: CommandContext, domain: string, fl
     return;
   }
   ctx.info(`Deleting route ${target.url}...`);
-  await runStateChange(ctx, flags, (state) => deleteRoute(state, target), { scope: { routes: [target.key], apps: [] } });
+  await runStateChange(ctx, flags, (state) => {
+    refuseWeightChange(state, target.key, target.url, 'it cannot be deleted while the deployment runs');
+    return deleteRoute(state, target);
+  }, { scope: { routes: [target.key], apps: [] } });
 }

@@ -1,3 +1,4 @@
+import { refuseUnderDeployment } from '../../app/deployment.ts';
 import { deleteApp } from '../../app/route-ops.ts';
 import type { CommandContext } from '../context.ts';
 import { confirm, runStateChange, type DeliveryFlags } from './state-common.ts';
@@ -9,5 +10,8 @@ export async function deleteCommand(ctx: CommandContext, app: string, flags: Del
     return;
   }
   ctx.info(`Deleting app ${app}...`);
-  await runStateChange(ctx, flags, (state) => deleteApp(state, app, flags.deleteRoutes === true));
+  await runStateChange(ctx, flags, (state) => {
+    refuseUnderDeployment(state, [app]);
+    return deleteApp(state, app, flags.deleteRoutes === true);
+  });
 }

@@ -26,25 +26,45 @@ export async function continueDeploymentCommand(ctx: CommandContext, app: string
   ctx.info(`Continuing deployment for app ${app}...`);
   let view: DeploymentView | undefined;
   let finished = false;
-  await runStateChange(ctx, flags, (state) => {
+  await runStateChange(quietFor(ctx, flags), { ...flags, json: false }, (state) => {
     const r = continueDeployment(state, app);
     finished = r.finished;
     view = deploymentView(r.state, app, finished ? r.deployment : (r.state.deployments?.[app] ?? r.deployment));
     return r;
   });
-  if (view) printDeployment(ctx, view, finished ? 'finished' : 'paused');
+  if (view) report(ctx, flags, view, finished ? 'finished' : 'continued');
 }
 
 /** `cancel-deployment APP`: the weights from before the deployment, the canary's destinations removed. */
 export async function cancelDeploymentCommand(ctx: CommandContext, app: string, flags: DeploymentFlags): Promise<void> {
   ctx.info(`Canceling deployment for app ${app}...`);
   let view: DeploymentView | undefined;
-  await runStateChange(ctx, flags, (state) => {
+  await runStateChange(quietFor(ctx, flags), { ...flags, json: false }, (state) => {
     const r = cancelDeployment(state, app);
     view = deploymentView(r.state, app, r.deployment);
     return r;
   });
-  if (view) printDeployment(ctx, view, 'canceled');
+  if (view) report(ctx, flags, view, 'canceled');
+}
+
+/** With --json the change is one JSON object on stdout, so the resources and the apply report are not printed. */
+function quietFor(ctx: CommandContext, flags: DeploymentFlags): CommandContext {
+  return flags.json ? { ...ctx, io: { ...ctx.io, stdout: { write: () => {}, isTTY: false } } } : ctx;
+}
+
+/**
+ * What the command changed: with --json one object (`app`, `action` continued|finished|canceled|started,
+ * `strategy`, `shape`, `canary`, `step`, `steps` (null once the deployment ended), `routes` with their
+ * weights now, `dryRun`); otherwise the deployment on stderr.
+ */
+export function report(ctx: CommandContext, flags: DeploymentFlags, view: DeploymentView, action: 'continued' | 'finished' | 'canceled' | 'started'): void {
+  const ended = action === 'finished' || action === 'canceled';
+  if (flags.json) {
+    const dryRun = flags.dryRun !== undefined && flags.dryRun !== false;
+    ctx.io.stdout.write(`${JSON.stringify({ app: view.app, action, strategy: view.strategy, shape: view.shape, canary: view.canary, step: ended ? null : view.step, steps: view.steps, routes: view.routes, dryRun })}\n`);
+    return;
+  }
+  printDeployment(ctx, view, ended ? (action as 'finished' | 'canceled') : 'paused');
 }
 
 /**
@@ -61,9 +81,11 @@ export function printDeployment(ctx: CommandContext, view: DeploymentView, state
 }
 
 /** `app APP`: the app, its routes with their weights, and the deployment in progress (cf app). */
-export async function appCommand(ctx: CommandContext, app: string, flags: StateFlags & { readonly json?: boolean | undefined }): Promise<void> {
-  await requireLocalState(ctx, flags);
-  const state = await readState(stateDirFor(ctx, flags));
+export async function appCommand(ctx: CommandContext, app: string, flags: DeliveryFlags & { readonly json?: boolean | undefined }): Promise<void> {
+  // With the cluster as the target, its copy of the deployment wins (another machine may have moved it).
+  const local = await readState(stateDirFor(ctx, flags));
+  if (targetOf(flags, local.settings) !== 'kubernetes') await requireLocalState(ctx, flags);
+  const { state } = await readStateAsTarget(ctx, flags);
   const view = appDetail(state, app);
   if (flags.json) {
     ctx.io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);

@@ -1,4 +1,5 @@
 import { validateRouteOptions } from '../../manifest/route-options.ts';
+import { refuseWeightChange } from '../../app/deployment.ts';
 import { mapRoute, updateRouteControls } from '../../app/route-ops.ts';
 import { checkRouteTarget } from '../../app/route-target.ts';
 import { controlFlags, type ControlFlagValues } from './update-route.ts';
@@ -26,6 +27,7 @@ export async function mapRouteCommand(ctx: CommandContext, app: string, domain: 
   validateRouteOptions(options, target.url);
   const controls = controlFlags(flags);
   await runStateChange(ctx, flags, (state, settings) => {
+    refuseWeightChange(state, target.key, target.url, 'its destinations change with the deployment');
     if (!Object.hasOwn(state.routes, target.key)) checkRouteTarget(target, settings.routing.internalDomains);
     if (!Object.hasOwn(state.routes, target.key) && Object.hasOwn(state.apps, app)) ctx.info(`Creating route ${target.url}...`);
     ctx.info(`Mapping route ${target.url} to app ${app}${appProtocol ? ` with protocol ${appProtocol}` : ''}...`);

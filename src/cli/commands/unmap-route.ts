@@ -1,3 +1,4 @@
+import { refuseWeightChange } from '../../app/deployment.ts';
 import { unmapRoute } from '../../app/route-ops.ts';
 import type { CommandContext } from '../context.ts';
 import { targetFrom, type RouteFlags } from './route-flags.ts';
@@ -7,5 +8,8 @@ import { runStateChange, type DeliveryFlags } from './state-common.ts';
 export async function unmapRouteCommand(ctx: CommandContext, app: string, domain: string, flags: RouteFlags & DeliveryFlags): Promise<void> {
   const target = targetFrom(domain, flags);
   ctx.info(`Removing route ${target.url} from app ${app}...`);
-  await runStateChange(ctx, flags, (state) => unmapRoute(state, app, target), { scope: { routes: [target.key], apps: [app] } });
+  await runStateChange(ctx, flags, (state) => {
+    refuseWeightChange(state, target.key, target.url, 'its destinations change with the deployment');
+    return unmapRoute(state, app, target);
+  }, { scope: { routes: [target.key], apps: [app] } });
 }
