@@ -251,7 +251,8 @@ function metricsLine(m: Measurement): string {
 /** One JSON object per event on stdout (--json); on a terminal a spinner counting down to the next check; otherwise one line per event on stderr. */
 function eventPrinter(ctx: CommandContext, json: boolean): { print(e: AutoEvent): void; stop(): void } {
   if (json) return { print: (e) => ctx.io.stdout.write(`${JSON.stringify(e)}\n`), stop: () => {} };
-  const tty = progressEnabled(ctx.io, { ...ctx.flags });
+  // A spinner only where one can be drawn (progress.ts draws none on a terminal of unknown width).
+  const tty = progressEnabled(ctx.io, { ...ctx.flags }) && (ctx.io.stderrStream?.().columns ?? 0) > 0;
   let spinner: Progress | undefined;
   let ticker: NodeJS.Timeout | undefined;
   const stop = () => {
