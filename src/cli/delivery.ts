@@ -108,7 +108,7 @@ export async function applyToCluster(
   config: KubeConfig,
   resources: readonly Resource[],
   flags: DeliveryFlags,
-  options: { readonly prune: boolean; readonly target: Pick<OutputTarget, 'crdHints'> },
+  options: { readonly prune: boolean; readonly target: Pick<OutputTarget, 'crdHints'>; readonly stdout?: boolean | undefined },
 ): Promise<ApplyReport> {
   const { applyToCluster: apply } = await import('../app/cluster-apply.ts');
   const dryRun = flags.dryRun === 'server';
@@ -130,7 +130,7 @@ export async function applyToCluster(
       onProgress: () => progress.update(`${++done}/${resources.length} applied`),
     });
     progress.stop();
-    printReport(ctx, report, { server: config.server, namespace: config.namespace, target: 'kubernetes' }, flags);
+    printReport(ctx, report, { server: config.server, namespace: config.namespace, target: 'kubernetes' }, flags, options.stdout !== false);
     return report;
   } catch (error) {
     progress.stop();
@@ -143,9 +143,10 @@ function interrupted(ctx: CommandContext, error: unknown): unknown {
   return error;
 }
 
-export function printReport(ctx: CommandContext, report: ApplyReport, where: { server: string; namespace: string; target: string }, flags: DeliveryFlags): void {
+/** `stdout` false: the caller prints its own product (a state command's --json report); stderr is as always. */
+export function printReport(ctx: CommandContext, report: ApplyReport, where: { server: string; namespace: string; target: string }, flags: DeliveryFlags, stdout = true): void {
   const suffix = report.dryRun ? ' (server dry run)' : '';
-  if (flags.json) {
+  if (stdout && flags.json) {
     ctx.io.stdout.write(
       `${JSON.stringify(
         {
@@ -170,7 +171,7 @@ export function printReport(ctx: CommandContext, report: ApplyReport, where: { s
         2,
       )}\n`,
     );
-  } else {
+  } else if (stdout) {
     for (const item of report.items) {
       if (item.action === 'failed') continue;
       ctx.io.stdout.write(`${kubectlName(item)} ${item.action}${suffix}\n`);
