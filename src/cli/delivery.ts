@@ -114,7 +114,7 @@ export async function applyToCluster(
   const dryRun = flags.dryRun === 'server';
   warnPlainHttp(ctx, config);
   const where = `${config.server} (namespace ${config.namespace}${config.contextName ? `, context ${config.contextName}` : ''})`;
-  const progress = await startProgress(ctx, `Applying ${resources.length} resource(s) to ${where}${dryRun ? ' (server dry run)' : ''}`);
+  const progress = await startProgress(ctx, `Applying ${resources.length} resource(s) to ${where}${dryRun ? ' (server dry run)' : ''}`, flags.json);
   let done = 0;
   try {
     const report = await apply({
@@ -209,10 +209,10 @@ interface Progress {
   stop(): void;
 }
 
-/** An ora spinner with counts on a terminal (stderr); one plain line otherwise; nothing with --quiet/--json. */
-async function startProgress(ctx: CommandContext, text: string): Promise<Progress> {
+/** An ora spinner with counts on a terminal (stderr); one plain line otherwise, and with --json; nothing with --quiet. */
+async function startProgress(ctx: CommandContext, text: string, json: boolean | undefined): Promise<Progress> {
   if (ctx.flags.quiet) return { update: () => {}, stop: () => {} };
-  if (!ctx.io.stderr.isTTY || ctx.io.env['CI']) {
+  if (!ctx.io.stderr.isTTY || ctx.io.env['CI'] || json) {
     ctx.info(`${text}...`);
     return { update: () => {}, stop: () => {} };
   }
@@ -237,7 +237,7 @@ export async function postToEndpoint(ctx: CommandContext, resources: readonly Re
     ctx.io.stdout.write(body);
     return;
   }
-  const progress = await startProgress(ctx, `Posting ${resources.length} resource(s) to ${flags.url}`);
+  const progress = await startProgress(ctx, `Posting ${resources.length} resource(s) to ${flags.url}`, flags.json);
   try {
     const report = await postBundle({
       url: flags.url,

@@ -6,7 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
+import { main } from '../../src/main.ts';
+import { memoryIo } from '../helpers/memory-io.ts';
 import { startKubeApiServer, type KubeApiServer } from '../kube/api-server.ts';
 import { cfmesh } from '../kube/bin.ts';
 import { root } from './helpers.ts';
@@ -268,6 +270,25 @@ test('target with settings: the settings before and after; target alone keeps it
   const show = await s.run('target', '--json');
   assert.equal(show.code, 0, show.err);
   assert.deepEqual(JSON.parse(show.out), set.settings?.after);
+});
+
+test('a declined prompt (a terminal, answer no): a report of nothing changed, with what was said', async (t) => {
+  const s = sandbox(t);
+  reportOf(await s.run('push', '-f', 'reviews.yml', '--json'), 'push');
+  const bytes = readFileSync(s.stateFile);
+  // A prompt needs a terminal: in-process, with one that answers "n".
+  const cases = [
+    { args: ['delete-route', 'example.com', '--hostname', 'reviews'], notice: 'Route reviews.example.com has not been deleted.' },
+    { args: ['delete', 'reviews-v1'], notice: "App 'reviews-v1' has not been deleted." },
+  ];
+  for (const c of cases) {
+    const io = { ...memoryIo({ cwd: s.dir, env: { HOME: s.dir, CFMESH_HOME: s.state }, tty: true }), prompt: async () => 'n' };
+    const exit = await main([...c.args, '--json'], io);
+    const report = reportOf({ code: exit, out: io.out(), err: io.err() }, c.args.join(' '));
+    assert.deepEqual([report.command, report.delivery, report.routes, report.resources, report.state.written], [c.args[0], null, [], none, false]);
+    assert.deepEqual(report.notices, [{ message: c.notice, hint: null, required: false }]);
+  }
+  assert.deepEqual(readFileSync(s.stateFile), bytes);
 });
 
 let server: KubeApiServer;

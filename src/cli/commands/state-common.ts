@@ -95,12 +95,12 @@ export async function runStateChange(ctx: CommandContext, command: string, flags
         : translateSettings({ ...flags, namespace: flags.namespace ?? stored.namespace ?? clusterNamespace }, { ...stored, namespace: undefined }),
     cluster: async (stored) => {
       const config = await clusterConfig(ctx, flags, stored);
-      // The apply's own --json report is convert's; here the change report is the one JSON object.
-      const applyFlags = { ...flags, applyset: flags.applyset ?? STATE_APPLYSET, namespace: undefined, json: false };
+      const applyFlags = { ...flags, applyset: flags.applyset ?? STATE_APPLYSET, namespace: undefined };
       return {
         namespace: config.namespace,
         server: config.server,
         deliver: (resources, o) =>
+          // stdout: false: the apply's own report (kubectl's lines, or convert's --json) is not this command's product.
           applyToCluster(withRequired(ctx, o.required), { ...config, namespace: o.namespace }, resources, { ...applyFlags, dryRun: o.dryRun }, { prune: true, target: o.target, stdout: !json }),
       };
     },
