@@ -179,9 +179,8 @@ async function changeLocally(request: StateChangeRequest, transform: Transform, 
 
   const outputDir = request.outputDir ?? after.settings.output;
   if (outputDir !== undefined) {
-    // The changes before the whole state is read again: a scoped update's views hold what differs.
-    const between = () => (partial ? changesBetween(partial.before, partial.after, partial.seeds, used) : resourceChanges(before, after, used));
-    const changed = reporter.json ? between() : undefined;
+    // For the report, before the whole state is read again: a scoped update's views hold what differs.
+    const changed = !reporter.json ? undefined : partial ? changesBetween(partial.before, partial.after, partial.seeds, used) : resourceChanges(before, after, used);
     if (partial) after = await readState(request.stateDir);
     const rendered = renderState(after, used);
     if (dryRun && !reporter.json) printDiff(reporter, format, resourceChanges(before, after, used).changes, used);
