@@ -156,6 +156,13 @@ async function changeLocally(request: StateChangeRequest, transform: Transform, 
       cluster = state.settings;
       return state;
     }
+    // `cfmesh target http` is where convert delivers (with its --url); a state command has no URL to
+    // post to, and printing the configuration instead would let the user believe it was delivered.
+    if (request.targetOf(state.settings) === 'http') {
+      throw new ToolError('USAGE', `the stored target is http (cfmesh target http), where only convert delivers, with --url; ${request.command} changes the local state and prints its configuration, or delivers it to the cluster`, {
+        hint: `run it with --target local (or --target kubernetes), or store another target: cfmesh target local`,
+      });
+    }
     settings = request.settingsFor(state.settings);
     change = transform(state, settings);
     // Under --strict a warning fails the command before anything is written.
