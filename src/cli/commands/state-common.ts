@@ -7,7 +7,7 @@ import { emptyReport, renderChangeReport, type ChangeReport } from '../../app/ch
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import { resolveStateDir, STATE_DIR_ENV, statePaths, type Scope } from '../../state/index.ts';
 import type { Settings } from '../../state/types.ts';
-import type { CommandContext } from '../context.ts';
+import { contextWith, type CommandContext } from '../context.ts';
 import { clusterConfig, targetOf, type ClusterFlags } from './cluster.ts';
 import { applyToCluster } from '../delivery.ts';
 
@@ -119,17 +119,7 @@ export function printChangeReport(ctx: CommandContext, report: ChangeReport): vo
 
 /** The context with its required notices sent to `required` (which records them for the report, then tells them). */
 function withRequired(ctx: CommandContext, required: CommandContext['required']): CommandContext {
-  return {
-    io: ctx.io,
-    get c() {
-      return ctx.c;
-    },
-    flags: ctx.flags,
-    info: ctx.info,
-    debug: ctx.debug,
-    warn: ctx.warn,
-    required,
-  };
+  return contextWith(ctx, { required });
 }
 
 /** The flags of this command that `render` needs to give the same configuration (--state and the shaping flags). */
