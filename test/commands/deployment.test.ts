@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { Ajv } from 'ajv';
 import { istioDocs, sandbox, type Sandbox } from './helpers.ts';
 
 const web = (version: string, instances = 1) => `applications:
@@ -308,24 +309,33 @@ test('app on a terminal draws a bar per destination; off a terminal it prints th
   assert.doesNotMatch((await ok(s, 'route', 'example.com', '--hostname', 'web')).out, /[█░]/);
 });
 
-test('--json: continue-deployment and cancel-deployment print one JSON object describing the change, and nothing else on stdout', async (t) => {
+test('--json: push --strategy canary, continue-deployment and cancel-deployment print the change report, with the deployment', async (t) => {
   const s = sandbox(t);
   s.write('v1.yml', web('v1'));
   s.write('v2.yml', web('v2'));
   await ok(s, 'push', '-f', 'v1.yml');
-  await ok(s, 'push', '-f', 'v2.yml', '--strategy', 'canary', '--instance-steps', '10,30');
+  type Report = { command: string; dryRun: unknown; routes: { route: string; before: unknown; after: { app: string; weight: number }[] | null }[]; deployments?: unknown[] };
+  const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'schemas', 'change-report.schema.json'), 'utf8')) as object;
+  const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+  const report = async (...argv: string[]): Promise<Report> => {
+    const r = await ok(s, ...argv);
+    const parsed = JSON.parse(r.out) as Report;
+    assert.ok(validate(parsed), `${argv.join(' ')}: ${JSON.stringify(validate.errors)}`);
+    return parsed;
+  };
   const cases = [
-    { argv: ['continue-deployment', 'web', '--json'], expected: { action: 'continued', step: 2, routes: [{ url: 'web.example.com', destinations: [{ app: 'web', weight: 70 }, { app: 'web@v2', weight: 30 }] }] } },
-    { argv: ['cancel-deployment', 'web', '--json', '--dry-run'], expected: { action: 'canceled', step: null, dryRun: true, routes: [{ url: 'web.example.com', destinations: [{ app: 'web', weight: 100 }] }] } },
-    { argv: ['continue-deployment', 'web', '--json'], expected: { action: 'finished', step: null, routes: [{ url: 'web.example.com', destinations: [{ app: 'web', weight: 100 }] }] } },
+    { argv: ['push', '-f', 'v2.yml', '--strategy', 'canary', '--instance-steps', '10,30', '--json'], command: 'push', deployment: { app: 'web', action: 'started', shape: 'revision', canary: 'web@v2', step: 1, steps: [10, 30] }, after: { web: 90, 'web@v2': 10 } },
+    { argv: ['continue-deployment', 'web', '--json'], command: 'continue-deployment', deployment: { app: 'web', action: 'continued', shape: 'revision', canary: 'web@v2', step: 2, steps: [10, 30] }, after: { web: 70, 'web@v2': 30 } },
+    { argv: ['cancel-deployment', 'web', '--json', '--dry-run'], command: 'cancel-deployment', deployment: { app: 'web', action: 'canceled', shape: 'revision', canary: 'web@v2', step: null, steps: [10, 30] }, after: { web: 100 } },
+    { argv: ['continue-deployment', 'web', '--json'], command: 'continue-deployment', deployment: { app: 'web', action: 'finished', shape: 'revision', canary: 'web@v2', step: null, steps: [10, 30] }, after: { web: 100 } },
   ];
   for (const c of cases) {
-    const r = await ok(s, ...c.argv);
-    const lines = r.out.trim().split('\n');
-    assert.equal(lines.length, 1, `${c.argv.join(' ')}: one line: ${r.out}`);
-    const object = JSON.parse(lines[0] as string) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(c.expected)) assert.deepEqual(object[k], v, `${c.argv.join(' ')}: ${k}`);
-    assert.equal(object['app'], 'web');
-    assert.deepEqual(object['steps'], [10, 30]);
+    const r = await report(...c.argv);
+    assert.equal(r.command, c.command);
+    assert.deepEqual(r.deployments, [c.deployment], c.argv.join(' '));
+    const route = r.routes.find((x) => x.route === 'web.example.com');
+    assert.deepEqual(Object.fromEntries((route?.after ?? []).map((d) => [d.app, d.weight])), c.after, c.argv.join(' '));
   }
+  // Other commands' reports have no deployments member.
+  assert.equal((await report('update-route', 'web', 'example.com', '--hostname', 'web', '--weight', '100', '--json')).deployments, undefined);
 });

@@ -1,3 +1,4 @@
+import type { DeploymentReport } from '../../app/change-report.ts';
 import { autoPromote, formatNumber, MAX_CHECKS, type AutoEvent, type AutoRequest, type Measurement } from '../../app/auto-promote.ts';
 import { cancelDeployment, continueDeployment, deploymentOf, deploymentView, type DeploymentView } from '../../app/deployment.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
@@ -26,45 +27,31 @@ export async function continueDeploymentCommand(ctx: CommandContext, app: string
   ctx.info(`Continuing deployment for app ${app}...`);
   let view: DeploymentView | undefined;
   let finished = false;
-  await runStateChange(quietFor(ctx, flags), { ...flags, json: false }, (state) => {
+  await runStateChange(ctx, 'continue-deployment', flags, (state) => {
     const r = continueDeployment(state, app);
     finished = r.finished;
     view = deploymentView(r.state, app, finished ? r.deployment : (r.state.deployments?.[app] ?? r.deployment));
     return r;
-  });
-  if (view) report(ctx, flags, view, finished ? 'finished' : 'continued');
+  }, { deployments: () => (view ? [deploymentReport(view, finished ? 'finished' : 'continued')] : []) });
+  if (view && !flags.json) printDeployment(ctx, view, finished ? 'finished' : 'paused');
 }
 
 /** `cancel-deployment APP`: the weights from before the deployment, the canary's destinations removed. */
 export async function cancelDeploymentCommand(ctx: CommandContext, app: string, flags: DeploymentFlags): Promise<void> {
   ctx.info(`Canceling deployment for app ${app}...`);
   let view: DeploymentView | undefined;
-  await runStateChange(quietFor(ctx, flags), { ...flags, json: false }, (state) => {
+  await runStateChange(ctx, 'cancel-deployment', flags, (state) => {
     const r = cancelDeployment(state, app);
     view = deploymentView(r.state, app, r.deployment);
     return r;
-  });
-  if (view) report(ctx, flags, view, 'canceled');
+  }, { deployments: () => (view ? [deploymentReport(view, 'canceled')] : []) });
+  if (view && !flags.json) printDeployment(ctx, view, 'canceled');
 }
 
-/** With --json the change is one JSON object on stdout, so the resources and the apply report are not printed. */
-function quietFor(ctx: CommandContext, flags: DeploymentFlags): CommandContext {
-  return flags.json ? { ...ctx, io: { ...ctx.io, stdout: { write: () => {}, isTTY: false } } } : ctx;
-}
-
-/**
- * What the command changed: with --json one object (`app`, `action` continued|finished|canceled|started,
- * `strategy`, `shape`, `canary`, `step`, `steps` (null once the deployment ended), `routes` with their
- * weights now, `dryRun`); otherwise the deployment on stderr.
- */
-export function report(ctx: CommandContext, flags: DeploymentFlags, view: DeploymentView, action: 'continued' | 'finished' | 'canceled' | 'started'): void {
+/** The `deployment` member of the --json change report (schemas/change-report.schema.json). */
+export function deploymentReport(view: DeploymentView, action: DeploymentReport['action']): DeploymentReport {
   const ended = action === 'finished' || action === 'canceled';
-  if (flags.json) {
-    const dryRun = flags.dryRun !== undefined && flags.dryRun !== false;
-    ctx.io.stdout.write(`${JSON.stringify({ app: view.app, action, strategy: view.strategy, shape: view.shape, canary: view.canary, step: ended ? null : view.step, steps: view.steps, routes: view.routes, dryRun })}\n`);
-    return;
-  }
-  printDeployment(ctx, view, ended ? (action as 'finished' | 'canceled') : 'paused');
+  return { app: view.app, action, shape: view.shape, canary: view.canary, step: ended ? null : view.step, steps: view.steps };
 }
 
 /**
@@ -215,7 +202,7 @@ export async function autoContinueCommand(ctx: CommandContext, app: string, flag
       },
       promote: async (step) => {
         let after: State | undefined;
-        await runStateChange(inner, flags, (state) => {
+        await runStateChange(inner, 'continue-deployment', { ...flags, json: false }, (state) => {
           const r = continueDeployment(state, app, step);
           after = r.state;
           return r;
@@ -225,7 +212,7 @@ export async function autoContinueCommand(ctx: CommandContext, app: string, flag
         return after as State;
       },
       cancel: async () => {
-        await runStateChange(inner, flags, (state) => cancelDeployment(state, app));
+        await runStateChange(inner, 'cancel-deployment', { ...flags, json: false }, (state) => cancelDeployment(state, app));
         where = undefined;
       },
       signal: ctx.io.signal,

@@ -5,7 +5,7 @@ import { deploymentView, parseInstanceSteps, refuseUnderDeployment, startCanary,
 import type { Change } from '../../app/state-change.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import type { DeploymentRecord } from '../../state/types.ts';
-import { printDeployment } from './deployment.ts';
+import { deploymentReport, printDeployment } from './deployment.ts';
 import { loadManifest } from '../../manifest/load.ts';
 import { maxTokensFor } from '../../manifest/parse-yaml.ts';
 import type { ManifestApp } from '../../manifest/types.ts';
@@ -51,7 +51,7 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
   // stops it before the rename (isCommitStopped). Any later interruption finds the state written.
   let committed = false;
   let deployments: DeploymentView[] = [];
-  const progress = await startProgress(ctx.io, ctx.flags, `Reading ${files.join(', ')}`);
+  const progress = await startProgress(ctx.io, { ...ctx.flags, json: flags.json }, `Reading ${files.join(', ')}`);
   try {
     const manifests = await readSources(ctx.io, files, max);
     const varsFiles = await readSources(ctx.io, flags.varsFile ?? [], max);
@@ -68,9 +68,9 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
     ctx.info(`Applying manifest file ${files.join(', ')}...`);
     if (flags.start === false) ctx.info('--no-start: cfmesh runs no app instances, so there is nothing to stage or start; apps and routes are applied to the state as usual.');
     if (flags.strategy !== undefined && flags.strategy.toLowerCase() === 'rolling') ctx.info('--strategy rolling: cfmesh replaces no instances; the change applies at once, as without it.');
-    const applying = await startProgress(ctx.io, ctx.flags, `Applying ${plural(manifest.apps.length, 'app')}`);
+    const applying = await startProgress(ctx.io, { ...ctx.flags, json: flags.json }, `Applying ${plural(manifest.apps.length, 'app')}`);
     try {
-      await runStateChange(ctx, flags, (state, settings) => {
+      await runStateChange(ctx, 'push', flags, (state, settings) => {
         throwIfInterrupted(ctx.io.signal);
         ctx.debug(`merging ${manifest.apps.length} app(s) into the state (${Object.keys(state.apps).length} app(s))`);
         applying.update(`Applying ${plural(manifest.apps.length, 'app')} to ${plural(Object.keys(state.apps).length, 'app')} in the state`);
@@ -88,7 +88,7 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
         }
         committed = !dryRun;
         return { ...change, notices: dryRun ? change.notices : [...(change.notices ?? []), 'Manifest applied'] };
-      });
+      }, canary ? { deployments: () => deployments.map((d) => deploymentReport(d, 'started')) } : {});
     } finally {
       applying.stop();
     }
@@ -104,7 +104,7 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
     progress.stop();
   }
   if (ctx.io.signal?.aborted) throw interruptedError(dryRun ? 'after the dry run had finished' : `after the push had finished: the state (${stateFile(ctx, flags)}) and the output are complete`);
-  for (const d of deployments) printDeployment(ctx, d);
+  if (!flags.json) for (const d of deployments) printDeployment(ctx, d);
 }
 
 function stateFile(ctx: CommandContext, flags: PushFlags): string {

@@ -57,7 +57,7 @@ export async function updateRouteCommand(ctx: CommandContext, first: string, sec
     const weight = parseWeight(flags.weight);
     const target = targetFrom(second, flags);
     ctx.info(`Updating route ${target.url}: ${weight}% to app ${app}...`);
-    await runStateChange(ctx, flags, (state) => {
+    await runStateChange(ctx, 'update-route', flags, (state) => {
       refuseWeightChange(state, target.key, target.url);
       return setWeight(state, app, target, weight);
     }, {
@@ -80,7 +80,7 @@ export async function updateRouteCommand(ctx: CommandContext, first: string, sec
     });
   }
   ctx.info(`Updating route ${target.url}...`);
-  await runStateChange(ctx, flags, (state) => {
+  await runStateChange(ctx, 'update-route', flags, (state) => {
     const notices: string[] = [];
     let next: State = state;
     if (weights.size > 0) refuseWeightChange(state, target.key, target.url);
