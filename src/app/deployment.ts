@@ -26,6 +26,7 @@ import { largestRemainder } from '../routing/weights.ts';
 import type { AppRecord, DeploymentRecord, DeploymentRoute, JsonObject, RouteDestination, RouteRecord, State } from '../state/types.ts';
 import type { TranslateSettings } from './resource-changes.ts';
 import type { Change } from './state-change.ts';
+import { appNotFound } from './route-ops.ts';
 import { appInfo, effectiveDestinations, routeUrlOf } from './state-model.ts';
 import { targetFor } from './targets.ts';
 
@@ -54,7 +55,7 @@ export function deploymentOf(state: State, app: string): DeploymentRecord {
   if (d) return d;
   const asCanary = Object.entries(state.deployments ?? {}).find(([, x]) => x.canary === app);
   if (asCanary) throw new ToolError('DEPLOYMENT', `app '${app}' is the canary of the deployment of app '${asCanary[0]}'`, { hint: `name the deployed app: cfmesh continue-deployment ${asCanary[0]}` });
-  if (!Object.hasOwn(state.apps, app)) throw new ToolError('NOT_FOUND', `App '${app}' not found.`, { hint: 'cfmesh apps lists the apps' });
+  if (!Object.hasOwn(state.apps, app)) throw appNotFound(app, Object.keys(state.apps));
   const others = Object.keys(state.deployments ?? {}).sort(compare);
   throw new ToolError('DEPLOYMENT', `No active deployment found for app '${app}'.`, {
     hint: others.length > 0 ? `deployments in progress: ${others.join(', ')}` : 'start one with cfmesh push APP -f manifest.yml --strategy canary',

@@ -219,6 +219,7 @@ const refusals = [
   { name: 'a canary of an app whose current revision has no version', setup: ['applications:\n- name: web\n  routes:\n  - route: web.example.com\n', web('v2')], argv: ['push', '-f', 'm1.yml', '--strategy', 'canary'], code: 'DEPLOYMENT', message: /has no version yet/, hint: /version: v1/ },
   { name: 'continue without a deployment', setup: [web('v1')], argv: ['continue-deployment', 'web'], code: 'DEPLOYMENT', message: /No active deployment found for app 'web'/, hint: /--strategy canary/ },
   { name: 'cancel of an unknown app', setup: [web('v1')], argv: ['cancel-deployment', 'nope'], code: 'NOT_FOUND', message: /App 'nope' not found/, hint: /cfmesh apps/ },
+  { name: 'continue of a misspelt app', setup: [web('v1')], argv: ['continue-deployment', 'wbe'], code: 'NOT_FOUND', message: /App 'wbe' not found/, hint: /did you mean "web"\?/ },
 ];
 for (const r of refusals) {
   test(`refused: ${r.name}`, async (t) => {
