@@ -67,6 +67,8 @@ export function translateSettings(flags: TranslateFlags, stored: Settings): Tran
       gateway: stored.gateway,
       apiVersion: stored.istioApiVersion as TranslateSettings['istio']['apiVersion'] | undefined,
       serviceHostTemplate: stored.serviceHostTemplate,
+      api: stored.api as TranslateSettings['istio']['api'],
+      gatewayClass: stored.gatewayClass,
     }),
   };
 }

@@ -4,6 +4,7 @@ import { readState, updateState } from '../../state/index.ts';
 import type { Settings, State } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
 import { parseIstioApi } from '../../istio/options.ts';
+import { DEFAULT_GATEWAY_CLASS, parseGatewayClass, parseTargetApi } from '../../gateway-api/options.ts';
 import { parseDomain, parseGateway, parseLabel, parseServiceHostTemplate, type TranslateFlags } from '../options.ts';
 import { stateDirFor, translateSettings, type StateFlags } from './state-common.ts';
 
@@ -22,6 +23,8 @@ const UNSETTABLE: Record<string, keyof Settings> = {
   gateway: 'gateway',
   namespace: 'namespace',
   'istio-api': 'istioApiVersion',
+  api: 'api',
+  'gateway-class': 'gatewayClass',
   'service-host-template': 'serviceHostTemplate',
   'output-dir': 'output',
   kubeconfig: 'kubeconfig',
@@ -47,6 +50,8 @@ export async function targetCommand(ctx: CommandContext, where: string | undefin
   if (flags.gateway !== undefined) changes.gateway = parseGateway(flags.gateway);
   if (flags.namespace !== undefined) changes.namespace = parseLabel('--namespace', flags.namespace);
   if (flags.istioApi !== undefined) changes.istioApiVersion = parseIstioApi(flags.istioApi);
+  if (flags.api !== undefined) changes.api = parseTargetApi(flags.api) === 'istio' ? undefined : 'gateway-api';
+  if (flags.gatewayClass !== undefined) changes.gatewayClass = parseGatewayClass(flags.gatewayClass);
   if (flags.serviceHostTemplate !== undefined) changes.serviceHostTemplate = parseServiceHostTemplate(flags.serviceHostTemplate);
   if (flags.outputDir !== undefined) changes.output = resolve(ctx.io.cwd, flags.outputDir);
   for (const name of flags.unset ?? []) {
@@ -72,6 +77,8 @@ export async function targetCommand(ctx: CommandContext, where: string | undefin
     gateway: effective.istio.gateway,
     namespace: effective.istio.namespace,
     istioApi: effective.istio.apiVersion,
+    api: effective.istio.api ?? 'istio',
+    gatewayClass: effective.istio.gatewayClass ?? DEFAULT_GATEWAY_CLASS,
     serviceHostTemplate: effective.istio.serviceHostTemplate,
     outputDir: s.output ?? null,
     target: s.target ?? 'local',
@@ -89,6 +96,8 @@ export async function targetCommand(ctx: CommandContext, where: string | undefin
     ['gateway', view.gateway],
     ['namespace', view.namespace],
     ['istio api', view.istioApi],
+    ['api', view.api],
+    ...(view.api === 'gateway-api' ? ([['gateway class', view.gatewayClass]] as [string, string][]) : []),
     ['service host', view.serviceHostTemplate],
     ['output dir', view.outputDir ?? '(none: changes go to stdout)'],
     ['target', view.target],
