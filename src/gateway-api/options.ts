@@ -26,7 +26,7 @@ export const TCP_ROUTE_API = `${GATEWAY_API_GROUP}/v1alpha2`;
 /** `--api`: a usage error (exit 2) for anything else. */
 export function parseTargetApi(value: string): TargetApi {
   if (value === 'istio' || value === 'gateway-api') return value;
-  throw new ToolError('USAGE', `--api must be istio or gateway-api (got "${value}")`, { hint: 'istio: networking.istio.io VirtualServices; gateway-api: gateway.networking.k8s.io HTTPRoutes' });
+  throw new ToolError('USAGE', `--api must be istio or gateway-api (got "${value}")`, { hint: 'istio: Istio VirtualServices; gateway-api: gateway.networking.k8s.io HTTPRoutes' });
 }
 
 const CLASS = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -38,6 +38,6 @@ export function parseGatewayClass(value: string): string {
 }
 
 export const GATEWAY_API_FLAG_HELP = {
-  api: 'output API: istio (default: networking.istio.io) or gateway-api (gateway.networking.k8s.io)',
+  api: 'output API: istio (default: Istio VirtualServices) or gateway-api (gateway.networking.k8s.io HTTPRoutes)',
   gatewayClass: 'with --api gateway-api: the GatewayClass of the emitted Gateway (default istio)',
 } as const;
