@@ -524,7 +524,7 @@ function refuseRedirectLeaks(liveByHost: ReadonlyMap<string, Route[]>, tls: Read
 
 /** What the user must know about this bundle, once per translation. */
 function notices(live: readonly Route[], resources: readonly Resource[], ctx: Ctx): void {
-  const pathRoute = resources.some((r) => r.kind === 'HTTPRoute' && ((r.spec['rules'] as Rule[] | undefined) ?? []).some((rule) => rule.matches.some((m) => /[a-z]/.test(String((m['path'] as { value?: string } | undefined)?.value ?? '')))));
+  const pathRoute = resources.some((r) => r.kind === 'HTTPRoute' && ((r.spec['rules'] as Rule[] | undefined) ?? []).some((rule) => (rule.matches ?? []).some((m) => /[a-z]/.test(String((m['path'] as { value?: string } | undefined)?.value ?? '')))));
   if (pathRoute) {
     ctx.warnings.push({
       code: 'LOSSY',
