@@ -29,7 +29,12 @@ export function gatewayApiTarget(options: GatewayApiOptions): Target {
         group === GATEWAY_API_GROUP
           ? 'install the Gateway API CRDs v1.5.1: kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml (experimental-install.yaml for TCPRoute)'
           : 'install Istio (istioctl install, or the istio/base Helm chart): Istio applies the load-balancing, circuit-breaker and mTLS policies',
-      version: (group, served) => (group === GATEWAY_API_GROUP ? `this cluster serves ${GATEWAY_API_GROUP} ${served.join(', ')}: install the Gateway API CRDs v1.0 or newer (v1.5.1 tested)` : 'upgrade Istio or choose another --istio-api'),
+      version: (group, served) => {
+        if (group !== GATEWAY_API_GROUP) return 'upgrade Istio or choose another --istio-api';
+        // v1 served but not v1alpha2: the standard channel, which has no TCPRoute.
+        if (served.includes('v1')) return 'TCP routes need TCPRoute, which only the experimental channel serves: install experimental-install.yaml of Gateway API v1.5.1';
+        return `install the Gateway API CRDs v1.0 or newer (v1.5.1 tested): the emitted kinds are ${GATEWAY_API_V1}`;
+      },
       kind: (kind, group) =>
         group === GATEWAY_API_GROUP
           ? kind === 'TCPRoute'
