@@ -129,6 +129,8 @@ function refuseUnsupported(table: RouteTable, apps: ReadonlyMap<string, AppInfo>
       continue;
     }
     if (route.protocol !== 'http') continue;
+    const problem = route.path === undefined ? undefined : pathProblem(decodeUnreserved(route.path));
+    if (problem) errors.push(refuse(`route ${route.key}: Gateway API refuses the path match ${decodeUnreserved(route.path as string)} (${problem})`, route.span, 'such paths'));
     if (route.controls.retries) errors.push(refuse(`route ${route.key}: retries have no field in Gateway API's standard HTTPRoute`, spans.retries ?? route.span, 'retries'));
     if (route.controls.fault) errors.push(refuse(`route ${route.key}: fault injection has no field in Gateway API`, spans.fault ?? route.span, 'fault injection'));
     for (const m of route.controls.methods ?? []) {
@@ -157,6 +159,19 @@ function refuseUnsupported(table: RouteTable, apps: ReadonlyMap<string, AppInfo>
     }
   }
   return errors;
+}
+
+/**
+ * Why the HTTPRoute CRD's CEL rules refuse a PathPrefix value (HTTPPathMatch x-kubernetes-validations,
+ * v1.5.1): `//`, `/./`, `/../`, an escaped slash, `#`, a trailing `/.` or `/..`, characters outside
+ * RFC 3986 pchars, or more than 1024 characters. undefined: accepted.
+ */
+function pathProblem(value: string): string | undefined {
+  if (value.length > 1024) return 'longer than 1024 characters';
+  for (const bad of ['//', '/./', '/../', '%2f', '%2F', '#']) if (value.includes(bad)) return `it contains ${bad}`;
+  if (value.endsWith('/..') || value.endsWith('/.')) return 'it ends with a dot segment';
+  if (!/^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$/.test(value)) return 'it has characters outside a URI path';
+  return undefined;
 }
 
 /** `NAME.NAMESPACE.svc[.DOMAIN]` → the Service it names. */

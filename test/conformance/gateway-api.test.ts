@@ -15,6 +15,7 @@ import { conformanceCase, type GeneratedRequest } from './generator.ts';
 import { buildGorouter, gorouterDecide } from './gorouter-model.ts';
 import { renderManifest, type ManifestDesc } from './manifest-desc.ts';
 import { get, getTls, REGRESSIONS, served, status, type Expected } from './regressions.ts';
+import { assertValidGatewayApi } from '../gateway-api/validate-gateway-api.ts';
 
 const runs = fuzzRuns(60);
 
@@ -32,6 +33,8 @@ test(`conformance: cfmesh's Gateway API output routes every request where cf wou
       const failure = failureOf(result);
       if (failure) throw new Error(failure);
       if (result.kind === 'checked') {
+        // Every object emitted for a random manifest passes the CRDs' schemas and CEL rules too.
+        assertValidGatewayApi(result.cfmesh.objects.filter((o) => o.apiVersion.startsWith('gateway.networking.k8s.io/')) as never);
         checked++;
         compared += result.requests;
       }
