@@ -64,7 +64,7 @@ export function translateGatewayApi(table: RouteTable, options: GatewayApiOption
   if (errors.length > 0) failWith(errors);
   resources.push(...referenceGrants(ctx));
   resources.push(...policies.resources);
-  notices(live, resources, ctx);
+  notices(live, ctx);
   return { resources: sortGatewayApi(resources), warnings };
 }
 
@@ -538,13 +538,16 @@ function refuseRedirectLeaks(liveByHost: ReadonlyMap<string, Route[]>, tls: Read
 }
 
 /** What the user must know about this bundle, once per translation. */
-function notices(live: readonly Route[], resources: readonly Resource[], ctx: Ctx): void {
-  const pathRoute = resources.some((r) => r.kind === 'HTTPRoute' && ((r.spec['rules'] as Rule[] | undefined) ?? []).some((rule) => (rule.matches ?? []).some((m) => /[a-z]/.test(String((m['path'] as { value?: string } | undefined)?.value ?? '')))));
-  if (pathRoute) {
+function notices(live: readonly Route[], ctx: Ctx): void {
+  const lettered = live.find((r) => r.protocol === 'http' && r.path !== undefined && /[a-z]/.test(r.path));
+  if (lettered) {
+    const path = lettered.path as string;
+    const upper = path.replace(/\/([a-z])/, (_, c: string) => `/${c.toUpperCase()}`);
     ctx.warnings.push({
       code: 'LOSSY',
-      message: 'Gateway API matches paths case-sensitively (HTTPPathMatch has no case-insensitive form): a route on /docs receives /docs and /docs/..., but /Docs goes to a less specific route, where gorouter matches paths in any letter case',
-      hint: 'see docs/adr/0017-gateway-api-target.md "Paths"; --api istio matches them in any case',
+      message: `route ${lettered.key}${live.filter((r) => r.path !== undefined && /[a-z]/.test(r.path)).length > 1 ? ' (and other path routes)' : ''}: Gateway API matches paths case-sensitively (HTTPPathMatch has no case-insensitive form): ${path} receives ${path} and ${path}/..., but ${upper} goes to a less specific route, where gorouter matches paths in any letter case`,
+      span: lettered.span,
+      hint: 'see docs/adr/0017-gateway-api-target.md, "letter case of paths"; --api istio matches paths in any case',
     });
   }
   for (const route of live) {

@@ -106,3 +106,16 @@ test('preflight: no Gateway API CRDs, or no TCPRoute (standard channel only), is
   assert.match(r2.err, /experimental/);
   assert.equal(standard.requests.filter((r) => r.method === 'PATCH').length, 0, 'nothing was applied');
 });
+
+test('diff --api gateway-api compares with the live Gateway API objects: nothing differs after convert --apply, a weight changed on the cluster does', async (t) => {
+  const s = sandbox(t, experimental, 'diffgw');
+  const apply = await s.run('convert', '-f', 'manifest.yml', '--api', 'gateway-api', '--apply');
+  assert.equal(apply.code, 0, apply.err);
+  const same = await s.run('diff', '-f', 'manifest.yml', '--api', 'gateway-api');
+  assert.equal(same.code, 0, same.out + same.err);
+  const changed = MANIFEST.replace('weight: 67', 'weight: 50').replace('weight: 33', 'weight: 50');
+  writeFileSync(join(s.dir, 'manifest.yml'), changed);
+  const differs = await s.run('diff', '-f', 'manifest.yml', '--api', 'gateway-api');
+  assert.equal(differs.code, 1, differs.err);
+  assert.match(differs.out, /httproute/i);
+});

@@ -116,6 +116,8 @@ function renderArgs(flags: DeliveryFlags): string {
     ['--gateway', flags.gateway],
     ['-n', flags.namespace],
     ['--service-host-template', flags.serviceHostTemplate],
+    ['--api', flags.api],
+    ['--gateway-class', flags.gatewayClass],
     ['--istio-api', flags.istioApi],
     ['--mtls', flags.mtls],
     ['--gateway-namespace', flags.gatewayNamespace],
