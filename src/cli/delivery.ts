@@ -108,7 +108,7 @@ export async function applyToCluster(
   config: KubeConfig,
   resources: readonly Resource[],
   flags: DeliveryFlags,
-  options: { readonly prune: boolean; readonly target: Pick<OutputTarget, 'crdHints'> },
+  options: { readonly prune: boolean; readonly target: Pick<OutputTarget, 'crdHints' | 'crdVersions'> },
 ): Promise<ApplyReport> {
   const { applyToCluster: apply } = await import('../app/cluster-apply.ts');
   const dryRun = flags.dryRun === 'server';

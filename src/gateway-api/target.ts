@@ -42,6 +42,17 @@ export function gatewayApiTarget(options: GatewayApiOptions): Target {
             : `install the Gateway API v1.5.1 standard CRDs, which serve ${kind}`
           : 'install the matching Istio CRDs',
     },
+    // Gateway API v1.4.0 made HTTPRoute rule names standard (v1.3.0: mirror percentages, v1.2.0:
+    // timeouts): kubernetes-sigs/gateway-api config/crd/standard/…_httproutes.yaml at each tag.
+    crdVersions: [
+      {
+        crd: 'httproutes.gateway.networking.k8s.io',
+        group: GATEWAY_API_GROUP,
+        annotation: 'gateway.networking.k8s.io/bundle-version',
+        atLeast: 'v1.4.0',
+        hint: 'older HTTPRoute CRDs drop rule names (v1.4), mirror percentages (v1.3) and timeouts (v1.2) without an error: install the Gateway API CRDs v1.4.0 or newer (v1.5.1 tested)',
+      },
+    ],
     changes: gatewayApiChangeModel(options),
     live: gatewayApiLive(),
   };

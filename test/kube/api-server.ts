@@ -90,6 +90,8 @@ export interface StartKubeApiServerOptions {
   readonly anonymous?: boolean | undefined;
   /** Serve gateway.networking.k8s.io: its standard or experimental channel (default: not served). */
   readonly gatewayApi?: 'standard' | 'experimental' | undefined;
+  /** The `gateway.networking.k8s.io/bundle-version` annotation of the Gateway API CRDs (default v1.5.1). */
+  readonly gatewayApiBundle?: string | undefined;
 }
 
 export interface KubeconfigSpec {
@@ -679,6 +681,15 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
       const doc = openApiDoc(parts.slice(2).join('/'));
       if (!doc) return plain404();
       send(res, 200, doc);
+      return 200;
+    }
+    // The Gateway API CRD objects, as far as cfmesh's preflight reads them (their bundle-version).
+    const crd = /^\/apis\/apiextensions\.k8s\.io\/v1\/customresourcedefinitions\/([a-z0-9.-]+)$/.exec(url.pathname);
+    if (method === 'GET' && crd && gatewayApi) {
+      const name = crd[1] as string;
+      const plural = name.endsWith('.gateway.networking.k8s.io') ? name.slice(0, -'.gateway.networking.k8s.io'.length) : '';
+      if (!(plural in gatewayApi.resources)) return (send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }), 404);
+      send(res, 200, { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name, annotations: { 'gateway.networking.k8s.io/bundle-version': opts.gatewayApiBundle ?? 'v1.5.1', 'gateway.networking.k8s.io/channel': opts.gatewayApi } } });
       return 200;
     }
     // discovery

@@ -119,3 +119,15 @@ test('diff --api gateway-api compares with the live Gateway API objects: nothing
   assert.equal(differs.code, 1, differs.err);
   assert.match(differs.out, /httproute/i);
 });
+
+test('preflight: Gateway API CRDs older than v1.4.0 (which would drop rule names silently) are refused before anything is applied', async (t) => {
+  const old = await startKubeApiServer({ gatewayApi: 'experimental', gatewayApiBundle: 'v1.3.0' });
+  t.after(() => old.close());
+  const s = sandbox(t, old, 'oldcrd');
+  const r = await s.run('convert', '-f', 'manifest.yml', '--api', 'gateway-api', '--apply');
+  assert.equal(r.code, 4, r.err);
+  assert.match(r.err, /CRD_MISSING the CRD httproutes\.gateway\.networking\.k8s\.io is v1\.3\.0, older than the v1\.4\.0/);
+  assert.equal(old.requests.filter((x) => x.method === 'PATCH').length, 0, 'nothing was applied');
+  // The current release passes the same check (the first test applies against v1.5.1).
+  assert.ok(experimental.requests.some((x) => x.path === '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/httproutes.gateway.networking.k8s.io'));
+});
