@@ -54,7 +54,13 @@ export function translateGatewayApi(table: RouteTable, options: GatewayApiOption
   const liveByHost = new Map<string, Route[]>();
   for (const route of live) liveByHost.set(route.fqdn, [...(liveByHost.get(route.fqdn) ?? []), route]);
   const resources: Resource[] = [];
-  if (table.routes.length > 0 && !shared) resources.push(gateway(table.routes, tls, options));
+  if (table.routes.length > 0 && !shared) {
+    const gw = gateway(table.routes, tls, options);
+    const count = (gw.spec['listeners'] as unknown[]).length;
+    // Gateway CRD `spec.listeners` maxItems 64.
+    if (count > 64) failWith([refuse(`the Gateway would need ${count} listeners (HTTP, one per tls host, one per TCP port); a Gateway has at most 64`, undefined, 'any number of tls hosts and TCP ports')]);
+    resources.push(gw);
+  }
   for (const [fqdn, routes] of [...liveByHost.entries()].sort((a, b) => compare(a[0], b[0]))) {
     const http = routes.filter((r) => r.protocol === 'http');
     if (http.length > 0) resources.push(...httpRoutes(fqdn, http, liveByHost, tls, ctx));
@@ -287,8 +293,15 @@ function httpRoutes(fqdn: string, own: readonly Route[], liveByHost: ReadonlyMap
   if (rules.length > 16) {
     ctx.errors.push(refuse(`host ${fqdn} needs ${rules.length} HTTPRoute rules (its routes, their match rules and method rules, and the wildcard routes it falls back to); an HTTPRoute holds at most 16`, own[0]?.span, 'any number of routes per host'));
   }
+  const matches = rules.reduce((n, r) => n + r.matches.length, 0);
+  if (matches > 128) {
+    ctx.errors.push(refuse(`host ${fqdn} needs ${matches} HTTPRoute matches (each method of a \`methods\` list is one); an HTTPRoute holds at most 128`, own[0]?.span, 'any number of matches per host'));
+  }
   const redirect = tls.get(fqdn)?.httpsRedirect === true;
   const parentRefs = parentsOf(fqdn, !redirect, liveByHost, tls, ctx.options);
+  if (parentRefs.length > 32) {
+    ctx.errors.push(refuse(`host ${fqdn} would attach to ${parentRefs.length} listeners (the HTTPS listeners of the tls hosts that fall back to it); an HTTPRoute has at most 32 parentRefs`, own[0]?.span, 'any number of tls hosts falling back to one host'));
+  }
   const out: Resource[] = [];
   const name = objectName(fqdn);
   if (parentRefs.length > 0) out.push({ apiVersion: GATEWAY_API_V1, kind: 'HTTPRoute', metadata: metadata(name, ctx.options), spec: { parentRefs, hostnames: [fqdn], rules: rules.map(renderRule) } });

@@ -66,3 +66,17 @@ test('--api and --gateway-class are checked as usage', async () => {
     assert.equal(await main(['convert', '-f', '-', ...flags], io), 2, flags.join(' '));
   }
 });
+
+test('refused, not emitted: more than 128 matches on one host, more than 64 listeners on the Gateway', async () => {
+  const methods = 'methods: [GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, TRACE, CONNECT]';
+  // 14 match rules, the route's own rule and its methods rule: 16 rules (the most allowed), 136 matches.
+  const rules = Array.from({ length: 14 }, (_, i) => `    - match: {headers: {x-h: {exact: "${i}"}}}\n      destinations: [{name: a}]\n`).join('');
+  const many = `applications:\n${app('a', `  routes:\n  - route: a.example.com/p\n    ${methods}\n    rules:\n${rules}`)}`;
+  const r = await validate(many);
+  assert.equal(r.exit, 1);
+  assert.deepEqual(r.errors.map((e) => e.code), ['TARGET_UNSUPPORTED']);
+  const ports = `applications:\n${app('a', `  routes:\n${Array.from({ length: 65 }, (_, i) => `  - route: tcp://db.example.com:${2000 + i}\n`).join('')}`)}`;
+  const p = await validate(ports);
+  assert.equal(p.exit, 1);
+  assert.deepEqual(p.errors.map((e) => e.code), ['TARGET_UNSUPPORTED']);
+});
