@@ -80,3 +80,16 @@ test('refused, not emitted: more than 128 matches on one host, more than 64 list
   assert.equal(p.exit, 1);
   assert.deepEqual(p.errors.map((e) => e.code), ['TARGET_UNSUPPORTED']);
 });
+
+test('--gateway NS/NAME: no Gateway, HTTPRoutes attach to it without a sectionName, valid by the CRDs; tls there is refused', async () => {
+  const { parseAllDocuments } = await import('yaml');
+  const { assertValidGatewayApi } = await import('./validate-gateway-api.ts');
+  const io = memoryIo({ cwd: '/', stdin: Buffer.from(`applications:\n${app('a', '  routes:\n  - route: a.example.com/v1\n    methods: [GET]\n  - route: "*.example.com"\n')}`) });
+  assert.equal(await main(['convert', '-f', '-', '--api', 'gateway-api', '--gateway', 'infra/public'], io), 0, io.err());
+  const objects = parseAllDocuments(io.out()).map((d) => d.toJS() as { kind: string; apiVersion: string; metadata: { name: string }; spec: { parentRefs?: unknown[] } });
+  assert.deepEqual(objects.map((o) => o.kind), ['HTTPRoute', 'HTTPRoute']);
+  for (const o of objects) assert.deepEqual(o.spec.parentRefs, [{ name: 'public', namespace: 'infra' }]);
+  assertValidGatewayApi(objects as never);
+  const tls = await validate(`applications:\n${app('a', '  routes:\n  - route: a.example.com\n    tls: {credential-name: c, https-redirect: false}\n')}`, '--gateway', 'infra/public');
+  assert.deepEqual(tls.errors.map((e) => [e.code, e.line]), [['ROUTE_CONFLICT', 4]]);
+});
