@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Ajv } from 'ajv';
+import { parseAllDocuments } from 'yaml';
 import { istioDocs, sandbox, type Sandbox } from './helpers.ts';
 
 const web = (version: string, instances = 1) => `applications:
@@ -339,4 +340,20 @@ test('--json: push --strategy canary, continue-deployment and cancel-deployment 
   }
   // Other commands' reports have no deployments member.
   assert.equal((await report('update-route', 'web', 'example.com', '--hostname', 'web', '--weight', '100', '--json')).deployments, undefined);
+});
+
+test('--api gateway-api: a takeover moves the HTTPRoute backendRefs step by step (a revision needs subsets, which that target refuses)', async (t) => {
+  const s = sandbox(t);
+  s.write('v1.yml', REVIEWS_V1);
+  s.write('v2.yml', REVIEWS_V2);
+  await ok(s, 'push', '-f', 'v1.yml', '--api', 'gateway-api');
+  const backends = (text: string) => {
+    const docs = parseAllDocuments(text).map((d) => d.toJS() as { kind: string; spec: { rules?: { backendRefs?: { name: string; weight: number }[] }[] } });
+    const route = docs.find((d) => d.kind === 'HTTPRoute');
+    return Object.fromEntries((route?.spec.rules?.[0]?.backendRefs ?? []).map((b) => [b.name, b.weight]));
+  };
+  const push = await ok(s, 'push', '-f', 'v2.yml', '--strategy', 'canary', '--instance-steps', '20,60', '--api', 'gateway-api');
+  assert.deepEqual(backends(push.out), { 'reviews-v1': 80, 'reviews-v2': 20 });
+  assert.deepEqual(backends((await ok(s, 'continue-deployment', 'reviews-v2', '--api', 'gateway-api')).out), { 'reviews-v1': 40, 'reviews-v2': 60 });
+  assert.deepEqual(backends((await ok(s, 'continue-deployment', 'reviews-v2', '--api', 'gateway-api')).out), { 'reviews-v2': 100 });
 });
