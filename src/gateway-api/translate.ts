@@ -7,7 +7,7 @@ import { methodsOf, mirrorOf, rulesOf, timeoutOf, unreachable } from '../istio/t
 import { decodeUnreserved } from '../istio/translate.ts';
 import type { MatchRule, NamedMatch, RequestControls, StringMatch, TlsSettings } from '../manifest/traffic.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../resource/resource.ts';
-import { wildcardChain } from '../routing/hosts.ts';
+import { caughtBy, wildcardChain } from '../routing/hosts.ts';
 import type { AppInfo, Destination, Route, RouteTable } from '../routing/route-table.ts';
 import { compare, resolveWeights } from '../routing/route-table.ts';
 import { servingDestinations } from '../routing/serving.ts';
@@ -253,11 +253,6 @@ function bySpecificity(a: Route, b: Route): number {
   return b.path.length - a.path.length || compare(a.path, b.path);
 }
 
-/** Whether requests under `path` all match `other` first in gorouter: it is `other` or lies below it. */
-function within(path: string | undefined, other: string | undefined): boolean {
-  if (other === undefined) return true;
-  return path !== undefined && (path === other || path.startsWith(`${other}/`));
-}
 
 interface Rule {
   readonly name: string;
@@ -279,7 +274,7 @@ function httpRoutes(fqdn: string, own: readonly Route[], liveByHost: ReadonlyMap
   const rules: Rule[] = [];
   const taken: (string | undefined)[] = [];
   const level = (routes: readonly Route[], prefix: string) => {
-    const kept = [...routes].sort(bySpecificity).filter((r) => !taken.some((p) => within(r.path, p)));
+    const kept = [...routes].sort(bySpecificity).filter((r) => !taken.some((p) => caughtBy(r.path, p)));
     kept.forEach((r) => rules.push(...routeRules(r, `${prefix}route-${routes.indexOf(r) + 1}`, ctx)));
     taken.push(...routes.map((r) => r.path));
     return routes.some((r) => r.path === undefined);

@@ -18,7 +18,7 @@
  */
 import { AssertionError } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { run } from '@bufbuild/cel';
+import { celEnv, celError, parse, plan } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { Ajv, type ValidateFunction } from 'ajv';
 
@@ -105,13 +105,31 @@ function toCel(value: unknown): unknown {
   return value;
 }
 
+// Each rule is parsed and planned once (what @bufbuild/cel's run() does on every call), as the API
+// server compiles a CRD's rules once: the same results, without re-parsing a rule per object.
+const env = celEnv({ funcs: strings });
+const programs = new Map<string, (bindings: { self: unknown }) => unknown>();
+function programFor(rule: string): (bindings: { self: unknown }) => unknown {
+  let program = programs.get(rule);
+  if (!program) {
+    try {
+      program = plan(env, parse(rule)) as (bindings: { self: unknown }) => unknown;
+    } catch (error) {
+      const failed = celError(error);
+      program = () => failed;
+    }
+    programs.set(rule, program);
+  }
+  return program;
+}
+
 function walkCel(value: unknown, schema: Schema, path: string, problems: Omit<Problem, 'id'>[]): void {
   if (value === undefined) return;
   for (const v of (schema['x-kubernetes-validations'] ?? []) as { rule: string; message?: string }[]) {
     if (/\boldSelf\b/.test(v.rule)) continue;
     let ok: unknown;
     try {
-      ok = run(v.rule, { self: toCel(value) } as never, { funcs: strings });
+      ok = programFor(v.rule)({ self: toCel(value) });
     } catch (error) {
       ok = error;
     }
