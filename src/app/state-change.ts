@@ -174,13 +174,24 @@ async function changeLocally(request: StateChangeRequest, transform: Transform, 
     reporter.warn(change.warnings ?? []);
     return change.state;
   };
+  // What the change does to the configuration, computed before the state is written: a state the
+  // target refuses to translate (a host's routes that disagree on tls, a feature the target cannot
+  // express) is never committed, so the next command does not find a state it cannot render.
+  let computed: ReturnType<typeof resourceChanges> | undefined;
+  const check = (r: Omit<UpdateResult, 'changed'>): void => {
+    if (cluster) return;
+    const used = settings as TranslateSettings;
+    computed = r.partial ? changesBetween(r.partial.before, r.partial.after, r.partial.seeds, used) : resourceChanges(r.before, r.after, used);
+  };
   let result: UpdateResult;
   if (dryRun) {
     const before = await readState(request.stateDir);
-    result = { before, after: fn(before), changed: false };
+    const after = fn(before);
+    check({ before, after });
+    result = { before, after, changed: false };
   } else {
     try {
-      result = await updateState(request.stateDir, fn, { scope });
+      result = await updateState(request.stateDir, fn, { scope, check });
     } catch (error) {
       // A scoped update sees only the routes and apps it names, so a misspelt name found no
       // did-you-mean there: the whole state's names give one.
@@ -202,16 +213,16 @@ async function changeLocally(request: StateChangeRequest, transform: Transform, 
   const outputDir = request.outputDir ?? after.settings.output;
   if (outputDir !== undefined) {
     // For the report, before the whole state is read again: a scoped update's views hold what differs.
-    const changed = !reporter.json ? undefined : partial ? changesBetween(partial.before, partial.after, partial.seeds, used) : resourceChanges(before, after, used);
+    const changed = !reporter.json ? undefined : computed;
     if (partial) after = await readState(request.stateDir);
     const rendered = renderState(after, used);
-    if (dryRun && !reporter.json) printDiff(reporter, format, resourceChanges(before, after, used).changes, used);
+    if (dryRun && !reporter.json) printDiff(reporter, format, (computed as ReturnType<typeof resourceChanges>).changes, used);
     const report = await writeDirectory(outputDir, rendered.resources, format, { dryRun: Boolean(dryRun) });
     reporter.info(`${dryRun ? 'would write to ' : ''}${outputDir}: ${report.written.length} written, ${report.unchanged.length} unchanged, ${report.removed.length} removed`);
     const delivery: Delivery = { target: 'local', outputDir: { path: outputDir, written: report.written, removed: report.removed, unchanged: report.unchanged.length } };
     if (changed) reporter.record({ delivery, resources: resourcesOf(changed.changes) });
   } else {
-    const { changes, warnings, context } = partial ? changesBetween(partial.before, partial.after, partial.seeds, used) : resourceChanges(before, after, used);
+    const { changes, warnings, context } = computed as ReturnType<typeof resourceChanges>;
     if (!dryRun) reporter.warn(warnings.filter((w) => w.code !== 'ZERO_INSTANCES' || before !== after));
     if (reporter.json) reporter.record({ delivery: { target: 'local', outputDir: null }, resources: resourcesOf(changes) });
     if (dryRun) printDiff(reporter, format, changes, used);

@@ -50,6 +50,11 @@ export interface UpdateOptions extends LockOptions {
    * and must not look at any other route or app.
    */
   readonly scope?: Scope | undefined;
+  /**
+   * Runs on the new state before it is written, under the lock: a throw writes nothing (what the
+   * state becomes must still translate, say). Gets what the result will hold.
+   */
+  readonly check?: ((result: Omit<UpdateResult, 'changed'>) => void | Promise<void>) | undefined;
 }
 
 export interface UpdateResult {
@@ -95,10 +100,11 @@ export async function updateState(
     await removeLeftoverTemps(paths.dir, [paths.tempPrefix], LEFTOVER_MAX_AGE_MS);
     const bytes = await readBytes(paths);
     const lines = options.scope && bytes ? StateLines.open(bytes) : undefined;
-    if (options.scope && lines?.version === STATE_VERSION) return await updateScoped(paths, lock, lines, options.scope, fn);
+    if (options.scope && lines?.version === STATE_VERSION) return await updateScoped(paths, lock, lines, options.scope, fn, options.check);
     const current = await parseBytes(paths, bytes);
     const before = current.state;
     const after = await fn(before);
+    await options.check?.({ before, after });
     if (after === before) return { before, after, changed: false };
     const text = serializeState(after);
     const beforeText = current.bytes?.toString('utf8') ?? serializeState(emptyState());
@@ -140,6 +146,7 @@ async function updateScoped(
   lines: StateLines,
   scope: Scope,
   fn: (state: State) => State | Promise<State>,
+  check: UpdateOptions['check'],
 ): Promise<UpdateResult> {
   let before: State;
   let view: FileView;
@@ -155,6 +162,7 @@ async function updateScoped(
   const routes = changedRecords(before.routes, after.routes);
   const apps = changedRecords(before.apps, after.apps);
   const partial = { before: view, after: view.with(after.settings, { routes, apps }), seeds: { routes: [...routes.keys()], apps: [...apps.keys()] } };
+  await check?.({ before, after, partial });
   if (after === before) return { before, after, changed: false, partial };
   for (const [key, route] of routes) if (route) assertRouteKey(key, route);
   const members = new Map<string, string>();
