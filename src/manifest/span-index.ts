@@ -85,8 +85,7 @@ export class SpanIndex {
     if (keyBase < 0) {
       // a list: found by number only, as a Map keyed by index would
       if (typeof key !== 'number' || !Number.isInteger(key) || key < 0 || key >= count) return undefined;
-      const o = base + 2 * key;
-      return { key: undefined, value: this.#span(data[o] as number, data[o + 1] as number) };
+      return new RecordedEntry(this.#source as SourceFile, data, base + 2 * key, false);
     }
     if (typeof key !== 'string') return undefined;
     let j = -1;
@@ -107,8 +106,7 @@ export class SpanIndex {
       j = table.get(key) ?? -1;
     }
     if (j < 0) return undefined;
-    const o = base + 4 * j;
-    return { key: this.#span(data[o] as number, data[o + 1] as number), value: this.#span(data[o + 2] as number, data[o + 3] as number) };
+    return new RecordedEntry(this.#source as SourceFile, data, base + 4 * j, true);
   }
 
   /** The value's span (or the entry's key span with `key: true`), falling back to the deepest known ancestor. */
@@ -183,6 +181,15 @@ export class SpanIndex {
     for (let i = 0, o = at + 4; i < count; i++, o += 4) fn(this.#keys[keyBase + i] as string, data[o] as number, data[o + 1] as number, data[o + 2] as number, data[o + 3] as number);
   }
 
+  /** Room for about this many offsets (the reader's estimate from the text's length), so the store grows once. */
+  expect(n: number): void {
+    if (n > this.#data.length) {
+      const grown = new Int32Array(n);
+      grown.set(this.#data.subarray(0, this.#used));
+      this.#data = grown;
+    }
+  }
+
   #reserve(n: number): number {
     const at = this.#used;
     if (at + n > this.#data.length) {
@@ -196,6 +203,33 @@ export class SpanIndex {
 
   #span(start: number, end: number): SourceSpan {
     return { source: this.#source as SourceFile, start, end };
+  }
+}
+
+/**
+ * An entry of a recorded container; its spans are made when read (most lookups read one of them, or
+ * none: interpolating vars asks for every entry and uses a span only where it finds `((`).
+ */
+class RecordedEntry implements Entry {
+  readonly #source: SourceFile;
+  readonly #data: Int32Array;
+  readonly #at: number;
+  readonly #hasKey: boolean;
+
+  constructor(source: SourceFile, data: Int32Array, at: number, hasKey: boolean) {
+    this.#source = source;
+    this.#data = data;
+    this.#at = at;
+    this.#hasKey = hasKey;
+  }
+
+  get key(): SourceSpan | undefined {
+    return this.#hasKey ? { source: this.#source, start: this.#data[this.#at] as number, end: this.#data[this.#at + 1] as number } : undefined;
+  }
+
+  get value(): SourceSpan {
+    const o = this.#hasKey ? this.#at + 2 : this.#at;
+    return { source: this.#source, start: this.#data[o] as number, end: this.#data[o + 1] as number };
   }
 }
 

@@ -179,6 +179,11 @@ class Reader {
   /** The work stacks for the records of open containers. */
   readonly stack: number[] = [];
   readonly keys: string[] = [];
+  /** Identities of the open maps' keys (checkDuplicate), whether each is a string, and their spans. */
+  readonly ids: unknown[] = [];
+  readonly idIsString: boolean[] = [];
+  readonly idPos: number[] = [];
+  readonly keyCache: (string | undefined)[] = new Array<string | undefined>(1024);
   readonly anchors = new Map<string, Anchor | null>();
   /** The alias budget spent so far (parse-yaml.ts aliasBudget). */
   aliasSpent = 0;
@@ -200,6 +205,8 @@ class Reader {
     this.spans = spans;
     this.options = options;
     spans.setSource(source);
+    // about 0.4 offsets per character in a typical manifest; untouched pages of the store cost nothing
+    spans.expect(Math.ceil(this.len / 2));
   }
 
   c(i: number): number {
@@ -407,7 +414,7 @@ class Reader {
   }
 
   blockMap(p: number, col: number, parent: number, depth: number): unknown {
-    const out = Object.create(null) as Record<string, unknown>;
+    const out = nullProtoMap();
     const state = this.openMap();
     const start = p;
     for (;;) {
@@ -435,7 +442,7 @@ class Reader {
         }
         keyEnd = i;
         while (text.charCodeAt(keyEnd - 1) === SP) keyEnd--;
-        const raw = text.slice(p, keyEnd);
+        const raw = this.keyString(p, keyEnd);
         merge = raw === '<<';
         keyValue = merge ? '<<' : resolvePlain(raw);
         const data = plainData(keyValue, 'PLAIN', raw);
@@ -444,7 +451,7 @@ class Reader {
       }
       if (keyEnd - keyStart > MAX_KEY_LENGTH) throw DECLINE;
       const keySpanEnd = Math.max(keyEnd, keyStart + 1);
-      if (!merge) this.checkDuplicate(state, scalarKeyIdentity(keyValue), keyStart, keySpanEnd);
+      if (!merge) this.checkDuplicate(state, keyValue, keyStart, keySpanEnd);
       while (this.c(i) === SP) i++;
       // i is at `:` (implicitKeyAt checked it)
       this.tokens += 1;
@@ -485,16 +492,56 @@ class Reader {
   // --- maps (block and flow) -----------------------------------------------------------------
 
   openMap(): MapState {
-    return { from: this.stack.length, keysFrom: this.keys.length, written: new Map(), size: 1, cost: 0, height: 0 };
+    return { from: this.stack.length, keysFrom: this.keys.length, idsFrom: this.ids.length, written: undefined, size: 1, cost: 0, height: 0 };
   }
 
-  /** A key written in the map: warned when written before (before its value is read, as parse-yaml.ts does). */
-  checkDuplicate(state: MapState, identity: unknown, keyStart: number, keyEnd: number): void {
-    if (identity === undefined) return;
-    const first = state.written.get(identity);
-    const keySpan = this.span(keyStart, keyEnd);
-    if (first) this.warnings.push(...duplicateKeyWarnings(this.text, keySpan, first));
-    state.written.set(identity, keySpan);
+  /**
+   * A key written in the map (the yaml library's value of it): warned when a key with the same
+   * identity (parse-yaml.ts keyIdentity) was written before in this map, before its value is read,
+   * as parse-yaml.ts does. The identities of the open maps' keys are kept on a shared stack and
+   * compared in place, so a map of a few keys costs no allocation.
+   */
+  checkDuplicate(state: MapState, keyValue: unknown, keyStart: number, keyEnd: number): void {
+    // strings stand for themselves; other values by scalarKeyIdentity, kept apart from strings
+    const isString = typeof keyValue === 'string';
+    const id = isString ? keyValue : scalarKeyIdentity(keyValue);
+    if (id === undefined) return;
+    const ids = this.ids;
+    let first = -1;
+    if (state.written) first = state.written.get(`${isString ? 's' : 't'}${id as string}`) ?? -1;
+    else {
+      for (let k = ids.length - 1; k >= state.idsFrom; k--) {
+        if (ids[k] === id && this.idIsString[k] === isString) {
+          first = k;
+          break;
+        }
+      }
+    }
+    if (first >= 0) {
+      const keySpan = this.span(keyStart, keyEnd);
+      const firstSpan = this.span(this.idPos[2 * first] as number, this.idPos[2 * first + 1] as number);
+      this.warnings.push(...duplicateKeyWarnings(this.text, keySpan, firstSpan));
+    }
+    ids.push(id);
+    this.idIsString.push(isString);
+    this.idPos.push(keyStart, keyEnd);
+    const at = ids.length - 1;
+    if (state.written) state.written.set(`${isString ? 's' : 't'}${id as string}`, at);
+    else if (at - state.idsFrom >= 32) {
+      // a large map: a table from here on (the last position of each identity)
+      state.written = new Map();
+      for (let k = state.idsFrom; k <= at; k++) state.written.set(`${this.idIsString[k] ? 's' : 't'}${ids[k] as string}`, k);
+    }
+  }
+
+  /** A plain key's text: the same string object for a key met before (most keys repeat), no copy. */
+  keyString(start: number, end: number): string {
+    const slot = ((end - start) * 31 + this.text.charCodeAt(start)) & 1023;
+    const known = this.keyCache[slot];
+    if (known !== undefined && known.length === end - start && this.text.startsWith(known, start)) return known;
+    const key = this.text.slice(start, end);
+    this.keyCache[slot] = key;
+    return key;
   }
 
   /** One `key: value` written in the map (the node just read is the value). */
@@ -536,6 +583,9 @@ class Reader {
     this.spans.recordMap(out, start, Math.max(end, start + 1), this.stack, state.from, this.keys, state.keysFrom);
     this.stack.length = state.from;
     this.keys.length = state.keysFrom;
+    this.ids.length = state.idsFrom;
+    this.idIsString.length = state.idsFrom;
+    this.idPos.length = 2 * state.idsFrom;
     this.setNode(start, end, state.size, state.cost, state.height);
   }
 
@@ -730,7 +780,7 @@ class Reader {
       this.spans.shareRecord(out, value);
       return out;
     }
-    const out = Object.create(null) as Record<string, unknown>;
+    const out = nullProtoMap();
     for (const key of Object.keys(value)) out[key] = this.copy((value as Record<string, unknown>)[key]);
     this.spans.shareRecord(out, value);
     return out;
@@ -856,7 +906,7 @@ class Reader {
     let i = p + 1;
     while (text.charCodeAt(i) === SP) i++;
     if (isMap) {
-      const out = Object.create(null) as Record<string, unknown>;
+      const out = nullProtoMap();
       const state = this.openMap();
       if (text.charCodeAt(i) !== close) {
         for (;;) {
@@ -884,7 +934,7 @@ class Reader {
           }
           if (keyEnd - keyStart > MAX_KEY_LENGTH) throw DECLINE;
           const keySpanEnd = Math.max(keyEnd, keyStart + 1);
-          if (!merge) this.checkDuplicate(state, scalarKeyIdentity(keyValue), keyStart, keySpanEnd);
+          if (!merge) this.checkDuplicate(state, keyValue, keyStart, keySpanEnd);
           while (text.charCodeAt(i) === SP) i++;
           if (text.charCodeAt(i) !== COLON || text.charCodeAt(i + 1) !== SP) throw DECLINE;
           this.tokens += 1;
@@ -1019,10 +1069,21 @@ class Reader {
 interface MapState {
   readonly from: number;
   readonly keysFrom: number;
-  readonly written: Map<unknown, SourceSpan>;
+  readonly idsFrom: number;
+  /** For a map of many keys: `s` and a string key, or `t` and scalarKeyIdentity → its last index in `ids`. */
+  written: Map<unknown, number> | undefined;
   size: number;
   cost: number;
   height: number;
+}
+
+/**
+ * A map with no prototype, as parse-yaml.ts makes (a key `__proto__` is an own key), but in V8's fast
+ * mode: `Object.create(null)` makes a dictionary-mode object, about four times the memory and three
+ * times the time to fill for an app's handful of keys (the keys of every app share one shape here).
+ */
+function nullProtoMap(): Record<string, unknown> {
+  return Object.setPrototypeOf({}, null) as Record<string, unknown>;
 }
 
 const ANCHOR_END = new Set(' ,[]{}\n\r\t'.split('').map((c) => c.charCodeAt(0)));
