@@ -2,11 +2,14 @@
 // Built as dist/entry.cjs (CommonJS); `./main.ts` is dist/cli.cjs there. No top-level await.
 declare const CFMESH_VERSION: string;
 
-const argv = process.argv.slice(2);
+let argv = process.argv.slice(2);
+const isVersion = (a: string | undefined) => a === '--version' || a === '-v' || a === '-V' || a === 'version';
 // `-v` and `version` as cf has them; `-V` as commander's default had it.
-if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v' || argv[0] === '-V' || argv[0] === 'version')) {
+if (argv.length === 1 && isVersion(argv[0])) {
   process.stdout.write(`${CFMESH_VERSION}\n`);
 } else {
+  // `cfmesh -v --json` is `cfmesh version --json` (commander would answer -v before seeing --json)
+  if (argv.length === 2 && argv.includes('--json') && isVersion(argv.find((a) => a !== '--json'))) argv = ['version', '--json'];
   const cli = loadWithCodeCache();
   if (cli) void cli.run(argv);
   else void import('./main.ts').then(({ run }) => run(argv));

@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { EXIT_CODES, type ExitCode } from './diagnostics/exit-codes.ts';
-import { ToolError, type Warning } from './diagnostics/tool-error.ts';
+import { ToolError } from './diagnostics/tool-error.ts';
 import { buildProgram, VERSION } from './cli/program.ts';
 import { colorFor, printProblems } from './ui/diagnostics.ts';
 import { setCommitCheck } from './sinks/commit-check.ts';
@@ -15,6 +15,12 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
   try {
     if (argv.length === 0) {
       buildProgram(io).outputHelp();
+      return 0;
+    }
+    // the shells' TAB (cfmesh completion): words as typed, not a command line to parse; never fails
+    if (argv[0] === '__complete') {
+      const { completeCommand } = await import('./cli/commands/complete.ts');
+      await completeCommand(argv.slice(1), io);
       return 0;
     }
     await buildProgram(io).parseAsync([...argv], { from: 'user' });
@@ -34,10 +40,9 @@ function reportFailure(error: unknown, argv: readonly string[], io: Io): ExitCod
     return 2;
   }
   if (error instanceof ToolError) {
-    if (!(error as ToolError & { reported?: boolean }).reported) {
-      const warnings = (error as ToolError & { warnings?: readonly Warning[] }).warnings ?? [];
+    if (!error.reported) {
       // An INTERNAL error is told once, by the bug notice below, not also as an input problem.
-      printProblems(io, c, warnings, error.code === 'INTERNAL' ? undefined : error, { quiet: argv.includes('-q') || argv.includes('--quiet') });
+      printProblems(io, c, error.warnings, error.code === 'INTERNAL' ? undefined : error, { quiet: argv.includes('-q') || argv.includes('--quiet') });
     }
     const code = EXIT_CODES[error.code];
     if (error.code === 'INTERNAL') printBugNotice(io, error);

@@ -13,7 +13,7 @@ import { main } from '../src/main.ts';
 import { expectGolden } from './helpers/golden.ts';
 import { memoryIo } from './helpers/memory-io.ts';
 import { assertValidIstio } from './istio/validate-istio.ts';
-import type { Resource } from '../src/render/resource.ts';
+import type { Resource } from '../src/resource/resource.ts';
 
 const root = join(import.meta.dirname, '..', 'fixtures');
 

@@ -9,7 +9,9 @@
  * route table `convert` builds, so both commands read a manifest the same way.
  */
 import { ToolError, type Warning } from '../diagnostics/tool-error.ts';
+import { toManifestControls, toRouteOptions } from '../manifest/controls.ts';
 import { parseRoute, splitHostDomain } from '../manifest/route-address.ts';
+import { NO_CONTROLS } from '../manifest/traffic.ts';
 import type { Manifest, ManifestApp } from '../manifest/types.ts';
 import { buildRouteTable, randomRouteHost, type Route, type RoutingOptions } from '../routing/route-table.ts';
 import { routeKey } from '../state/format.ts';
@@ -199,8 +201,11 @@ function mergeRoute(state: State, draft: RoutesDraft, route: Route, known: reado
     options: {},
     destinations: [],
   };
-  if (Object.keys(route.options).length > 0) record = { ...record, options: { ...record.options, ...route.options } };
-  if (Object.keys(route.controls).length > 0) record = { ...record, controls: { ...(record.controls ?? {}), ...(route.controls as JsonObject) } };
+  // The state keeps options and controls in the manifest's shape (state-model.ts parses them back).
+  const options = toRouteOptions(route.loadBalancing);
+  if (Object.keys(options).length > 0) record = { ...record, options: { ...record.options, ...options } };
+  const controls = toManifestControls(route.controls);
+  if (Object.keys(controls).length > 0) record = { ...record, controls: { ...(record.controls ?? {}), ...(controls as JsonObject) } };
   const toDestination = (d: Route['destinations'][number], weight: number | undefined): RouteDestination => ({
     app: d.app,
     weight,
@@ -262,8 +267,7 @@ function defaultRoute(state: State, draft: RoutesDraft, app: ManifestApp, routin
     port: undefined,
     protocol: 'http',
     internal: false,
-    options: {},
-    controls: {},
+    controls: NO_CONTROLS,
     weighted: false,
     destinations: [{ app: app.name, weight: 100 }],
   };

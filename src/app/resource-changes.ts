@@ -17,16 +17,16 @@
  */
 import type { Warning } from '../diagnostics/tool-error.ts';
 import type { IstioOptions } from '../istio/options.ts';
-import { appTarget } from '../istio/targets.ts';
-import { sortResources, translate } from '../istio/translate.ts';
-import type { Resource } from '../render/resource.ts';
-import { resourceId } from '../render/resource.ts';
+import type { Resource } from '../resource/resource.ts';
+import { resourceId } from '../resource/resource.ts';
 import { wildcardChain } from '../routing/hosts.ts';
 import { isInternal, type RoutingOptions } from '../routing/route-table.ts';
 import { emptyState, routeKey } from '../state/format.ts';
 import type { AppRecord, RouteRecord, State } from '../state/types.ts';
-import { appsOfRoute, changedRecords, stateView, type ChangeSeeds, type StateView } from '../state/view.ts';
+import { appsOfRoute, changedRecords, hasTls, stateView, type ChangeSeeds, type StateView } from '../state/view.ts';
+import type { Target } from '../target/target.ts';
 import { appInfo, stateToTable } from './state-model.ts';
+import { targetFor } from './targets.ts';
 
 export interface ResourceChange {
   readonly id: string;
@@ -50,7 +50,7 @@ export interface TranslateSettings {
 /** The whole configuration for a state, as `convert` would give for the equivalent manifest. */
 export function renderState(state: State, settings: TranslateSettings): { resources: readonly Resource[]; warnings: Warning[] } {
   const table = stateToTable(state, settings.routing);
-  const translated = translate(table.table, settings.istio);
+  const translated = targetFor(settings).translate(table.table);
   return { resources: translated.resources, warnings: [...table.warnings, ...translated.warnings] };
 }
 
@@ -65,6 +65,7 @@ export function resourceChanges(before: State, after: State, settings: Translate
 /** Changes between two views of a state, given what differs between them. */
 export function changesBetween(before: StateView, after: StateView, seeds: ChangeSeeds, settings: TranslateSettings): ResourceChanges {
   const views = [before, after];
+  const target = targetFor(settings);
   const internal = (fqdn: string) => isInternal(fqdn, settings.routing.internalDomains);
   const fqdns = new Set<string>();
   const changedApps = new Set<string>(seeds.apps);
@@ -78,20 +79,31 @@ export function changesBetween(before: StateView, after: StateView, seeds: Chang
   }
   if (fqdns.size === 0 && changedApps.size === 0) return { changes: [], warnings: [], context: [] };
   // VirtualServices naming a service whose DestinationRule may change.
-  for (const view of views) for (const route of view.routesTo(serviceMembers(views, changedApps, settings.istio))) fqdns.add(route.fqdn);
+  for (const view of views) for (const route of view.routesTo(serviceMembers(views, changedApps, target))) fqdns.add(route.fqdn);
   // A host's VirtualService also holds the routes of the wildcard hosts it falls back to (istio
   // translate.ts virtualService): a change on `*.S` changes every host below S, and each host is
   // built with its wildcard chain.
   const wildcards = new Set([...fqdns].filter((f) => f.startsWith('*.')).map((f) => f.slice(2)));
   if (wildcards.size > 0) for (const view of views) for (const route of view.routesUnder(wildcards)) fqdns.add(route.fqdn);
+  // The hosts above a changed one may change too: the HTTPS server of a tls host without HTTP routes
+  // of its own serves its nearest live wildcard's routes (translate.ts gatewaysOf), so which
+  // VirtualService binds to it follows the hosts of its chain. Building those needs every route of
+  // every tls host and of their chains (the whole tls picture is small: gatewayRoutes has it).
+  for (const fqdn of [...fqdns]) for (const wildcard of wildcardChain(fqdn)) fqdns.add(wildcard);
   const built = new Set(fqdns);
-  for (const fqdn of fqdns) for (const wildcard of wildcardChain(fqdn)) built.add(wildcard);
+  for (const view of views) {
+    for (const route of view.gatewayRoutes(internal)) {
+      if (!hasTls(route)) continue;
+      built.add(route.fqdn);
+      for (const wildcard of wildcardChain(route.fqdn)) built.add(wildcard);
+    }
+  }
   // Every app those VirtualServices send to, with its whole service, and every route to them.
   const apps = new Set<string>(changedApps);
   for (const view of views) for (const route of view.routesOf(built)) for (const app of appsOfRoute(route)) apps.add(app);
-  const members = serviceMembers(views, apps, settings.istio);
+  const members = serviceMembers(views, apps, target);
   const hosts = new Set<string>();
-  for (const view of views) for (const name of members) hosts.add(targetOf(view, name, settings.istio).host);
+  for (const view of views) for (const name of members) hosts.add(placementOf(view, name, target).host);
 
   const partial = (view: StateView) => {
     const routes: Record<string, RouteRecord> = {};
@@ -104,61 +116,40 @@ export function changesBetween(before: StateView, after: StateView, seeds: Chang
       if (app) appRecords[name] = app;
     }
     const table = stateToTable({ ...emptyState(), routes, apps: appRecords, settings: view.settings }, settings.routing);
-    const translated = translate(table.table, settings.istio);
-    const resources = translated.resources.filter((r) => builtWhole(r, fqdns, hosts));
+    const translated = target.translate(table.table);
+    const resources = translated.resources.filter((r) => target.changes.builtWhole(r, fqdns, hosts));
     return { resources, warnings: [...table.warnings, ...translated.warnings] };
   };
   return compareResources(partial(before), partial(after));
 }
 
-/** Where an app's traffic goes in the mesh: its service host, and the service it is a version of. */
-function targetOf(view: StateView, name: string, istio: IstioOptions) {
+/** Where an app's traffic goes: the service it belongs to, and that service's host. */
+function placementOf(view: StateView, name: string, target: Target) {
   const app = view.app(name);
-  return appTarget(name, app && appInfo(app), istio);
+  return target.changes.placement(name, app && appInfo(app));
 }
 
-/** The service an app is a version of (its own name, as a DNS label, when it names none). */
-function serviceOf(view: StateView, name: string, istio: IstioOptions): string {
-  return targetOf(view, name, istio).service;
+/** The service an app is a version of (the target's name for its own when it names none). */
+function serviceOf(view: StateView, name: string, target: Target): string {
+  return placementOf(view, name, target).service;
 }
 
 /**
  * Every app (in either view) that belongs to the service of one of `apps`: the apps naming that
- * service, and the app whose own name gives it. A name that is not a DNS label gives a hashed
- * label (names.ts), so only a service that looks like one needs a look at every app's name.
+ * service, and the app whose own name gives it. A name the target had to derive (a hashed label)
+ * may come from any app's name, so only such a service needs a look at every app's name.
  */
-function serviceMembers(views: readonly StateView[], apps: ReadonlySet<string>, istio: IstioOptions): Set<string> {
+function serviceMembers(views: readonly StateView[], apps: ReadonlySet<string>, target: Target): Set<string> {
   const services = new Set<string>();
-  for (const view of views) for (const name of apps) services.add(serviceOf(view, name, istio));
+  for (const view of views) for (const name of apps) services.add(serviceOf(view, name, target));
   const out = new Set<string>(apps);
-  const hashed = [...services].some((s) => /-[0-9a-f]{8}$/.test(s));
+  const hashed = [...services].some((s) => target.changes.derived(s));
   for (const view of views) {
     for (const app of view.appsOfServices(services)) out.add(app.name);
-    for (const service of services) if (view.app(service) && serviceOf(view, service, istio) === service) out.add(service);
-    if (hashed) for (const name of view.appNames()) if (services.has(serviceOf(view, name, istio))) out.add(name);
+    for (const service of services) if (view.app(service) && serviceOf(view, service, target) === service) out.add(service);
+    if (hashed) for (const name of view.appNames()) if (services.has(serviceOf(view, name, target))) out.add(name);
   }
   return out;
-}
-
-/** Whether a partial translation built this resource from everything it depends on. */
-function builtWhole(resource: Resource, fqdns: ReadonlySet<string>, hosts: ReadonlySet<string>): boolean {
-  const spec = resource.spec;
-  switch (resource.kind) {
-    case 'VirtualService':
-      return fqdns.has(firstHost(spec['hosts']));
-    case 'ServiceEntry': {
-      const host = firstHost(spec['hosts']);
-      return fqdns.has(host) || hosts.has(host);
-    }
-    case 'DestinationRule':
-      return hosts.has(String(spec['host']));
-    default:
-      return true;
-  }
-}
-
-function firstHost(hosts: unknown): string {
-  return Array.isArray(hosts) && typeof hosts[0] === 'string' ? hosts[0] : '';
 }
 
 function sameApp(a: AppRecord | undefined, b: AppRecord | undefined): boolean {
@@ -187,31 +178,9 @@ function compareResources(
 }
 
 /**
- * The changed resources plus what they refer to (their Gateway, the DestinationRules defining the
- * subsets they name), so that what a command prints stands on its own: `| kubectl apply -f -` and
- * any checker see no dangling reference. Unchanged extras apply as "unchanged".
+ * The changed resources plus what they refer to, so that what a command prints stands on its own
+ * (`| kubectl apply -f -` and any checker see no dangling reference): the target knows which.
  */
-export function withReferences(changed: readonly Resource[], context: readonly Resource[]): Resource[] {
-  const ids = new Set(changed.map(resourceId));
-  const gateways = new Set<string>();
-  const hosts = new Set<string>();
-  for (const r of changed) {
-    if (r.kind !== 'VirtualService') continue;
-    for (const g of (r.spec['gateways'] as string[] | undefined) ?? []) if (g !== 'mesh') gateways.add(g.includes('/') ? g : `${r.metadata.namespace ?? ''}/${g}`);
-    const visit = (node: unknown): void => {
-      if (Array.isArray(node)) node.forEach(visit);
-      else if (node && typeof node === 'object') {
-        const o = node as Record<string, unknown>;
-        if (typeof o['host'] === 'string' && typeof o['subset'] === 'string') hosts.add(o['host']);
-        for (const v of Object.values(o)) visit(v);
-      }
-    };
-    visit(r.spec);
-  }
-  const extra = context.filter(
-    (r) =>
-      !ids.has(resourceId(r)) &&
-      ((r.kind === 'Gateway' && gateways.has(`${r.metadata.namespace ?? ''}/${r.metadata.name}`)) || (r.kind === 'DestinationRule' && hosts.has(String(r.spec['host'])))),
-  );
-  return extra.length === 0 ? [...changed] : sortResources([...changed, ...extra]);
+export function withReferences(changed: readonly Resource[], context: readonly Resource[], settings: Pick<TranslateSettings, 'istio'>): Resource[] {
+  return targetFor(settings).changes.withReferences(changed, context);
 }

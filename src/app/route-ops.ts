@@ -9,7 +9,7 @@ import { compare } from '../routing/route-table.ts';
 import { largestRemainder, rescaleWeights } from '../routing/weights.ts';
 import { applyControlFlags, type ControlFlags } from '../routing/controls.ts';
 import type { JsonObject, RouteDestination, RouteRecord, State } from '../state/types.ts';
-import { validateRouteOptions } from './route-options.ts';
+import { validateRouteOptions } from '../manifest/route-options.ts';
 import type { RouteTarget } from './route-target.ts';
 import { effectiveDestinations, isWeighted } from './state-model.ts';
 
@@ -68,7 +68,7 @@ function newRecord(target: RouteTarget, options: Readonly<Record<string, string>
 export function reserveTcpPort(state: State, key: string, port: number): State {
   for (const [other, used] of Object.entries(state.tcpPorts)) {
     if (used === port && other !== key) {
-      throw new ToolError('INVALID', `Port ${port} is already in use by route '${other}'.`, { hint: 'pick another --port; a TCP port on the gateway serves one route' });
+      throw new ToolError('ROUTE_CONFLICT', `Port ${port} is already in use by route '${other}'.`, { hint: 'pick another --port; a TCP port on the gateway serves one route' });
     }
   }
   if (state.tcpPorts[key] === port) return state;
@@ -123,7 +123,7 @@ export function mapRoute(state: State, app: string, target: RouteTarget, opts: M
   if (route === undefined) {
     ({ state: next, route } = addRouteRecord(state, target, options));
   } else if (Object.keys(options).length > 0) {
-    throw new ToolError('INVALID', "Route option support: 'Route specific options can only be specified for nonexistent routes.'", {
+    throw new ToolError('OPTION_INVALID', "Route option support: 'Route specific options can only be specified for nonexistent routes.'", {
       hint: `change the options of an existing route with cfmesh update-route ${target.domain}${target.host ? ` --hostname ${target.host}` : ''} -o KEY=VALUE`,
     });
   }
@@ -211,14 +211,14 @@ export function setWeight(state: State, app: string, target: RouteTarget, weight
     });
   }
   if (dests.length === 1 && weight !== 100) {
-    throw new ToolError('INVALID', `App '${app}' is the only destination of route '${target.url}', so it gets 100% of its traffic; it cannot get ${weight}%.`, {
+    throw new ToolError('WEIGHTS', `App '${app}' is the only destination of route '${target.url}', so it gets 100% of its traffic; it cannot get ${weight}%.`, {
       hint: `map another app to the route first (cfmesh map-route OTHER-APP ${target.domain}${target.host ? ` --hostname ${target.host}` : ''})`,
     });
   }
   const current = effectiveDestinations(route, state);
   const rescaled = rescaleWeights(current, app, weight);
   if (rescaled.every((d) => d.weight === 0)) {
-    throw new ToolError('INVALID', `route '${target.url}' would send no traffic anywhere: every other destination has weight 0`, { hint: `give another app a weight first, or use a weight above 0 for '${app}'` });
+    throw new ToolError('WEIGHTS', `route '${target.url}' would send no traffic anywhere: every other destination has weight 0`, { hint: `give another app a weight first, or use a weight above 0 for '${app}'` });
   }
   const byApp = new Map(rescaled.map((d) => [d.app, d.weight]));
   const destinations = sortDestinations(dests.map((d) => ({ ...d, weight: byApp.get(d.app) })));
@@ -265,7 +265,7 @@ export function updateRouteOptions(state: State, target: RouteTarget, set: Reado
   const route = requireRoute(state, target);
   const options: Record<string, string> = { ...route.options };
   for (const key of remove) delete options[key];
-  Object.assign(options, set);
+  for (const [key, value] of Object.entries(set)) options[key] = value;
   const sorted: Record<string, string> = {};
   for (const key of Object.keys(options).sort(compare)) sorted[key] = options[key] as string;
   validateRouteOptions(sorted, target.url);

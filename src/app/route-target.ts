@@ -40,7 +40,7 @@ export function routeTarget(domainArg: string, flags: RouteTargetFlags): RouteTa
   const text = `${fqdn}${flags.port !== undefined ? `:${flags.port}` : ''}${path ?? ''}`;
   const parsed = parseRoute(text, flags.port !== undefined ? 'tcp' : undefined);
   if (!parsed.ok) {
-    const what = host !== undefined && !/^[a-z0-9*]([-a-z0-9]*[a-z0-9])?$/.test(host) ? `--hostname '${flags.hostname}'` : path !== undefined && parsed.message.includes('path') ? `--path '${flags.path}'` : `domain '${domainArg}'`;
+    const what = host !== undefined && !/^[a-z0-9*]([-a-z0-9]*[a-z0-9])?$/.test(host) ? `--hostname '${flags.hostname}'` : path !== undefined && parsed.part === 'path' ? `--path '${flags.path}'` : `domain '${domainArg}'`;
     throw new ToolError('USAGE', `${what} does not make a valid route: ${parsed.message}`, { hint: parsed.hint });
   }
   const address = parsed.address;

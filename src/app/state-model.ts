@@ -1,5 +1,7 @@
 import type { Warning } from '../diagnostics/tool-error.ts';
+import { parseAppExtensions, parseLoadBalancing, parseRouteControls } from '../manifest/controls.ts';
 import { canonicalPath } from '../manifest/route-address.ts';
+import { NO_CONTROLS } from '../manifest/traffic.ts';
 import type { AppProtocol } from '../manifest/types.ts';
 import { compare, isInternal, resolveWeights, type AppInfo, type Destination, type Route, type RouteTable, type RoutingOptions } from '../routing/route-table.ts';
 import { largestRemainder } from '../routing/weights.ts';
@@ -39,8 +41,9 @@ export function stateToTable(state: State, routing: RoutingOptions, only?: Itera
   return { table: { routes, apps }, warnings };
 }
 
+/** The state keeps an app's manifest map as written (`extra`); its extension keys are parsed here, as a manifest's are. */
 export function appInfo(app: AppRecord): AppInfo {
-  return { name: app.name, instances: app.instances, port: app.port, data: app.extra };
+  return { ...(app.extra ? parseAppExtensions(app.extra) : {}), name: app.name, instances: app.instances, port: app.port };
 }
 
 export function isWeighted(record: RouteRecord): boolean {
@@ -59,8 +62,9 @@ export function recordToRoute(record: RouteRecord, state: State, routing: Routin
     port: record.port,
     protocol: record.protocol === 'tcp' ? 'tcp' : 'http',
     internal: isInternal(record.fqdn, routing.internalDomains),
-    options: record.options,
-    controls: record.controls ?? {},
+    // The state keeps options and controls in the manifest's shape: parsed here by the manifest's parser.
+    loadBalancing: parseLoadBalancing(record.options),
+    controls: record.controls ? parseRouteControls(record.controls) : NO_CONTROLS,
     weighted: isWeighted(record),
     destinations,
   };

@@ -2,12 +2,13 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ToolError } from '../diagnostics/tool-error.ts';
-import type { ApplyReport, ApplyReportItem } from '../kube/apply.ts';
-import type { KubeClient, KubeClientOptions } from '../kube/client.ts';
+import type { ApplyReport } from '../kube/apply.ts';
+import type { KubeClientOptions } from '../kube/client.ts';
 import type { KubeConfig } from '../kube/kubeconfig.ts';
 import { render, type OutputFormat } from '../render/render.ts';
 import { isLoopbackHost } from '../kube/loopback.ts';
-import type { Resource } from '../render/resource.ts';
+import { kubectlName, type Resource } from '../resource/resource.ts';
+import type { Target as OutputTarget } from '../target/target.ts';
 import type { CommandContext } from './context.ts';
 import { VERSION } from './version.ts';
 
@@ -93,46 +94,39 @@ export function warnPlainHttp(ctx: CommandContext, config: KubeConfig): void {
 }
 
 /** The client options every command that talks to the cluster uses: timeout, Ctrl-C, debug lines, retries announced on stderr. */
-export function kubeClientOptions(ctx: CommandContext, flags: Pick<DeliveryFlags, 'requestTimeout'>): KubeClientOptions {
-  return { timeoutMs: requestTimeoutMs(flags), signal: ctx.io.signal, log: ctx.debug, onRetry: (line) => ctx.info(`retrying: ${line}`) };
+export function kubeClientOptions(ctx: CommandContext, flags: Pick<DeliveryFlags, 'requestTimeout'>, target?: Pick<OutputTarget, 'crdHints'>): KubeClientOptions {
+  return { timeoutMs: requestTimeoutMs(flags), signal: ctx.io.signal, log: ctx.debug, onRetry: (line) => ctx.info(`retrying: ${line}`), crdHints: target?.crdHints };
 }
 
-const GROUPS: Record<string, string> = { Secret: '', ConfigMap: '' };
-
-/** `virtualservice.networking.istio.io/reviews.example.com`, as kubectl names objects. */
-export function kubectlName(item: Pick<ApplyReportItem, 'apiVersion' | 'kind' | 'name'>): string {
-  const group = item.kind in GROUPS ? GROUPS[item.kind] : item.apiVersion.includes('/') ? item.apiVersion.split('/')[0] : '';
-  return `${item.kind.toLowerCase()}${group ? `.${group}` : ''}/${item.name}`;
-}
 
 /**
- * Server-side apply to the cluster with a report per resource (kubectl's wording on stdout, or JSON
- * with --json), a spinner with counts on a terminal, and exit 4 when anything failed.
+ * Server-side apply to the cluster (app/cluster-apply.ts) with a report per resource (kubectl's wording
+ * on stdout, or JSON with --json), a spinner with counts on a terminal, and exit 4 when anything failed.
  */
 export async function applyToCluster(
   ctx: CommandContext,
   config: KubeConfig,
   resources: readonly Resource[],
   flags: DeliveryFlags,
-  options: { prune: boolean },
+  options: { readonly prune: boolean; readonly target: Pick<OutputTarget, 'crdHints'> },
 ): Promise<ApplyReport> {
-  const [{ createKubeClient }, { applyResources }] = await Promise.all([import('../kube/client.ts'), import('../kube/apply.ts')]);
+  const { applyToCluster: apply } = await import('../app/cluster-apply.ts');
   const dryRun = flags.dryRun === 'server';
   warnPlainHttp(ctx, config);
-  const client = createKubeClient(config, kubeClientOptions(ctx, flags));
   const where = `${config.server} (namespace ${config.namespace}${config.contextName ? `, context ${config.contextName}` : ''})`;
   const progress = await startProgress(ctx, `Applying ${resources.length} resource(s) to ${where}${dryRun ? ' (server dry run)' : ''}`);
   let done = 0;
   try {
-    await preflight(client, resources, config);
-    const report = await applyResources(client, resources, {
-      namespace: config.namespace,
+    const report = await apply({
+      config,
+      resources,
+      client: kubeClientOptions(ctx, flags),
+      target: options.target,
       applySetName: flags.applyset ?? 'cfmesh',
       prune: options.prune && flags.prune !== false,
       dryRun,
       forceConflicts: flags.forceConflicts === true,
       toolVersion: VERSION,
-      signal: ctx.io.signal,
       onProgress: () => progress.update(`${++done}/${resources.length} applied`),
     });
     progress.stop();
@@ -141,45 +135,11 @@ export async function applyToCluster(
   } catch (error) {
     progress.stop();
     throw interrupted(ctx, error);
-  } finally {
-    await client.close();
-  }
-}
-
-/**
- * One discovery request before anything is applied: an untrusted certificate, bad credentials, an
- * unreachable server or missing Istio CRDs is then reported once, not once per resource.
- */
-async function preflight(client: KubeClient, resources: readonly Resource[], config: KubeConfig): Promise<void> {
-  const groups = new Map<string, { versions: Set<string>; sample: Resource }>();
-  for (const r of resources) {
-    const [group, version] = r.apiVersion.includes('/') ? (r.apiVersion.split('/') as [string, string]) : ['', r.apiVersion];
-    if (!group) continue;
-    const entry = groups.get(group) ?? { versions: new Set<string>(), sample: r };
-    entry.versions.add(version);
-    groups.set(group, entry);
-  }
-  for (const [group, { versions, sample }] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const served = await client.discover(group);
-    if (!served) {
-      // Discovery said 404. A server that does not implement group discovery may still serve the
-      // resources: ask for the collection itself; a missing CRD answers that with a plain 404, which
-      // the client reports as CRD_MISSING (and a reachable collection means we may go on).
-      await client.list({ apiVersion: sample.apiVersion, kind: sample.kind, namespace: config.namespace });
-      continue;
-    }
-    for (const version of versions) {
-      if (!served.versions.includes(version)) {
-        throw new ToolError('CRD_MISSING', `the server serves ${group} ${served.versions.join(', ')}, not ${version}`, {
-          hint: served.versions.includes('v1beta1') ? 'this Istio is older than 1.22: pass --istio-api v1beta1' : 'upgrade Istio or choose another --istio-api',
-        });
-      }
-    }
   }
 }
 
 function interrupted(ctx: CommandContext, error: unknown): unknown {
-  if (ctx.io.signal?.aborted && !(error instanceof ToolError)) return new ToolError('INTERRUPTED', 'interrupted; stopped cleanly');
+  if (ctx.io.signal?.aborted && !(error instanceof ToolError)) return new ToolError('INTERRUPTED', 'interrupted; stopped cleanly', { detail: 'interrupted; stopped cleanly' });
   return error;
 }
 
@@ -239,7 +199,7 @@ export function printReport(ctx: CommandContext, report: ApplyReport, where: { s
   if (!report.ok) {
     const first = failed[0]?.error ?? report.errors[0];
     const code = first && first.code.startsWith('API_') ? first.code : first?.code === 'CRD_MISSING' ? 'CRD_MISSING' : 'API_REJECTED';
-    throw Object.assign(new ToolError(code, `${failed.length} of ${report.items.length} resource(s) failed`), { reported: true });
+    throw new ToolError(code, `${failed.length} of ${report.items.length} resource(s) failed`, { reported: true });
   }
 }
 

@@ -1,5 +1,5 @@
 import { ToolError } from '../diagnostics/tool-error.ts';
-import { DEFAULT_ISTIO_OPTIONS, type IstioApiVersion, type IstioOptions, type MtlsMode } from '../istio/options.ts';
+import { DEFAULT_ISTIO_OPTIONS, parseIstioApi, parseMtls, type IstioOptions } from '../istio/options.ts';
 import type { OutputFormat } from '../render/render.ts';
 import { DEFAULT_INTERNAL_DOMAIN, type RoutingOptions } from '../routing/route-table.ts';
 import { parsePortRange } from '../routing/tcp-ports.ts';
@@ -20,10 +20,6 @@ export function parsePort(flag: string, value: string): number {
   return Number(value);
 }
 
-export function parseIstioApi(value: string): IstioApiVersion {
-  if (value === 'v1' || value === 'v1beta1' || value === 'v1alpha3') return value;
-  throw usage(`--istio-api must be v1, v1beta1 or v1alpha3 (got "${value}")`, 'v1 needs Istio 1.22 or newer; v1beta1 works from 1.5');
-}
 
 export function parseFormat(value: string): OutputFormat {
   if (value === 'yaml' || value === 'json') return value;
@@ -113,10 +109,6 @@ export function parseGatewaySelector(values: readonly string[]): Record<string, 
   return out;
 }
 
-export function parseMtls(value: string): MtlsMode {
-  if (value === 'off' || value === 'strict' || value === 'istio-mutual') return value;
-  throw usage(`--mtls must be off, strict or istio-mutual (got "${value}")`, 'strict adds a STRICT PeerAuthentication; istio-mutual also forces ISTIO_MUTUAL in DestinationRules');
-}
 
 /** Settings from flags over stored settings over defaults. */
 export function routingOptions(flags: TranslateFlags, stored: Partial<RoutingOptions> = {}): RoutingOptions {

@@ -1,6 +1,7 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import type { Io } from '../ui/io.ts';
 import { createContext, type GlobalFlags } from './context.ts';
+import { ISTIO_FLAG_HELP } from '../istio/options.ts';
 import { collect } from './options.ts';
 import { addDeliveryOptions } from './delivery.ts';
 
@@ -18,16 +19,32 @@ Examples:
   $ cfmesh convert -f base.yml -f extra-routes.yml --default-domain example.com --namespace shop
   $ cfmesh convert -f manifest.yml --target kubernetes --context prod        # server-side apply, prune what is gone
   $ cfmesh convert -f manifest.yml --apply --dry-run=server
-  $ cfmesh convert -f manifest.yml --target http --url https://cp.example.com/v1/bundles --token-env CP_TOKEN`,
+  $ cfmesh convert -f manifest.yml --target http --url https://cp.example.com/v1/bundles --token-env CP_TOKEN
+  $ cfmesh convert -f manifest.yml -o deploy/istio/ --report github           # warnings and errors as annotations
+  $ cfmesh convert -f manifest.yml -o deploy/istio/ --report junit --report-file cfmesh-junit.xml`,
   diff: `
 Examples:
   $ cfmesh diff -f manifest.yml                       # current kubeconfig context; exit 1 when something differs
   $ cfmesh diff -f manifest.yml --context prod -n shop`,
+  completion: `
+Examples:
+  $ source <(cfmesh completion bash)                 # bash: this shell
+  $ cfmesh completion bash > ~/.local/share/bash-completion/completions/cfmesh
+  $ source <(cfmesh completion zsh)                  # zsh, after compinit
+  $ cfmesh completion fish | source                  # fish
+  $ cfmesh completion fish > ~/.config/fish/completions/cfmesh.fish`,
+  schema: `
+Examples:
+  $ cfmesh schema > manifest.schema.json           # then, first line of manifest.yml:
+                                                   # # yaml-language-server: $schema=./manifest.schema.json`,
   validate: `
 Examples:
   $ cfmesh validate -f manifest.yml
   $ cfmesh validate -f manifest.yml --vars-file prod.yml --strict
-  $ cfmesh validate -f manifest.yml --json | jq '.errors[] | "\\(.file):\\(.line):\\(.col) \\(.message)"'`,
+  $ cfmesh validate -f manifest.yml --json | jq '.errors[] | "\\(.file):\\(.line):\\(.col) \\(.message)"'
+  $ cfmesh validate -f manifest.yml --output github          # GitHub Actions: annotations on the pull request
+  $ cfmesh validate -f manifest.yml --output sarif > cfmesh.sarif
+  $ cfmesh validate -f manifest.yml --output junit > cfmesh-junit.xml`,
 };
 
 /** Flags shared by every command that reads a manifest. */
@@ -47,8 +64,8 @@ export function addTranslateOptions(cmd: Command): Command {
     .option('--gateway <name>', 'name of the ingress Gateway (default cloudfoundry-ingress)')
     .option('-n, --namespace <ns>', 'namespace of the resources and of {namespace} in hosts (default "default")')
     .option('--service-host-template <template>', 'destination host per app (default {app}.{namespace}.svc.cluster.local)')
-    .option('--istio-api <version>', 'networking.istio.io version: v1 (default), v1beta1 or v1alpha3')
-    .option('--mtls <mode>', 'off (default: Istio auto mTLS), strict (STRICT PeerAuthentication) or istio-mutual (also ISTIO_MUTUAL clients)')
+    .option('--istio-api <version>', ISTIO_FLAG_HELP.istioApi)
+    .option('--mtls <mode>', ISTIO_FLAG_HELP.mtls)
     .option('--gateway-selector <key=value>', 'label of the ingress gateway pods the Gateway selects; repeatable (default istio=ingressgateway; the Helm istio/gateway chart uses istio=ingress)', collect)
     .option('--gateway-namespace <ns>', "namespace of the ingress gateway's pods, where tls credentialName secrets must be (default istio-system)")
     .option('--tcp-port-range <from-to>', 'gateway ports for TCP routes written without one (default 1024-65535)');
@@ -95,14 +112,21 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
     .option('-o, --output-dir <dir>', 'write one file per resource into DIR, removing files cfmesh wrote there before that are no longer produced')
     .option('--apply', 'same as --target kubernetes: server-side apply to the cluster')
     .option('--json', 'with a control-plane target: the delivery report as JSON on stdout')
+    .option('--report <format>', 'diagnostics (warnings, errors) as text (default), json, github (workflow commands), sarif (SARIF 2.1.0) or junit (JUnit XML), on stderr')
+    .option('--report-file <file>', 'write the --report to FILE instead (stderr keeps the text diagnostics)')
     .addHelpText('after', EXAMPLES.convert)
     .action(async (manifests: string[], _opts, cmd: Command) => {
       const { convertCommand } = await import('./commands/convert.ts');
-      await convertCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals(), manifests);
+      const flags = cmd.optsWithGlobals();
+      const ctx = createContext(io, globals(cmd));
+      if (flags['report'] === undefined && flags['reportFile'] === undefined) return convertCommand(ctx, flags, manifests);
+      const { runWithReport } = await import('./commands/report.ts');
+      await runWithReport(ctx, flags, manifests, (reporting) => convertCommand(reporting, flags, manifests));
     });
 
   addTranslateOptions(addManifestOptions(program.command('validate').argument('[manifest...]', 'manifest files, as -f (default ./manifest.yml, else ./manifest.yaml)').description('check cf manifests (schema, routes, weights) without printing configuration')))
-    .option('--json', 'print the verdict and every diagnostic as JSON on stdout')
+    .option('--output <format>', 'the verdict and every diagnostic on stdout: text (default: diagnostics on stderr), json, github (workflow commands), sarif (SARIF 2.1.0) or junit (JUnit XML)')
+    .option('--json', 'short for --output json')
     .addHelpText('after', EXAMPLES.validate)
     .action(async (manifests: string[], _opts, cmd: Command) => {
       const { validateCommand } = await import('./commands/validate.ts');
@@ -123,8 +147,31 @@ Exit codes: 0 ok, 1 invalid input or failed check, 2 wrong usage, 3 local file I
 
   program
     .command('version')
-    .description('print the version')
-    .action(() => io.stdout.write(`${VERSION}\n`));
+    .description('print the version; --json adds Node.js, the default Istio API and the state format')
+    .option('--json', 'print cfmesh, Node.js, default Istio API and state format versions as JSON')
+    .action(async (_opts, cmd: Command) => {
+      const { versionCommand } = await import('./commands/version.ts');
+      versionCommand(createContext(io, globals(cmd)), cmd.optsWithGlobals());
+    });
+
+  program
+    .command('completion')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish']))
+    .description('print the shell completion script: commands, flags, flag values, files, and apps, domains and hosts of the state')
+    .addHelpText('after', EXAMPLES.completion)
+    .action(async (shell: string, _opts, cmd: Command) => {
+      const { completionCommand } = await import('./commands/completion.ts');
+      completionCommand(createContext(io, globals(cmd)), shell);
+    });
+
+  program
+    .command('schema')
+    .description('print the manifest JSON Schema for editors (manifests as written: ((vars)) accepted where values go)')
+    .addHelpText('after', EXAMPLES.schema)
+    .action(async (_opts, cmd: Command) => {
+      const { schemaCommand } = await import('./commands/schema.ts');
+      schemaCommand(createContext(io, globals(cmd)));
+    });
 
   registerStateCommands(program, io, globals);
   return program;

@@ -15,7 +15,14 @@ export type ErrorCode =
   | 'UNDEFINED_VARS'
   | 'VAR_TYPE'
   | 'VARS_FILE'
+  // the manifest's structure: a type, a required key, a key where none may be (the JSON schema)
   | 'SCHEMA'
+  // a value Cloud Controller refuses for an app or process attribute (units, ranges, health checks, env, metadata)
+  | 'ATTRIBUTE_INVALID'
+  // a cf route option (loadbalancing, hash_header, hash_balance) Cloud Controller refuses
+  | 'OPTION_INVALID'
+  // a value of cfmesh's traffic extension that Istio or cfmesh refuses (retry-on, percent, header names, endpoints)
+  | 'TRAFFIC_INVALID'
   | 'APP_NAME'
   | 'DUPLICATE_APP'
   | 'ROUTE_INVALID'
@@ -27,7 +34,8 @@ export type ErrorCode =
   | 'DURATION'
   | 'NOT_FOUND'
   | 'STRICT'
-  | 'INVALID'
+  // `diff`: the cluster differs from what would be applied (kubectl diff's exit 1)
+  | 'DIFFERENCES'
   // wrong usage (exit 2)
   | 'USAGE'
   // local file I/O (exit 3)
@@ -51,11 +59,19 @@ export type ErrorCode =
 export interface ToolErrorOptions {
   readonly span?: SourceSpan | undefined;
   readonly hint?: string | undefined;
-  /** When validation found several problems, all of them (this error is then a summary). */
+  /** When validation found several problems, all of them. */
   readonly details?: readonly ToolError[] | undefined;
+  /** This error only stands for its details (failWith's "N problems found"): printed, they say it all. */
+  readonly summary?: boolean | undefined;
   readonly cause?: unknown;
   /** The HTTP status a control plane answered with, when the error is that answer. */
   readonly httpStatus?: number | undefined;
+  /** Warnings found before the failure, to be printed before it (the manifest's, say). */
+  readonly warnings?: readonly Warning[] | undefined;
+  /** The command has already told the user (a report on stdout, `validate --json`): main.ts only sets the exit code. */
+  readonly reported?: boolean | undefined;
+  /** What the failure left, when the code says it is worth saying (INTERRUPTED: what was and was not written). */
+  readonly detail?: string | undefined;
 }
 
 /** The one error class (eemeli/yaml errors.ts): a code, a message, where, and what to do. */
@@ -64,7 +80,11 @@ export class ToolError extends Error {
   readonly span: SourceSpan | undefined;
   readonly hint: string | undefined;
   readonly details: readonly ToolError[];
+  readonly summary: boolean;
   readonly httpStatus: number | undefined;
+  readonly warnings: readonly Warning[];
+  readonly reported: boolean;
+  readonly detail: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: ToolErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -73,21 +93,40 @@ export class ToolError extends Error {
     this.span = options.span;
     this.hint = options.hint;
     this.details = options.details ?? [];
+    this.summary = options.summary ?? false;
     this.httpStatus = options.httpStatus;
+    this.warnings = options.warnings ?? [];
+    this.reported = options.reported ?? false;
+    this.detail = options.detail;
   }
 
   /** The errors to print: the collected details, or this error alone. */
   get all(): readonly ToolError[] {
     return this.details.length > 0 ? this.details : [this];
   }
+
+  /** The same error with some of its options changed (a ToolError is never changed in place). */
+  with(options: Pick<ToolErrorOptions, 'warnings' | 'reported'> & { readonly code?: ErrorCode | undefined }): ToolError {
+    return new ToolError(options.code ?? this.code, this.message, {
+      span: this.span,
+      hint: this.hint,
+      details: this.details,
+      summary: this.summary,
+      cause: this.cause,
+      httpStatus: this.httpStatus,
+      warnings: options.warnings ?? this.warnings,
+      reported: options.reported ?? this.reported,
+      detail: this.detail,
+    });
+  }
 }
 
 /** Throws one error carrying every collected error; the first one's code decides the exit code. */
-export function failWith(errors: readonly ToolError[]): never {
+export function failWith(errors: readonly ToolError[], warnings?: readonly Warning[]): never {
   const first = errors[0];
   if (!first) throw new ToolError('INTERNAL', 'failWith called with no errors');
-  if (errors.length === 1) throw first;
-  throw new ToolError(first.code, `${errors.length} problems found`, { details: errors });
+  if (errors.length === 1) throw warnings ? first.with({ warnings }) : first;
+  throw new ToolError(first.code, `${errors.length} problems found`, { details: errors, summary: true, warnings });
 }
 
 export type WarningCode =

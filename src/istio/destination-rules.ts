@@ -1,12 +1,13 @@
 import type { Warning } from '../diagnostics/tool-error.ts';
-import { canonicalDuration } from '../manifest/duration.ts';
-import type { Resource } from '../render/resource.ts';
+import { formatDuration } from '../manifest/duration.ts';
+import type { CircuitBreaker, LoadBalancing } from '../manifest/traffic.ts';
+import type { Resource } from '../resource/resource.ts';
 import type { AppInfo, Route, RouteTable } from '../routing/route-table.ts';
 import { compare } from '../routing/route-table.ts';
 import { dnsLabel, objectName } from './names.ts';
 import { networkingApi, type IstioOptions } from './options.ts';
 import { appTarget } from './targets.ts';
-import { mirrorOf, rulesOf } from './traffic.ts';
+import { mirrorOf, unreachable } from './traffic.ts';
 
 /**
  * What each destination host needs in its DestinationRule, planned before any VirtualService is
@@ -36,7 +37,7 @@ interface HostPlan {
   http2: boolean;
   readonly subsets: Map<string, SubsetPlan>;
   /** Circuit breakers by version ('' for the app that is the whole host). */
-  readonly breakers: Map<string, Readonly<Record<string, unknown>>>;
+  readonly breakers: Map<string, CircuitBreaker>;
 }
 
 interface Policy {
@@ -45,20 +46,23 @@ interface Policy {
   readonly loadBalancer: Record<string, unknown>;
 }
 
-/** cf `options.loadbalancing` → an Istio load balancer (undefined when the route sets none). */
-export function loadBalancerPolicy(options: Readonly<Record<string, string>>): Policy | undefined {
-  switch (options['loadbalancing']) {
+/** cf's load-balancing option → an Istio load balancer (undefined when the route sets none). */
+export function loadBalancerPolicy(lb: LoadBalancing | undefined): Policy | undefined {
+  const algorithm = lb?.algorithm;
+  switch (algorithm) {
+    case undefined:
+      return undefined;
     case 'round-robin':
       return { key: 'round-robin', slug: 'round-robin', loadBalancer: { simple: 'ROUND_ROBIN' } };
     case 'least-connection':
       return { key: 'least-connection', slug: 'least-request', loadBalancer: { simple: 'LEAST_REQUEST' } };
     case 'hash': {
-      const header = (options['hash_header'] ?? '').toLowerCase();
+      const header = (lb?.hashHeader ?? '').toLowerCase();
       const slug = `hash-${header.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')}`.replace(/-+$/, '');
       return { key: `hash:${header}`, slug, loadBalancer: { consistentHash: { httpHeaderName: header } } };
     }
     default:
-      return undefined;
+      return unreachable(algorithm);
   }
 }
 
@@ -78,17 +82,18 @@ export function hostPlans(table: RouteTable, apps: ReadonlyMap<string, AppInfo>,
   const routed: { app: string; route: Route }[] = [];
 
   for (const route of table.routes) {
-    const policy = loadBalancerPolicy(route.options);
+    const policy = loadBalancerPolicy(route.loadBalancing);
     policies.set(route, policy);
     // hash_balance 0 means no load bound (CC route_options_message.rb), which is what Istio does.
-    if (route.options['hash_balance'] !== undefined && Number(route.options['hash_balance']) !== 0) {
+    const balance = route.loadBalancing?.hashBalance;
+    if (balance !== undefined && balance !== 0) {
       warnings.push({
         code: 'LOSSY',
-        message: `route ${route.key}: option hash_balance=${route.options['hash_balance']} has no Istio equivalent (a DestinationRule cannot set Envoy's hash_balance_factor); hashing on ${route.options['hash_header'] ?? 'the header'} is not load-bounded`,
+        message: `route ${route.key}: option hash_balance=${balance} has no Istio equivalent (a DestinationRule cannot set Envoy's hash_balance_factor); hashing on ${route.loadBalancing?.hashHeader ?? 'the header'} is not load-bounded`,
         span: route.span,
       });
     }
-    const names = [...route.destinations.map((d) => d.app), ...rulesOf(route.controls).flatMap((r) => r.destinations.map((d) => d.app))];
+    const names = [...route.destinations.map((d) => d.app), ...(route.controls.rules ?? []).flatMap((r) => r.destinations.map((d) => d.app))];
     for (const app of names) {
       const t = target(app);
       planFor(t.host);
@@ -153,11 +158,11 @@ export function hostPlans(table: RouteTable, apps: ReadonlyMap<string, AppInfo>,
   }
   // Circuit breakers protect the app from every client in the mesh, routed by cfmesh or not.
   for (const info of [...apps.values()].sort((a, b) => compare(a.name, b.name))) {
-    const cb = info.data?.['circuit-breaker'];
-    if (typeof cb !== 'object' || cb === null) continue;
+    const cb = info.circuitBreaker;
+    if (!cb) continue;
     const t = target(info.name);
     const plan = planFor(t.host);
-    plan.breakers.set(t.version ?? '', cb as Record<string, unknown>);
+    plan.breakers.set(t.version ?? '', cb);
     if (t.version !== undefined && !plan.subsets.has(t.version)) plan.subsets.set(t.version, { version: t.version, loadBalancer: undefined });
   }
   return { hosts, subsetFor: subsetName };
@@ -189,7 +194,7 @@ export function destinationRules(plans: HostPlans, _apps: ReadonlyMap<string, Ap
 
 function trafficPolicy(
   loadBalancer: Record<string, unknown> | undefined,
-  breaker: Readonly<Record<string, unknown>> | undefined,
+  breaker: CircuitBreaker | undefined,
   http2: boolean,
   mutual: boolean,
 ): Record<string, unknown> | undefined {
@@ -204,12 +209,12 @@ function trafficPolicy(
 }
 
 /** circuit-breaker → connectionPool (tcp.maxConnections, http.http1MaxPendingRequests, http.maxRequestsPerConnection). */
-function connectionPool(cb: Readonly<Record<string, unknown>> | undefined, http2: boolean): Record<string, unknown> | undefined {
+function connectionPool(cb: CircuitBreaker | undefined, http2: boolean): Record<string, unknown> | undefined {
   const tcp: Record<string, unknown> = {};
   const http: Record<string, unknown> = {};
-  if (typeof cb?.['max-connections'] === 'number') tcp['maxConnections'] = cb['max-connections'];
-  if (typeof cb?.['max-pending-requests'] === 'number') http['http1MaxPendingRequests'] = cb['max-pending-requests'];
-  if (typeof cb?.['max-requests-per-connection'] === 'number') http['maxRequestsPerConnection'] = cb['max-requests-per-connection'];
+  if (cb?.maxConnections !== undefined) tcp['maxConnections'] = cb.maxConnections;
+  if (cb?.maxPendingRequests !== undefined) http['http1MaxPendingRequests'] = cb.maxPendingRequests;
+  if (cb?.maxRequestsPerConnection !== undefined) http['maxRequestsPerConnection'] = cb.maxRequestsPerConnection;
   if (http2) http['h2UpgradePolicy'] = 'UPGRADE';
   const pool: Record<string, unknown> = {};
   if (Object.keys(tcp).length > 0) pool['tcp'] = tcp;
@@ -218,13 +223,13 @@ function connectionPool(cb: Readonly<Record<string, unknown>> | undefined, http2
 }
 
 /** circuit-breaker → outlierDetection; consecutive-errors is consecutive5xxErrors (never the deprecated consecutiveErrors). */
-function outlierDetection(cb: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> | undefined {
+function outlierDetection(cb: CircuitBreaker | undefined): Record<string, unknown> | undefined {
   if (!cb) return undefined;
   const out: Record<string, unknown> = {};
-  if (typeof cb['consecutive-errors'] === 'number') out['consecutive5xxErrors'] = cb['consecutive-errors'];
-  if (typeof cb['interval'] === 'string') out['interval'] = canonicalDuration(cb['interval']);
-  if (typeof cb['base-ejection-time'] === 'string') out['baseEjectionTime'] = canonicalDuration(cb['base-ejection-time']);
-  if (typeof cb['max-ejection-percent'] === 'number') out['maxEjectionPercent'] = cb['max-ejection-percent'];
+  if (cb.consecutiveErrors !== undefined) out['consecutive5xxErrors'] = cb.consecutiveErrors;
+  if (cb.intervalMs !== undefined) out['interval'] = formatDuration(cb.intervalMs);
+  if (cb.baseEjectionTimeMs !== undefined) out['baseEjectionTime'] = formatDuration(cb.baseEjectionTimeMs);
+  if (cb.maxEjectionPercent !== undefined) out['maxEjectionPercent'] = cb.maxEjectionPercent;
   return Object.keys(out).length > 0 ? out : undefined;
 }
 

@@ -28,3 +28,8 @@ export function objectName(raw: string, kind: 'subdomain' | 'label' = 'subdomain
 export function dnsLabel(raw: string): string {
   return objectName(raw, 'label');
 }
+
+/** Whether a name may be one objectName made with a hash (`x-1a2b3c4d`): then another raw name may give it. */
+export function mayBeHashed(name: string): boolean {
+  return /-[0-9a-f]{8}$/.test(name);
+}

@@ -1,3 +1,5 @@
+import { ToolError } from '../diagnostics/tool-error.ts';
+
 export type IstioApiVersion = 'v1' | 'v1beta1' | 'v1alpha3';
 
 export interface IstioOptions {
@@ -61,3 +63,21 @@ export function existingGateway(options: IstioOptions): { readonly namespace: st
   const slash = options.gateway.indexOf('/');
   return slash < 0 ? undefined : { namespace: options.gateway.slice(0, slash), name: options.gateway.slice(slash + 1) };
 }
+
+/** `--istio-api`: a usage error (exit 2) for anything else. */
+export function parseIstioApi(value: string): IstioApiVersion {
+  if (value === 'v1' || value === 'v1beta1' || value === 'v1alpha3') return value;
+  throw new ToolError('USAGE', `--istio-api must be v1, v1beta1 or v1alpha3 (got "${value}")`, { hint: 'v1 needs Istio 1.22 or newer; v1beta1 works from 1.5' });
+}
+
+/** `--mtls`: a usage error (exit 2) for anything else. */
+export function parseMtls(value: string): MtlsMode {
+  if (value === 'off' || value === 'strict' || value === 'istio-mutual') return value;
+  throw new ToolError('USAGE', `--mtls must be off, strict or istio-mutual (got "${value}")`, { hint: 'strict adds a STRICT PeerAuthentication; istio-mutual also forces ISTIO_MUTUAL in DestinationRules' });
+}
+
+/** The help of the flags that only the Istio target reads (cli/program.ts). */
+export const ISTIO_FLAG_HELP = {
+  istioApi: 'networking.istio.io version: v1 (default), v1beta1 or v1alpha3',
+  mtls: 'off (default: Istio auto mTLS), strict (STRICT PeerAuthentication) or istio-mutual (also ISTIO_MUTUAL clients)',
+} as const;

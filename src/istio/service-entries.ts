@@ -1,5 +1,4 @@
-import { parseEndpoint } from '../manifest/controls.ts';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../render/resource.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../resource/resource.ts';
 import type { AppInfo, RouteTable } from '../routing/route-table.ts';
 import { compare } from '../routing/route-table.ts';
 import { objectName } from './names.ts';
@@ -30,7 +29,7 @@ export function serviceEntries(table: RouteTable, apps: ReadonlyMap<string, AppI
   const byHost = new Map<string, AppInfo[]>();
   for (const info of [...apps.values()].sort((a, b) => compare(a.name, b.name))) {
     const host = appTarget(info.name, info, options).host;
-    const external = Array.isArray(info.data?.['endpoints']);
+    const external = info.endpoints !== undefined;
     if (!external && (isKubernetesServiceHost(host) || !routed.has(info.name))) continue;
     byHost.set(host, [...(byHost.get(host) ?? []), info]);
   }
@@ -45,10 +44,7 @@ export function serviceEntries(table: RouteTable, apps: ReadonlyMap<string, AppI
       const name = `${protocol.toLowerCase()}-${number}`;
       if (!ports.has(number)) ports.set(number, { name, protocol });
       const version = appTarget(info.name, info, options).version;
-      const listed = Array.isArray(info.data?.['endpoints']) ? (info.data?.['endpoints'] as unknown[]) : [];
-      for (const raw of listed) {
-        const parsed = parseEndpoint(String(raw));
-        if (!parsed.ok) continue;
+      for (const parsed of info.endpoints ?? []) {
         allIps &&= parsed.ip;
         const endpoint: Record<string, unknown> = { address: parsed.address };
         if (parsed.port !== undefined && parsed.port !== number) endpoint['ports'] = { [(ports.get(number) as { name: string }).name]: parsed.port };

@@ -15,9 +15,8 @@ export interface AppTarget {
 }
 
 export function appTarget(app: string, info: AppInfo | undefined, options: IstioOptions): AppTarget {
-  const data = info?.data ?? {};
-  const version = typeof data['version'] === 'string' ? data['version'] : undefined;
-  const service = typeof data['service'] === 'string' ? data['service'] : dnsLabel(app);
+  const version = info?.version;
+  const service = info?.service ?? dnsLabel(app);
   const host = serviceHost(service, options, { service, version: version ?? service });
   return version !== undefined ? { host, service, version } : { host, service };
 }
@@ -82,7 +81,7 @@ export function checkHosts(table: RouteTable, apps: ReadonlyMap<string, AppInfo>
     if (isKubernetesServiceHost(host)) continue;
     for (const info of list) {
       const version = appTarget(info.name, info, options).version;
-      if (version !== undefined && !Array.isArray(info.data?.['endpoints']) && apps.has(info.name)) {
+      if (version !== undefined && info.endpoints === undefined && apps.has(info.name)) {
         errors.push(
           new ToolError('ROUTE_CONFLICT', `app "${info.name}" is version "${version}" on host ${host}, which is outside the cluster's Service registry: its subset needs endpoints labelled with the version, and DNS gives none`, {
             span: info.span,

@@ -1,15 +1,16 @@
 import { ToolError, failWith, type Warning } from '../diagnostics/tool-error.ts';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../render/resource.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../resource/resource.ts';
 import { wildcardChain } from '../routing/hosts.ts';
 import type { AppInfo, Destination, Route, RouteTable } from '../routing/route-table.ts';
 import { compare, resolveWeights } from '../routing/route-table.ts';
 import { servingDestinations } from '../routing/serving.ts';
 import { destinationRules, hostPlans, type HostPlans } from './destination-rules.ts';
 import { objectName } from './names.ts';
-import { DEFAULT_GATEWAY_NAMESPACE, existingGateway, gatewaySelector, networkingApi, securityApi, type IstioOptions } from './options.ts';
+import { existingGateway, gatewaySelector, networkingApi, securityApi, type IstioOptions } from './options.ts';
 import { mergeServiceEntries, serviceEntries } from './service-entries.ts';
 import { appPort, appTarget, checkHosts } from './targets.ts';
-import { faultOf, methodsOf, mirrorOf, retriesOf, ruleMatches, rulesOf, timeoutOf, tlsOf, type TlsControl } from './traffic.ts';
+import type { TlsSettings } from '../manifest/traffic.ts';
+import { faultOf, methodsOf, mirrorOf, retriesOf, ruleMatches, rulesOf, timeoutOf } from './traffic.ts';
 
 export { serviceHost } from './targets.ts';
 
@@ -55,7 +56,7 @@ export function translate(table: RouteTable, options: IstioOptions): Translation
   const shared = existingGateway(options);
   if (shared) errors.push(...serversNeeded(external, tls, options.gateway));
   if (errors.length > 0) failWith(errors);
-  if (external.length > 0 && !shared) resources.push(gateway(external, tls, options));
+  if (external.length > 0 && !shared) resources.push(...gateways(external, tls, options));
   const liveByHost = new Map<string, Route[]>();
   for (const route of live) liveByHost.set(route.fqdn, [...(liveByHost.get(route.fqdn) ?? []), route]);
   const emitted = new Map<string, Route[]>();
@@ -71,14 +72,6 @@ export function translate(table: RouteTable, options: IstioOptions): Translation
   if (options.mtls === 'strict' || options.mtls === 'istio-mutual') resources.push(peerAuthentication(options));
   refuseDuplicateNames(resources);
   noticeOnce(live, ctx);
-  if (tls.size > 0) {
-    const names = [...new Set([...tls.values()].map((t) => t.credentialName))].sort(compare);
-    warnings.push({
-      code: 'NOTICE',
-      message: `the Gateway's HTTPS servers read their certificates from the Kubernetes Secret${names.length > 1 ? 's' : ''} ${names.join(', ')}, which must be in the ingress gateway pods' namespace (${options.gatewayNamespace ?? DEFAULT_GATEWAY_NAMESPACE}), not in ${options.namespace}`,
-      hint: '--gateway-namespace NS names that namespace',
-    });
-  }
   return { resources: sortResources(resources), warnings };
 }
 
@@ -134,11 +127,11 @@ export function metadata(name: string, options: IstioOptions, namespace: string 
 }
 
 /** TLS is per route in the manifest but per host on the Gateway: the routes of one host must agree. */
-function tlsByHost(byHost: ReadonlyMap<string, Route[]>, errors: ToolError[], warnings: Warning[]): Map<string, TlsControl> {
-  const out = new Map<string, TlsControl>();
+function tlsByHost(byHost: ReadonlyMap<string, Route[]>, errors: ToolError[], warnings: Warning[]): Map<string, TlsSettings> {
+  const out = new Map<string, TlsSettings>();
   for (const [fqdn, routes] of byHost) {
     for (const route of routes) {
-      const tls = tlsOf(route.controls);
+      const tls = route.controls.tls;
       if (!tls) continue;
       if (route.internal) {
         warnings.push({ code: 'LOSSY', message: `route ${route.key}: tls is ignored on a mesh-internal route (sidecars already encrypt with mTLS)`, span: route.span });
@@ -167,10 +160,10 @@ function portName(prefix: string, fqdn: string, used: Set<string>): string {
  * server, rather than bound to a Gateway that may not serve them. Plain HTTP needs the Gateway's
  * HTTP server to cover the hosts, which only the Gateway's owner can check.
  */
-function serversNeeded(routes: readonly Route[], tls: ReadonlyMap<string, TlsControl>, name: string): ToolError[] {
+function serversNeeded(routes: readonly Route[], tls: ReadonlyMap<string, TlsSettings>, name: string): ToolError[] {
   const errors: ToolError[] = [];
   for (const [fqdn, t] of [...tls.entries()].sort((a, b) => compare(a[0], b[0]))) {
-    const route = routes.find((r) => r.fqdn === fqdn && tlsOf(r.controls) !== undefined);
+    const route = routes.find((r) => r.fqdn === fqdn && r.controls.tls !== undefined);
     errors.push(
       new ToolError('ROUTE_CONFLICT', `route ${route?.key ?? fqdn}: tls needs an HTTPS server for ${fqdn} (port 443, credentialName ${t.credentialName}) on the Gateway ${name}, which cfmesh does not own and cannot add to`, {
         span: route?.span,
@@ -191,25 +184,51 @@ function serversNeeded(routes: readonly Route[], tls: ReadonlyMap<string, TlsCon
   return errors;
 }
 
-function gateway(routes: readonly Route[], tls: ReadonlyMap<string, TlsControl>, options: IstioOptions): Resource {
+/**
+ * The Gateways: one with the plain-HTTP server (port 80, every host) and the TCP servers, and one per
+ * `tls` host with that host's HTTPS server. A VirtualService is bound to the first and to the one
+ * whose HTTPS server receives its host's connections (tlsHostFor), and to no other: Istio builds a
+ * server's virtual hosts from every VirtualService of its Gateway whose hosts intersect the server's
+ * (gateway.go buildGatewayHTTPRouteConfig), so with every server in one Gateway, `*.example.com`'s
+ * routes would be appended to the `www.example.com` virtual host of www's HTTPS server, ahead of
+ * www's own when the wildcard's VirtualService is older (Istio orders them by creation time).
+ * The HTTPS redirect is a rule of the host's own VirtualService (redirectRule), not a server with
+ * tls.httpsRedirect, for the same reason.
+ */
+function gateways(routes: readonly Route[], tls: ReadonlyMap<string, TlsSettings>, options: IstioOptions): Resource[] {
   const tcpPorts = [...new Set(routes.filter((r) => r.protocol === 'tcp').map((r) => r.port as number))].sort((a, b) => a - b);
   const servers: Record<string, unknown>[] = [];
-  const used = new Set<string>(['http']);
   if (routes.some((r) => r.protocol === 'http')) servers.push({ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] });
-  // The HTTPS redirect is a rule of the host's own VirtualService (redirectRule), not a server with
-  // tls.httpsRedirect: Istio marks every virtual host such a server's hosts intersect require_tls
-  // (gateway.go buildGatewayHTTPRouteConfig), so `*.example.com` would redirect `api.example.com` too.
-  for (const fqdn of [...tls.keys()].sort(compare)) {
-    const t = tls.get(fqdn) as TlsControl;
-    servers.push({ port: { number: 443, name: portName('https', fqdn, used), protocol: 'HTTPS' }, hosts: [fqdn], tls: { mode: 'SIMPLE', credentialName: t.credentialName } });
-  }
   for (const port of tcpPorts) servers.push({ port: { number: port, name: `tcp-${port}`, protocol: 'TCP' }, hosts: ['*'] });
-  return {
-    apiVersion: networkingApi(options),
-    kind: 'Gateway',
-    metadata: metadata(options.gateway, options),
-    spec: { selector: gatewaySelector(options), servers },
-  };
+  const out: Resource[] = [];
+  if (servers.length > 0) out.push({ apiVersion: networkingApi(options), kind: 'Gateway', metadata: metadata(options.gateway, options), spec: { selector: gatewaySelector(options), servers } });
+  for (const fqdn of [...tls.keys()].sort(compare)) {
+    const t = tls.get(fqdn) as TlsSettings;
+    const server = { port: { number: 443, name: portName('https', fqdn, new Set()), protocol: 'HTTPS' }, hosts: [fqdn], tls: { mode: 'SIMPLE', credentialName: t.credentialName } };
+    out.push({ apiVersion: networkingApi(options), kind: 'Gateway', metadata: metadata(tlsGatewayName(fqdn, options), options), spec: { selector: gatewaySelector(options), servers: [server] } });
+  }
+  return out;
+}
+
+/**
+ * The Gateway of a tls host's HTTPS server, a DNS label (Istio's Gateway names have no dots):
+ * `<gateway>-https-<host>` with each `.` as `-` and each `-` doubled, so two hosts never share a name
+ * (`a-b.example.com` is `a--b-example-com`, `a.b-example.com` is `a-b--example-com`); a wildcard host
+ * or a name past 63 characters is hashed (names.ts).
+ */
+export function tlsGatewayName(fqdn: string, options: IstioOptions): string {
+  const name = `${options.gateway}-https-${fqdn.replace(/-/g, '--').replace(/\./g, '-')}`;
+  return !fqdn.includes('*') && name.length <= 63 ? name : objectName(`${options.gateway}-https-${fqdn}`, 'label');
+}
+
+/**
+ * The tls host whose HTTPS server receives the connections for `fqdn`: its own, else the most
+ * specific wildcard tls host above it, as Envoy picks a filter chain by SNI (exact name first, then
+ * the longest `*.suffix`: listener_components.proto FilterChainMatch.server_names).
+ */
+function tlsHostFor(fqdn: string, tls: ReadonlyMap<string, TlsSettings>): string | undefined {
+  if (tls.has(fqdn)) return fqdn;
+  return wildcardChain(fqdn).find((w) => tls.has(w));
 }
 
 /**
@@ -225,7 +244,8 @@ function gateway(routes: readonly Route[], tls: ReadonlyMap<string, TlsControl>,
  * A route none of whose apps runs is left out (routing/serving.ts): its requests fall through.
  * Nothing is emitted for a host without a live route: its requests go to the wildcard host.
  */
-function virtualService(fqdn: string, routes: readonly Route[], liveByHost: ReadonlyMap<string, Route[]>, tls: ReadonlyMap<string, TlsControl>, ctx: Ctx): Resource | undefined {
+function virtualService(fqdn: string, routes: readonly Route[], liveByHost: ReadonlyMap<string, Route[]>, tls: ReadonlyMap<string, TlsSettings>, ctx: Ctx): Resource | undefined {
+  const shared = existingGateway(ctx.options) !== undefined;
   const internal = routes.some((r) => r.internal);
   const own = routes.filter((r) => r.protocol === 'http');
   const http: Record<string, unknown>[] = [];
@@ -248,11 +268,36 @@ function virtualService(fqdn: string, routes: readonly Route[], liveByHost: Read
   if (http.length === 0 && tcp.length === 0) return undefined;
   const spec: Record<string, unknown> = {
     hosts: [fqdn],
-    gateways: [internal ? 'mesh' : ctx.options.gateway],
+    gateways: internal ? ['mesh'] : gatewaysOf(fqdn, http.length > 0, liveByHost, tls, shared, ctx.options),
   };
   if (http.length > 0) spec['http'] = http;
   if (tcp.length > 0) spec['tcp'] = tcp;
   return { apiVersion: networkingApi(ctx.options), kind: 'VirtualService', metadata: metadata(objectName(fqdn), ctx.options), spec };
+}
+
+/**
+ * The Gateways an external host's VirtualService binds to (see gateways()): the plain one; the one
+ * of the HTTPS server that receives the host's connections (tlsHostFor); and, for the HTTP routes of
+ * a host, the HTTPS server of every tls host T with no HTTP routes of its own to which this host is
+ * the nearest fallback (the first host of T's wildcard chain with live HTTP routes): requests for T,
+ * and for the hosts below it that have no VirtualService, arrive on T's server and must find this
+ * host's routes there (Istio names that virtual host T: the intersection of T and this host). Only
+ * one VirtualService ever makes a given virtual host of a server, so no two are merged in an order
+ * Istio leaves to creation time.
+ */
+function gatewaysOf(fqdn: string, hasHttp: boolean, liveByHost: ReadonlyMap<string, Route[]>, tls: ReadonlyMap<string, TlsSettings>, shared: boolean, options: IstioOptions): string[] {
+  if (shared) return [options.gateway];
+  const out = new Set<string>([options.gateway]);
+  const own = tlsHostFor(fqdn, tls);
+  if (own !== undefined) out.add(tlsGatewayName(own, options));
+  if (hasHttp) {
+    const httpHost = (h: string) => (liveByHost.get(h) ?? []).some((r) => r.protocol === 'http' && !r.internal);
+    for (const t of [...tls.keys()].sort(compare)) {
+      if (t === fqdn || httpHost(t)) continue;
+      if (wildcardChain(t).find(httpHost) === fqdn) out.add(tlsGatewayName(t, options));
+    }
+  }
+  return [...out];
 }
 
 /** A host's HTTP routes as VirtualService entries, most specific path first. */
@@ -314,12 +359,12 @@ function httpRules(route: Route, ctx: Ctx): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   const methods = methodsOf(route.controls);
   if (methods) out.push(methodRule(route, methods, match));
-  rulesOf(route.controls).forEach((rule, i) => {
-    const names = [...rule.destinations].sort((a, b) => compare(a.app, b.app));
+  rulesOf(route.controls).forEach(({ rule, controls }, i) => {
+    const names = [...rule.destinations].sort((a, b) => compare(a.app, b.app)).map((d) => ({ app: d.app, weight: d.weight }));
     const weighted = names.some((d) => d.weight !== undefined);
     const dests = servingDestinations(resolveWeights(names, weighted, ctx.instancesOf), weighted, ctx.instancesOf);
     if (dests.length === 0) return;
-    out.push(withControls({ name: `${route.key} rule-${i + 1}`, match: ruleMatches(rule.match, match, route.path) }, dests, rule.controls, route, ctx));
+    out.push(withControls({ name: `${route.key} rule-${i + 1}`, match: ruleMatches(rule.match, match, route.path) }, dests, controls, route, ctx));
   });
   const own: Record<string, unknown> = { name: route.key };
   if (match) own['match'] = match;

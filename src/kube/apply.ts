@@ -1,5 +1,5 @@
 import { ToolError } from '../diagnostics/tool-error.ts';
-import type { Resource } from '../render/resource.ts';
+import type { Resource } from '../resource/resource.ts';
 import {
   APPLYSET_GROUP_KINDS_ANNOTATION,
   APPLYSET_GROUP_RESOURCES_ANNOTATION,
@@ -131,7 +131,7 @@ export async function applyResources(client: KubeClient, resources: readonly Res
     return { items, ok: false, dryRun: opts.dryRun, applySetId: set.id, errors };
   }
   const id = set.id;
-  let pruneSkipped = set.skipped;
+  let pruneSkipped = set.skipped !== undefined ? `${set.skipped}; applied without an ApplySet, nothing was pruned` : undefined;
   const oldGroupKinds = set.oldGroupKinds;
   const newGroupKinds = formatGroupKinds(resources.map((r) => groupKind(r.apiVersion, r.kind)));
 
@@ -240,7 +240,7 @@ export interface OpenApplySet {
   /** The id the set would have: also when the parent turned out unavailable. */
   readonly intendedId: string | undefined;
   readonly oldGroupKinds: readonly string[];
-  /** Why the ApplySet was skipped (the parent Secret is forbidden or not served). */
+  /** Why the ApplySet was skipped (the parent Secret is forbidden or not served): the reason alone. */
   readonly skipped?: string | undefined;
   /** The parent exists but is not cfmesh's to use: nothing may be applied. */
   readonly error?: ToolError | undefined;
@@ -316,7 +316,7 @@ export async function openApplySet(
         id: undefined,
         intendedId: id,
         oldGroupKinds: [],
-        skipped: `the ApplySet parent Secret ${opts.namespace}/${setName} could not be written (${e.message}); applied without an ApplySet, nothing was pruned`,
+        skipped: `the ApplySet parent Secret ${opts.namespace}/${setName} could not be written (${e.message})`,
         writeParent: async () => {},
       };
     }

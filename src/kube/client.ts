@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { Agent, buildConnector, ProxyAgent, request, type Dispatcher } from 'undici';
 import { ToolError } from '../diagnostics/tool-error.ts';
-import type { Resource } from '../render/resource.ts';
-import { errorCode, networkError, parseStatus, statusError } from './errors.ts';
+import type { JsonPatchOp, Resource } from '../resource/resource.ts';
+import { AttemptTimeout, errorCode, networkError, parseStatus, statusError } from './errors.ts';
 import { ExecCredentialCache } from './exec-credential.ts';
 import { objectPath, pluralOf, splitApiVersion, type KubeObject, type ObjectRef } from './kinds.ts';
 import type { KubeConfig, TlsOptions } from './kubeconfig.ts';
@@ -38,8 +38,17 @@ export interface KubeClientOptions {
   readonly onRetry?: ((line: string) => void) | undefined;
   /** The HTTP request function (undici's `request`); tests pass a recorder. */
   readonly request?: typeof request | undefined;
-  /** Kind → plural for kinds outside the built-in table. */
+  /** Kind → plural for kinds whose plural is not the one kubectl guesses (kinds.ts pluralOf). */
   readonly plurals?: Readonly<Record<string, string>> | undefined;
+  /**
+   * What to tell the user when the server does not serve a group, a version or a kind sent: the CRDs
+   * of whoever emits them (target/target.ts CrdHints), so this client names none.
+   */
+  readonly crdHints?: {
+    group(group: string): string;
+    version(group: string, served: readonly string[]): string;
+    kind(kind: string, group: string): string;
+  } | undefined;
   readonly userAgent?: string | undefined;
 }
 
@@ -57,10 +66,7 @@ export interface ApplyResult {
   readonly created: boolean;
 }
 
-export type JsonPatchOp =
-  | { readonly op: 'add' | 'replace' | 'test'; readonly path: string; readonly value: unknown }
-  | { readonly op: 'remove'; readonly path: string }
-  | { readonly op: 'move' | 'copy'; readonly from: string; readonly path: string };
+export type { JsonPatchOp };
 
 export interface DeleteOptions {
   readonly dryRun?: boolean | undefined;
@@ -287,7 +293,7 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
         const code = timedOut ? 'TIMEOUT' : errorCode(err);
         if ((timedOut || isRetryableNetworkError(code)) && retryAfterWait(attempt, timedOut ? `no answer within ${formatMs(attemptMs)}` : (code ?? 'network error'))) continue;
         const gaveUp = attempt > 0 ? `; gave up after ${attempt + 1} attempts` : '';
-        const e = timedOut ? Object.assign(new Error(`no answer within ${formatMs(attemptMs)}${gaveUp}`), { code: 'TIMEOUT' }) : err;
+        const e = timedOut ? new AttemptTimeout(`no answer within ${formatMs(attemptMs)}${gaveUp}`) : err;
         throw networkError(e, what, config.server, redactor);
       }
       log?.(`${method} ${path} ${status} (${Date.now() - started} ms)`);
@@ -314,13 +320,7 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
   }
 
   function pathFor(ref: ObjectRef): string {
-    const plural = pluralOf(ref.kind, options.plurals);
-    if (plural === undefined) {
-      throw new ToolError('API_REJECTED', `cfmesh does not know the resource name of kind ${ref.kind}`, {
-        hint: 'this is a bug in cfmesh if it emitted this kind; please report it',
-      });
-    }
-    return objectPath(ref, plural);
+    return objectPath(ref, pluralOf(ref.kind, options.plurals));
   }
 
   function isPlainNotFound(r: RawResponse): boolean {
@@ -329,7 +329,7 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
 
   async function crdMissing(ref: ObjectRef, what: string): Promise<ToolError> {
     const { group, version } = splitApiVersion(ref.apiVersion);
-    const plural = pluralOf(ref.kind, options.plurals) ?? ref.kind.toLowerCase();
+    const plural = pluralOf(ref.kind, options.plurals);
     if (group === '') {
       return new ToolError('API_REJECTED', `${what}: the server answered "404 page not found" for the core API`, {
         hint: 'is `server:` in the kubeconfig a Kubernetes API server (and not a proxy or a path below it)?',
@@ -339,18 +339,16 @@ export function createKubeClient(config: KubeConfig, options: KubeClientOptions 
     const info = await discover(group);
     if (info === undefined) {
       return new ToolError('CRD_MISSING', `${what}: the server doesn't have the API group "${group}": its CRDs are not installed in this cluster`, {
-        hint: group.endsWith('istio.io')
-          ? 'install Istio (istioctl install, or the istio/base Helm chart) or choose a context whose cluster runs Istio'
-          : `install the CRDs of ${group}`,
+        hint: options.crdHints?.group(group) ?? `install the CRDs of ${group}`,
       });
     }
     if (!info.versions.includes(version)) {
       return new ToolError('CRD_MISSING', `${what}: the server does not serve ${group}/${version} (it serves ${info.versions.join(', ')})`, {
-        hint: 'the installed Istio is older than the API version cfmesh emitted; choose an older Istio API version',
+        hint: options.crdHints?.version(group, info.versions) ?? `the installed CRDs of ${group} are older than the version cfmesh emitted`,
       });
     }
     return new ToolError('CRD_MISSING', `${what}: the server doesn't have a resource type "${plural}" in group "${group}"`, {
-      hint: `the CRD for ${ref.kind} is not installed; install the matching Istio CRDs`,
+      hint: `the CRD for ${ref.kind} is not installed; ${options.crdHints?.kind(ref.kind, group) ?? `install the CRDs of ${group}`}`,
     });
   }
 

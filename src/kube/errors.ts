@@ -27,6 +27,11 @@ export function parseStatus(body: string): KubeStatus | undefined {
   return undefined;
 }
 
+/** An attempt that got no answer in time: a network failure with its code, as undici's errors carry theirs. */
+export class AttemptTimeout extends Error {
+  readonly code = 'TIMEOUT';
+}
+
 /** Which undici / Node error code an error carries (undici nests the socket error in `cause`). */
 export function errorCode(err: unknown): string | undefined {
   let e: unknown = err;
@@ -134,7 +139,7 @@ export function statusError(f: HttpFailure, redactor: Redactor): ToolError {
   }
   if (f.status === 403) {
     return new ToolError('API_AUTH', `${f.what}: ${prefix}${message}`, {
-      hint: 'cfmesh needs get, list, patch, create and delete on the Istio resources it manages (and on the ApplySet Secret) in this namespace',
+      hint: 'cfmesh needs get, list, patch, create and delete on the resources it manages (and on the ApplySet Secret) in this namespace',
       httpStatus: f.status,
     });
   }

@@ -1,19 +1,3 @@
-/**
- * Kind → resource (plural) for what cfmesh writes. Discovery could find these, but that costs a round trip
- * per group on every run; the table is fixed by the Istio CRDs and the core API.
- */
-export const PLURALS: Readonly<Record<string, string>> = {
-  Gateway: 'gateways',
-  VirtualService: 'virtualservices',
-  DestinationRule: 'destinationrules',
-  ServiceEntry: 'serviceentries',
-  WorkloadEntry: 'workloadentries',
-  Sidecar: 'sidecars',
-  PeerAuthentication: 'peerauthentications',
-  AuthorizationPolicy: 'authorizationpolicies',
-  Secret: 'secrets',
-  ConfigMap: 'configmaps',
-};
 
 /** Identifies one object (name) or one collection (no name). */
 export interface ObjectRef {
@@ -62,8 +46,22 @@ export function groupKind(apiVersion: string, kind: string): string {
   return group === '' ? kind : `${kind}.${group}`;
 }
 
-export function pluralOf(kind: string, extra?: Readonly<Record<string, string>>): string | undefined {
-  return extra?.[kind] ?? PLURALS[kind];
+/**
+ * Kind → resource (plural), as kubectl guesses it without discovery (which would cost a round trip per
+ * group on every run): kubernetes 0383802c `staging/src/k8s.io/apimachinery/pkg/api/meta/restmapper.go`
+ * UnsafeGuessKindToResource: lowercased; a kind ending in `endpoints` is its own plural; `s`, `z`, `ch`,
+ * `sh`, `x` take `es`; a consonant and `y` becomes `ies`; anything else takes `s`. Every kind cfmesh
+ * writes (Istio's, Gateway API's, Secret, ConfigMap) is named so by its CRD or the core API; `extra`
+ * is for one that is not.
+ */
+export function pluralOf(kind: string, extra?: Readonly<Record<string, string>>): string {
+  const given = extra?.[kind];
+  if (given !== undefined) return given;
+  const singular = kind.toLowerCase();
+  if (singular.endsWith('endpoints')) return singular;
+  if (/(s|z|ch|sh|x)$/.test(singular)) return `${singular}es`;
+  if (/[^aeiou]y$/.test(singular)) return `${singular.slice(0, -1)}ies`;
+  return `${singular}s`;
 }
 
 export function objectPath(ref: ObjectRef, plural: string): string {

@@ -77,7 +77,7 @@ function checkVersion(root: Record<string, unknown>, ctx: Ctx): void {
   const version = cliInteger(root['version']);
   if (root['version'] === null || version === 0 || version === 1) return;
   if (typeof root['version'] !== 'number') return; // a type error, reported by the schema
-  err(ctx, 'SCHEMA', `Unsupported manifest schema version. Currently supported versions: [1]. (got ${show(root['version'])})`, ctx.at(root, 'version'));
+  err(ctx, 'ATTRIBUTE_INVALID', `Unsupported manifest schema version. Currently supported versions: [1]. (got ${show(root['version'])})`, ctx.at(root, 'version'));
 }
 
 function checkApp(app: Record<string, unknown>, index: number, ctx: Ctx): void {
@@ -90,7 +90,7 @@ function checkApp(app: Record<string, unknown>, index: number, ctx: Ctx): void {
   // the underscore spelling, which the CLI writes after its own fields and sorts after `-` (yaml.v2
   // encode.go `structv`).
   const diskHyphen = cliString(app['disk-quota']);
-  if (typeof app['disk_quota'] === 'string' && diskHyphen) e('SCHEMA', 'cannot define both `disk_quota` and `disk-quota`', ctx.keyAt(app, 'disk_quota'));
+  if (typeof app['disk_quota'] === 'string' && diskHyphen) e('ATTRIBUTE_INVALID', 'cannot define both `disk_quota` and `disk-quota`', ctx.keyAt(app, 'disk_quota'));
   warnBothSpellings(app, label, ['disk_quota'], ctx);
 
   checkIntFields(app, label, ctx);
@@ -108,13 +108,13 @@ function checkApp(app: Record<string, unknown>, index: number, ctx: Ctx): void {
   processes.forEach((process) => {
     const type = cliString(process['type']) ?? '';
     if (type.trim() === '') {
-      if (!blank) e('SCHEMA', 'All Processes must specify a type', 'type' in process ? ctx.at(process, 'type') : spanOf(process, ctx));
+      if (!blank) e('ATTRIBUTE_INVALID', 'All Processes must specify a type', 'type' in process ? ctx.at(process, 'type') : spanOf(process, ctx));
       blank = true;
       return;
     }
     dupes.set(type, (dupes.get(type) ?? 0) + 1);
-    if (dupes.get(type) === 2) e('SCHEMA', `Process "${type}" may only be present once`, ctx.at(process, 'type'));
-    if (typeof process['disk-quota'] === 'string' && cliString(process['disk_quota'])) e('SCHEMA', 'cannot define both `disk_quota` and `disk-quota`', ctx.keyAt(process, 'disk-quota'));
+    if (dupes.get(type) === 2) e('ATTRIBUTE_INVALID', `Process "${type}" may only be present once`, ctx.at(process, 'type'));
+    if (typeof process['disk-quota'] === 'string' && cliString(process['disk_quota'])) e('ATTRIBUTE_INVALID', 'cannot define both `disk_quota` and `disk-quota`', ctx.keyAt(process, 'disk-quota'));
     warnBothSpellings(process, `${label} process "${type}"`, ['disk_quota'], ctx);
     checkIntFields(process, `${label} process "${type}"`, ctx);
     const procSent = (key: string) => (key === 'disk_quota' ? processDisk(process, ctx) : sent(process, key, PROCESS_FIELDS, ctx));
@@ -141,7 +141,7 @@ function checkIntFields(container: Record<string, unknown>, label: string, ctx: 
     const raw = container[key];
     if (typeof raw !== 'number') continue;
     const int = cliInteger(raw);
-    if (int === undefined) err(ctx, 'SCHEMA', `${label}: ${key} ${show(raw)} does not fit the cf CLI's integer field`, ctx.at(container, key));
+    if (int === undefined) err(ctx, 'ATTRIBUTE_INVALID', `${label}: ${key} ${show(raw)} does not fit the cf CLI's integer field`, ctx.at(container, key));
     else if (int !== raw) ctx.warnings.push({ code: 'LOSSY', message: `${label}: ${key}: ${show(raw)} is read as ${int} (the cf CLI reads it into an integer, dropping the fraction)`, span: ctx.at(container, key), hint: `write ${key}: ${int}` });
   }
 }
@@ -220,14 +220,14 @@ function checkSizes(get: (key: string) => Sent | undefined, type: string, e: Rep
     const parsed = parseByteSize(text);
     if (parsed.ok === 'blank') return;
     if (parsed.ok === false) {
-      e('SCHEMA', `Process "${type}": ${label} ${parsed.problem === 'unit' ? UNIT_MESSAGE : 'is not a number'} (got ${show(s.value)})`, s.span, parsed.problem === 'unit' ? 'e.g. 512M or 1G' : undefined);
+      e('ATTRIBUTE_INVALID', `Process "${type}": ${label} ${parsed.problem === 'unit' ? UNIT_MESSAGE : 'is not a number'} (got ${show(s.value)})`, s.span, parsed.problem === 'unit' ? 'e.g. 512M or 1G' : undefined);
       return;
     }
     if (!scale) return;
     if (unlimited) {
-      if (parsed.bytes < -1 || parsed.bytes > MAX_DB_BIGINT) e('SCHEMA', `Process "${type}": Log rate limit must be an integer greater than or equal to -1 (got ${show(s.value)})`, s.span, '-1 (or -1B) means unlimited');
+      if (parsed.bytes < -1 || parsed.bytes > MAX_DB_BIGINT) e('ATTRIBUTE_INVALID', `Process "${type}": Log rate limit must be an integer greater than or equal to -1 (got ${show(s.value)})`, s.span, '-1 (or -1B) means unlimited');
     } else if (megabytes(parsed.bytes) <= 0) {
-      e('SCHEMA', `Process "${type}": ${label} must be greater than 0MB (got ${show(s.value)})`, s.span);
+      e('ATTRIBUTE_INVALID', `Process "${type}": ${label} must be greater than 0MB (got ${show(s.value)})`, s.span);
     }
   };
   size('memory', 'Memory', false);
@@ -236,8 +236,8 @@ function checkSizes(get: (key: string) => Sent | undefined, type: string, e: Rep
   if (!scale) return;
   const instances = get('instances');
   if (instances && typeof instances.value === 'number') {
-    if (instances.value < 0) e('SCHEMA', `Process "${type}": Instances must be greater than or equal to 0 (got ${instances.value})`, instances.span);
-    else if (instances.value > 2_000_000) e('SCHEMA', `Process "${type}": Instances must be less than or equal to 2000000 (got ${instances.value})`, instances.span);
+    if (instances.value < 0) e('ATTRIBUTE_INVALID', `Process "${type}": Instances must be greater than or equal to 0 (got ${instances.value})`, instances.span);
+    else if (instances.value > 2_000_000) e('ATTRIBUTE_INVALID', `Process "${type}": Instances must be less than or equal to 2000000 (got ${instances.value})`, instances.span);
   }
 }
 
@@ -247,28 +247,28 @@ function checkProcessUpdate(get: (key: string) => Sent | undefined, type: string
   const command = get('command');
   // A null command resets it: the app level sends 'null' (`command || 'null'`), and so does a process.
   if (command && command.value !== null) {
-    if (typeof command.value !== 'string') e('SCHEMA', `${p}Command must be a string (got ${show(command.value)})`, command.span);
-    else if (command.value.length < 1 || command.value.length > 4096) e('SCHEMA', `${p}Command must be between 1 and 4096 characters`, command.span);
+    if (typeof command.value !== 'string') e('ATTRIBUTE_INVALID', `${p}Command must be a string (got ${show(command.value)})`, command.span);
+    else if (command.value.length < 1 || command.value.length > 4096) e('ATTRIBUTE_INVALID', `${p}Command must be between 1 and 4096 characters`, command.span);
   }
   // `user` is read from a process entry only (`process_update_attributes_from_process`).
   const user = processLevel ? get('user') : undefined;
   if (user && user.value !== null) {
-    if (typeof user.value !== 'string') e('SCHEMA', `${p}User must be a string (got ${show(user.value)})`, user.span);
-    else if (user.value.length < 1 || user.value.length > 255) e('SCHEMA', `${p}User must be between 1 and 255 characters`, user.span);
+    if (typeof user.value !== 'string') e('ATTRIBUTE_INVALID', `${p}User must be a string (got ${show(user.value)})`, user.span);
+    else if (user.value.length < 1 || user.value.length > 255) e('ATTRIBUTE_INVALID', `${p}User must be between 1 and 255 characters`, user.span);
   }
   for (const prefix of ['', 'readiness_'] as const) {
     const what = prefix ? 'Readiness health check' : 'Health check';
     const typeSent = get(`${prefix}health_check_type`);
     const checkType = typeSent ? (typeSent.value === 'none' ? 'process' : typeSent.value) : undefined;
     if (typeSent && !['port', 'process', 'http'].includes(checkType as string)) {
-      e('SCHEMA', `${p}${what} type must be "port", "process", or "http" (got ${show(typeSent.value)})`, typeSent.span);
+      e('ATTRIBUTE_INVALID', `${p}${what} type must be "port", "process", or "http" (got ${show(typeSent.value)})`, typeSent.span);
     }
     const endpoint = get(`${prefix}health_check_http_endpoint`);
     if (endpoint && endpoint.value !== null && !isUriPath(endpoint.value)) {
-      e('SCHEMA', `${p}${what} http endpoint must be a valid URI path (got ${show(endpoint.value)})`, endpoint.span, 'a path such as /health: it starts with one "/" and has no spaces');
+      e('ATTRIBUTE_INVALID', `${p}${what} http endpoint must be a valid URI path (got ${show(endpoint.value)})`, endpoint.span, 'a path such as /health: it starts with one "/" and has no spaces');
     }
     if (endpoint && typeSent && checkType !== 'http') {
-      e('SCHEMA', `${p}${what} type must be "http" to set a health check HTTP endpoint`, endpoint.span, `set ${prefix ? 'readiness-' : ''}health-check-type: http, or remove the endpoint`);
+      e('ATTRIBUTE_INVALID', `${p}${what} type must be "http" to set a health check HTTP endpoint`, endpoint.span, `set ${prefix ? 'readiness-' : ''}health-check-type: http, or remove the endpoint`);
     } else if (endpoint && !typeSent && endpoint.value !== null) {
       ctx.warnings.push({ code: 'IGNORED_KEY', message: `${p}the ${what.toLowerCase()} endpoint is used only with ${prefix ? 'readiness-' : ''}health-check-type: http, which is not set here`, span: endpoint.span });
     }
@@ -297,9 +297,9 @@ function numericality(s: Sent, label: string, min: number, e: Report): void {
     integer = /^[+-]?\d+$/.test(v);
     n = integer ? Number(v) : rubyFloat(v);
   }
-  if (n === undefined || Number.isNaN(n)) e('SCHEMA', `${label} is not a number (got ${show(v)})`, s.span);
-  else if (!integer) e('SCHEMA', `${label} must be an integer (got ${show(v)})`, s.span);
-  else if (n < min) e('SCHEMA', `${label} must be greater than or equal to ${min} (got ${show(v)})`, s.span);
+  if (n === undefined || Number.isNaN(n)) e('ATTRIBUTE_INVALID', `${label} is not a number (got ${show(v)})`, s.span);
+  else if (!integer) e('ATTRIBUTE_INVALID', `${label} must be an integer (got ${show(v)})`, s.span);
+  else if (n < min) e('ATTRIBUTE_INVALID', `${label} must be greater than or equal to ${min} (got ${show(v)})`, s.span);
 }
 
 /** UriUtils.is_uri_path? (lib/utils/uri_utils.rb): `/`, or `/` and a non-space, non-`/` character, then no spaces. */
@@ -314,7 +314,7 @@ function isUriPath(value: unknown): boolean {
 function checkBuildpacks(app: Record<string, unknown>, e: Report, ctx: Ctx): void {
   // The CLI's `docker` is a pointer left out when null (application.go), so only a written map counts.
   if (isMap(app['docker']) && ('buildpack' in app || 'buildpacks' in app)) {
-    e('SCHEMA', 'Cannot specify both buildpack(s) and docker keys', ctx.keyAt(app, 'docker'), 'a docker app has no buildpacks');
+    e('ATTRIBUTE_INVALID', 'Cannot specify both buildpack(s) and docker keys', ctx.keyAt(app, 'docker'), 'a docker app has no buildpacks');
   }
 }
 
@@ -324,10 +324,10 @@ function checkEnv(app: Record<string, unknown>, e: Report, ctx: Ctx): void {
   if (!isMap(env)) return; // the schema refuses anything but a map, null included
   for (const key of Object.keys(env)) {
     const span = ctx.keyAt(env, key);
-    if (key === '') e('SCHEMA', 'Env key must be a minimum length of 1', span);
-    else if (/^VCAP_/i.test(key)) e('SCHEMA', `Env cannot start with VCAP_ (got "${key}")`, span);
-    else if (/^VMC/i.test(key)) e('SCHEMA', `Env cannot start with VMC_ (got "${key}")`, span);
-    else if (/^PORT$/i.test(key)) e('SCHEMA', 'Env cannot set PORT', span, 'cf sets PORT itself');
+    if (key === '') e('ATTRIBUTE_INVALID', 'Env key must be a minimum length of 1', span);
+    else if (/^VCAP_/i.test(key)) e('ATTRIBUTE_INVALID', `Env cannot start with VCAP_ (got "${key}")`, span);
+    else if (/^VMC/i.test(key)) e('ATTRIBUTE_INVALID', `Env cannot start with VMC_ (got "${key}")`, span);
+    else if (/^PORT$/i.test(key)) e('ATTRIBUTE_INVALID', 'Env cannot set PORT', span, 'cf sets PORT itself');
   }
 }
 
@@ -344,9 +344,9 @@ function checkMetadata(app: Record<string, unknown>, e: Report, ctx: Ctx): void 
     {
       for (const key of Object.keys(labels)) {
         const keyError = metadataKeyError(key);
-        if (keyError) e('SCHEMA', `Metadata label key error: ${keyError}`, ctx.keyAt(labels, key));
+        if (keyError) e('ATTRIBUTE_INVALID', `Metadata label key error: ${keyError}`, ctx.keyAt(labels, key));
         const valueError = labelValueError(rubyText(labels[key]));
-        if (valueError) e('SCHEMA', `Metadata label value error: ${valueError}`, ctx.at(labels, key), 'letters, digits, "-", "_" and ".", at most 63, starting and ending with a letter or digit');
+        if (valueError) e('ATTRIBUTE_INVALID', `Metadata label value error: ${valueError}`, ctx.at(labels, key), 'letters, digits, "-", "_" and ".", at most 63, starting and ending with a letter or digit');
       }
     }
   }
@@ -357,10 +357,10 @@ function checkMetadata(app: Record<string, unknown>, e: Report, ctx: Ctx): void 
         const value = annotations[key];
         const present = value !== null && value !== undefined && value !== false && !(typeof value === 'string' && value.trim() === '');
         const keyError = present ? metadataKeyError(key) : undefined;
-        if (keyError) e('SCHEMA', `Metadata annotation key error: ${keyError}`, ctx.keyAt(annotations, key));
+        if (keyError) e('ATTRIBUTE_INVALID', `Metadata annotation key error: ${keyError}`, ctx.keyAt(annotations, key));
         if (typeof value === 'string') {
           const valueError = annotationValueError(value);
-          if (valueError) e('SCHEMA', `Metadata annotation value error: ${valueError}`, ctx.at(annotations, key));
+          if (valueError) e('ATTRIBUTE_INVALID', `Metadata annotation value error: ${valueError}`, ctx.at(annotations, key));
         }
       }
     }
@@ -376,7 +376,7 @@ function checkSidecars(app: Record<string, unknown>, e: Report, ctx: Ctx): void 
     const name = sidecar['name'];
     const named = typeof name === 'string' && name.trim() !== '';
     const s = (message: string, key: string) =>
-      e('SCHEMA', named ? `Sidecar "${name}": ${message}` : `Sidecar ${message[0]?.toLowerCase()}${message.slice(1)}`, key in sidecar ? ctx.at(sidecar, key) : ctx.at(sidecars, i));
+      e('ATTRIBUTE_INVALID', named ? `Sidecar "${name}": ${message}` : `Sidecar ${message[0]?.toLowerCase()}${message.slice(1)}`, key in sidecar ? ctx.at(sidecar, key) : ctx.at(sidecars, i));
     if (!named) s(`Name ${name === undefined || name === null || (typeof name === 'string') ? "can't be blank" : 'must be a string'}`, 'name');
     const command = sidecar['command'];
     if (command === undefined || command === null || (typeof command === 'string' && command.trim() === '')) s("Command can't be blank", 'command');
@@ -414,7 +414,7 @@ function checkRouteFlags(app: Record<string, unknown>, e: Report, ctx: Ctx): voi
       ? 'cf push turns default-route on unless `random-route` (with a hyphen) or `no-route` is true; write `random-route: true`'
       : 'keep one of them';
     const span = 'random_route' in app ? ctx.keyAt(app, 'random_route') : ctx.keyAt(app, 'random-route');
-    e('SCHEMA', 'Random-route and default-route may not be used together', span, why);
+    e('ATTRIBUTE_INVALID', 'Random-route and default-route may not be used together', span, why);
   }
 }
 
@@ -423,9 +423,9 @@ function checkCnbCredentials(app: Record<string, unknown>, e: Report, ctx: Ctx):
   const key = 'cnb_credentials' in app ? 'cnb_credentials' : 'cnb-credentials';
   const creds = app[key];
   if (creds === undefined || creds === null) return;
-  if (!isMap(creds)) return e('SCHEMA', `Credentials must be an object (got ${show(creds)})`, ctx.at(app, key));
+  if (!isMap(creds)) return e('ATTRIBUTE_INVALID', `Credentials must be an object (got ${show(creds)})`, ctx.at(app, key));
   for (const registry of Object.keys(creds)) {
-    if (!isMap(creds[registry])) e('SCHEMA', `Credentials credentials value must be a hash (got ${show(creds[registry])} for "${registry}")`, ctx.at(creds, registry));
+    if (!isMap(creds[registry])) e('ATTRIBUTE_INVALID', `Credentials credentials value must be a hash (got ${show(creds[registry])} for "${registry}")`, ctx.at(creds, registry));
   }
 }
 
@@ -436,7 +436,7 @@ function checkCnbCredentials(app: Record<string, unknown>, e: Report, ctx: Ctx):
  */
 function checkRouteOptions(entry: Record<string, unknown>, ctx: Ctx, label: string | undefined): void {
   const route = typeof entry['route'] === 'string' ? entry['route'] : '';
-  const e = (message: string, span: SourceSpan, hint?: string) => err(ctx, 'SCHEMA', `${label ? `${label}: ` : ''}${message}`, span, hint);
+  const e = (message: string, span: SourceSpan, hint?: string) => err(ctx, 'OPTION_INVALID', `${label ? `${label}: ` : ''}${message}`, span, hint);
   if (!('options' in entry)) return;
   const options = entry['options'];
   if (!isMap(options)) return e(`Route '${route}': options must be an object (got ${show(options)})`, ctx.at(entry, 'options'));

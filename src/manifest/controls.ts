@@ -3,13 +3,37 @@ import type { SourceSpan } from '../diagnostics/source-file.ts';
 import { ToolError, type ErrorCode, type Warning } from '../diagnostics/tool-error.ts';
 import { parseDuration } from './duration.ts';
 import { checkRe2 } from './regex.ts';
+import { formatDuration } from './duration.ts';
+import type {
+  AppExtensions,
+  CircuitBreaker,
+  ControlKey,
+  ControlSpans,
+  Endpoint,
+  FaultInjection,
+  LoadBalancing,
+  LoadBalancingAlgorithm,
+  MatchRule,
+  NamedMatch,
+  RequestControls,
+  RequestMatch,
+  RetryPolicy,
+  RouteControls,
+  StringMatch,
+} from './traffic.ts';
+import { CONTROL_KEYS } from './traffic.ts';
 import type { AppReference, Protocol, RouteAddress } from './types.ts';
 
 /**
- * Checks of the traffic extension that the schema cannot express, each at its YAML position:
- * durations (Istio: ≥ 1ms, whole milliseconds), RE2 regexes (≤ 1024 characters), retry-on tokens,
- * fault percentages, rule weights and paths, keys that make no sense on a TCP route. The values stay
- * as written in the route's `controls`; istio/ translates them once they are known to be valid.
+ * The manifest's shape of the traffic extension (docs/manifest.md), in three parts:
+ * - checks the schema cannot express, each at its YAML position: durations (Istio: ≥ 1ms, whole
+ *   milliseconds), RE2 regexes (≤ 1024 characters), retry-on tokens, fault percentages, rule
+ *   weights and paths, keys that make no sense on a TCP route (checkRouteControls, checkAppExtensions);
+ * - the one parser from that shape to the typed values of traffic.ts (parseRouteControls,
+ *   parseLoadBalancing, parseAppExtensions), used for a manifest and for the state, which stores the
+ *   manifest's shape. It reads what is well-formed and leaves the rest out: the checks (and, for a
+ *   manifest, the schema) have reported it;
+ * - the way back, typed values → the manifest's shape (toManifestControls, toRouteOptions), for the state.
  */
 export interface CheckContext {
   /** The span of a value in the manifest (falls back to its container). */
@@ -90,10 +114,10 @@ function checkHttpControls(entry: Record<string, unknown>, what: string, ctx: Ch
     retryOn.forEach((token, i) => {
       if (typeof token !== 'string') return;
       const problem = checkRetryOnToken(token);
-      if (problem) err('SCHEMA', problem, ctx.at(retryOn, i), `known: ${RETRY_ON.join(', ')}, or an HTTP status code`);
+      if (problem) err('TRAFFIC_INVALID', problem, ctx.at(retryOn, i), `known: ${RETRY_ON.join(', ')}, or an HTTP status code`);
     });
     if (retries['attempts'] === 0 && ('per-try-timeout' in retries || 'retry-on' in retries)) {
-      err('SCHEMA', 'attempts: 0 turns retries off, so per-try-timeout and retry-on cannot be set (Istio refuses the combination)', ctx.at(retries, 'attempts'));
+      err('TRAFFIC_INVALID', 'attempts: 0 turns retries off, so per-try-timeout and retry-on cannot be set (Istio refuses the combination)', ctx.at(retries, 'attempts'));
     }
   }
   const fault = entry['fault'];
@@ -118,7 +142,7 @@ function checkDuration(container: Record<string, unknown>, key: string, what: st
 function checkPercent(container: Record<string, unknown>, what: string, ctx: CheckContext): void {
   const p = container['percent'];
   if (typeof p === 'number' && p > 0 && p < 0.0001) {
-    ctx.errors.push(new ToolError('SCHEMA', `route ${what}: percent ${p} is below 0.0001, the smallest share Istio accepts (other than 0)`, { span: ctx.at(container, 'percent') }));
+    ctx.errors.push(new ToolError('TRAFFIC_INVALID', `route ${what}: percent ${p} is below 0.0001, the smallest share Istio accepts (other than 0)`, { span: ctx.at(container, 'percent') }));
   }
 }
 
@@ -137,7 +161,7 @@ function checkMatch(match: Record<string, unknown>, routePath: string | undefine
   }
   for (const name of Object.keys(headers)) {
     if (!HEADER_NAME.test(name)) {
-      ctx.errors.push(new ToolError('SCHEMA', `route ${what}: "${name}" is not a valid header name`, { span: ctx.keyAt(headers, name), hint: 'letters, digits and !#$%&\'*+-.^_`|~' }));
+      ctx.errors.push(new ToolError('TRAFFIC_INVALID', `route ${what}: "${name}" is not a valid header name`, { span: ctx.keyAt(headers, name), hint: 'letters, digits and !#$%&\'*+-.^_`|~' }));
     }
     checkStringMatch(asMap(headers[name]), `header ${name}`, false, what, ctx);
   }
@@ -158,7 +182,7 @@ function checkStringMatch(m: Record<string, unknown>, label: string, allowEmptyP
     if (problem) ctx.errors.push(new ToolError('REGEX', `route ${what}: ${label}: ${problem}`, { span: ctx.at(m, 'regex'), hint: 'Istio uses RE2 syntax (github.com/google/re2/wiki/Syntax)' }));
   }
   if (m['prefix'] === '' && !allowEmptyPrefix) {
-    ctx.errors.push(new ToolError('SCHEMA', `route ${what}: ${label}: an empty prefix matches everything and Istio refuses it`, { span: ctx.at(m, 'prefix'), hint: 'use regex: ".*" to require the header, or leave the condition out' }));
+    ctx.errors.push(new ToolError('TRAFFIC_INVALID', `route ${what}: ${label}: an empty prefix matches everything and Istio refuses it`, { span: ctx.at(m, 'prefix'), hint: 'use regex: ".*" to require the header, or leave the condition out' }));
   }
 }
 
@@ -221,7 +245,7 @@ export function checkAppExtensions(app: Record<string, unknown>, name: string, c
   endpoints.forEach((raw, i) => {
     if (typeof raw !== 'string') return;
     const parsed = parseEndpoint(raw);
-    if (!parsed.ok) ctx.errors.push(new ToolError('SCHEMA', `app "${name}": endpoint "${raw}": ${parsed.message}`, { span: ctx.at(endpoints, i) }));
+    if (!parsed.ok) ctx.errors.push(new ToolError('TRAFFIC_INVALID', `app "${name}": endpoint "${raw}": ${parsed.message}`, { span: ctx.at(endpoints, i) }));
   });
 }
 
@@ -264,3 +288,217 @@ function isMap(value: unknown): value is Record<string, unknown> {
 function asMap(value: unknown): Record<string, unknown> {
   return isMap(value) ? value : {};
 }
+
+// ---------------------------------------------------------------------------------------------
+// The parser: the manifest's shape → typed values (traffic.ts)
+
+/** Where the parsed values are written, for the spans the typed values carry (undefined: not from a file). */
+export interface SpanLookup {
+  readonly at: (container: object, key: string | number) => SourceSpan | undefined;
+  readonly keyAt: (container: object, key: string | number) => SourceSpan | undefined;
+}
+
+/** A route entry's control keys (or the state's `controls`, which keeps them as written) → RouteControls. */
+export function parseRouteControls(raw: Readonly<Record<string, unknown>>, where?: SpanLookup): RouteControls {
+  const out: Writable<RouteControls> = parseRequestControls(raw);
+  const mirror = raw['mirror'];
+  if (isMap(mirror) && typeof mirror['name'] === 'string') out.mirror = withPercent({ app: mirror['name'] }, mirror);
+  const methods = raw['methods'];
+  if (Array.isArray(methods)) out.methods = methods.map(String);
+  const tls = raw['tls'];
+  if (isMap(tls) && typeof tls['credential-name'] === 'string') out.tls = { credentialName: tls['credential-name'], httpsRedirect: tls['https-redirect'] === true };
+  const rules = raw['rules'];
+  if (Array.isArray(rules)) out.rules = rules.flatMap((rule, i) => (isMap(rule) ? [parseRule(rule, where?.at(rules, i))] : []));
+  if (where) {
+    const spans: Partial<Record<ControlKey, SourceSpan>> = {};
+    for (const key of CONTROL_KEYS) {
+      if (!(key in out) && !(key === 'timeout' && 'timeoutMs' in out)) continue;
+      const span = where.keyAt(raw, key);
+      if (span) spans[key] = span;
+    }
+    if (Object.keys(spans).length > 0) out.spans = spans as ControlSpans;
+  }
+  return out;
+}
+
+function parseRequestControls(raw: Readonly<Record<string, unknown>>): Writable<RequestControls> {
+  const out: Writable<RequestControls> = {};
+  const timeout = durationMs(raw['timeout']);
+  if (timeout !== undefined) out.timeoutMs = timeout;
+  const retries = raw['retries'];
+  if (isMap(retries)) {
+    const policy: Writable<RetryPolicy> = {};
+    if (typeof retries['attempts'] === 'number') policy.attempts = retries['attempts'];
+    const perTry = durationMs(retries['per-try-timeout']);
+    if (perTry !== undefined) policy.perTryTimeoutMs = perTry;
+    if (Array.isArray(retries['retry-on'])) policy.retryOn = (retries['retry-on'] as unknown[]).map(String);
+    out.retries = policy;
+  }
+  const fault = raw['fault'];
+  if (isMap(fault)) {
+    const parsed: Writable<FaultInjection> = {};
+    const delay = fault['delay'];
+    const fixed = isMap(delay) ? durationMs(delay['fixed']) : undefined;
+    if (isMap(delay) && fixed !== undefined) parsed.delay = withPercent({ fixedMs: fixed }, delay);
+    const abort = fault['abort'];
+    if (isMap(abort) && typeof abort['http-status'] === 'number') parsed.abort = withPercent({ httpStatus: abort['http-status'] }, abort);
+    if (parsed.delay || parsed.abort) out.fault = parsed;
+  }
+  return out;
+}
+
+function parseRule(rule: Readonly<Record<string, unknown>>, span: SourceSpan | undefined): MatchRule {
+  const list = Array.isArray(rule['destinations']) ? (rule['destinations'] as unknown[]) : [];
+  const destinations = list.filter(isMap).map((d) => (typeof d['weight'] === 'number' ? { app: String(d['name']), weight: d['weight'] } : { app: String(d['name']) }));
+  const out: Writable<MatchRule> = { ...parseRequestControls(rule), match: parseMatch(asMap(rule['match'])), destinations };
+  if (span) out.span = span;
+  return out;
+}
+
+function parseMatch(match: Readonly<Record<string, unknown>>): RequestMatch {
+  const out: Writable<RequestMatch> = { headers: namedMatches(match['headers']), queryParams: namedMatches(match['query-params']) };
+  const method = parseStringMatch(match['method']);
+  if (method) out.method = method;
+  const path = parseStringMatch(match['path']);
+  if (path) out.path = path;
+  return out;
+}
+
+function namedMatches(value: unknown): NamedMatch[] {
+  const out: NamedMatch[] = [];
+  for (const [name, m] of Object.entries(asMap(value))) {
+    const match = parseStringMatch(m);
+    if (match) out.push({ name, match });
+  }
+  return out;
+}
+
+/** `{exact | prefix | regex: TEXT}` (the schema allows exactly one). */
+export function parseStringMatch(value: unknown): StringMatch | undefined {
+  if (!isMap(value)) return undefined;
+  for (const type of ['exact', 'prefix', 'regex'] as const) {
+    const text = value[type];
+    if (typeof text === 'string') return { type, value: text };
+  }
+  return undefined;
+}
+
+const ALGORITHMS: readonly LoadBalancingAlgorithm[] = ['round-robin', 'least-connection', 'hash'];
+
+/** cf's route `options` (strings, as Cloud Controller stores them) → LoadBalancing; undefined when they set none. */
+export function parseLoadBalancing(options: Readonly<Record<string, string>>): LoadBalancing | undefined {
+  const out: Writable<LoadBalancing> = {};
+  const algorithm = options['loadbalancing'];
+  if ((ALGORITHMS as readonly (string | undefined)[]).includes(algorithm)) out.algorithm = algorithm as LoadBalancingAlgorithm;
+  if (options['hash_header'] !== undefined) out.hashHeader = options['hash_header'];
+  const balance = options['hash_balance'] !== undefined ? Number(options['hash_balance']) : Number.NaN;
+  if (Number.isFinite(balance)) out.hashBalance = balance;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** An app's extension keys (`service`, `version`, `circuit-breaker`, `endpoints`) → AppExtensions. */
+export function parseAppExtensions(app: Readonly<Record<string, unknown>>): AppExtensions {
+  const out: Writable<AppExtensions> = {};
+  if (typeof app['service'] === 'string') out.service = app['service'];
+  if (typeof app['version'] === 'string') out.version = app['version'];
+  const cb = app['circuit-breaker'];
+  if (isMap(cb)) {
+    const breaker: Writable<CircuitBreaker> = {};
+    const count = (key: string, set: (n: number) => void) => {
+      if (typeof cb[key] === 'number') set(cb[key]);
+    };
+    count('max-connections', (n) => (breaker.maxConnections = n));
+    count('max-pending-requests', (n) => (breaker.maxPendingRequests = n));
+    count('max-requests-per-connection', (n) => (breaker.maxRequestsPerConnection = n));
+    count('consecutive-errors', (n) => (breaker.consecutiveErrors = n));
+    const interval = durationMs(cb['interval']);
+    if (interval !== undefined) breaker.intervalMs = interval;
+    const ejection = durationMs(cb['base-ejection-time']);
+    if (ejection !== undefined) breaker.baseEjectionTimeMs = ejection;
+    count('max-ejection-percent', (n) => (breaker.maxEjectionPercent = n));
+    out.circuitBreaker = breaker;
+  }
+  const endpoints = app['endpoints'];
+  if (Array.isArray(endpoints)) {
+    out.endpoints = endpoints.flatMap((raw): Endpoint[] => {
+      const parsed = parseEndpoint(String(raw));
+      if (!parsed.ok) return [];
+      return [parsed.port !== undefined ? { address: parsed.address, port: parsed.port, ip: parsed.ip } : { address: parsed.address, ip: parsed.ip }];
+    });
+  }
+  return out;
+}
+
+function durationMs(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const parsed = parseDuration(value);
+  return parsed.ok ? parsed.ms : undefined;
+}
+
+function withPercent<T extends object>(value: T, container: Readonly<Record<string, unknown>>): T & { percent?: number } {
+  return typeof container['percent'] === 'number' ? { ...value, percent: container['percent'] } : value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The way back: typed values → the manifest's shape (what the state stores)
+
+/** RouteControls → the control keys of a route entry, durations in canonical Go form; parseRouteControls reads it back to the same values. */
+export function toManifestControls(controls: RouteControls): Record<string, unknown> {
+  const out = manifestRequestControls(controls);
+  if (controls.mirror) out['mirror'] = withManifestPercent({ name: controls.mirror.app }, controls.mirror.percent);
+  if (controls.methods) out['methods'] = [...controls.methods];
+  if (controls.tls) out['tls'] = controls.tls.httpsRedirect ? { 'credential-name': controls.tls.credentialName, 'https-redirect': true } : { 'credential-name': controls.tls.credentialName };
+  if (controls.rules) out['rules'] = controls.rules.map(manifestRule);
+  return out;
+}
+
+function manifestRequestControls(controls: RequestControls): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (controls.timeoutMs !== undefined) out['timeout'] = formatDuration(controls.timeoutMs);
+  const r = controls.retries;
+  if (r) {
+    const retries: Record<string, unknown> = {};
+    if (r.attempts !== undefined) retries['attempts'] = r.attempts;
+    if (r.perTryTimeoutMs !== undefined) retries['per-try-timeout'] = formatDuration(r.perTryTimeoutMs);
+    if (r.retryOn !== undefined) retries['retry-on'] = [...r.retryOn];
+    out['retries'] = retries;
+  }
+  const f = controls.fault;
+  if (f) {
+    const fault: Record<string, unknown> = {};
+    if (f.delay) fault['delay'] = withManifestPercent({ fixed: formatDuration(f.delay.fixedMs) }, f.delay.percent);
+    if (f.abort) fault['abort'] = withManifestPercent({ 'http-status': f.abort.httpStatus }, f.abort.percent);
+    out['fault'] = fault;
+  }
+  return out;
+}
+
+function manifestRule(rule: MatchRule): Record<string, unknown> {
+  const match: Record<string, unknown> = {};
+  const named = (list: readonly NamedMatch[]) => Object.fromEntries(list.map((m) => [m.name, manifestStringMatch(m.match)]));
+  if (rule.match.headers.length > 0) match['headers'] = named(rule.match.headers);
+  if (rule.match.queryParams.length > 0) match['query-params'] = named(rule.match.queryParams);
+  if (rule.match.method) match['method'] = manifestStringMatch(rule.match.method);
+  if (rule.match.path) match['path'] = manifestStringMatch(rule.match.path);
+  const destinations = rule.destinations.map((d) => (d.weight !== undefined ? { name: d.app, weight: d.weight } : { name: d.app }));
+  return { ...manifestRequestControls(rule), match, destinations };
+}
+
+function manifestStringMatch(m: StringMatch): Record<string, string> {
+  return { [m.type]: m.value };
+}
+
+function withManifestPercent(value: Record<string, unknown>, percent: number | undefined): Record<string, unknown> {
+  return percent !== undefined ? { ...value, percent } : value;
+}
+
+/** LoadBalancing → cf's route `options` (strings). */
+export function toRouteOptions(lb: LoadBalancing | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (lb?.hashBalance !== undefined) out['hash_balance'] = String(lb.hashBalance);
+  if (lb?.hashHeader !== undefined) out['hash_header'] = lb.hashHeader;
+  if (lb?.algorithm !== undefined) out['loadbalancing'] = lb.algorithm;
+  return out;
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };

@@ -2,6 +2,7 @@ import { SourceFile, type SourceSpan } from '../diagnostics/source-file.ts';
 import { ToolError, failWith, type Warning } from '../diagnostics/tool-error.ts';
 import { checkCfAttributes } from './cf-rules.ts';
 import { normalizeManifest, type UnparsedRoute } from './normalize.ts';
+import { routeProblems } from './route-rules.ts';
 import { parseYaml, type ParseYamlOptions } from './parse-yaml.ts';
 import { RULES, checkRules } from './rules.ts';
 import { validateSchema } from './schema.ts';
@@ -20,6 +21,8 @@ export interface LoadInput {
   readonly varsFiles?: readonly SourceFile[];
   readonly vars?: readonly VarFlag[];
   readonly limits?: ParseYamlOptions;
+  /** The internal domains (routing options), for Cloud Controller's rules on them (route-rules.ts). */
+  readonly internalDomains?: readonly string[] | undefined;
 }
 
 export interface LoadResult {
@@ -75,6 +78,13 @@ export function loadManifest(input: LoadInput): LoadResult {
     dependent.refused(cfErrors);
     const normalized = normalizeManifest(value, parsed.spans, fileSpan);
     errors.push(...schemaErrors, ...cfErrors, ...dependent.keep(normalized.errors));
+    // Cloud Controller's rules that need the domain, here so that `validate` reports them with the rest.
+    for (const route of [...normalized.manifest.apps.flatMap((a) => a.routes), ...normalized.manifest.routes]) {
+      const protocol = route.protocol === 'tcp' ? 'tcp' : 'http';
+      for (const p of routeProblems({ ...route.address, protocol }, input.internalDomains ?? [])) {
+        errors.push(new ToolError('ROUTE_INVALID', `For route '${route.written ?? route.address.fqdn}': ${p.message}`, { span: route.span, hint: p.hint }));
+      }
+    }
     warnings.push(...cf.warnings, ...normalized.warnings);
     apps.push(...normalized.manifest.apps);
     routes.push(...normalized.manifest.routes);
@@ -90,7 +100,7 @@ export function loadManifest(input: LoadInput): LoadResult {
   }
   const sortedWarnings = sortByPosition(warnings, input.manifests, input.varsFiles ?? []);
   if (errors.length === 0) return { manifest, warnings: sortedWarnings };
-  throw withWarnings(sortByPosition(errors, input.manifests, input.varsFiles ?? []), sortedWarnings);
+  failWith(sortByPosition(errors, input.manifests, input.varsFiles ?? []), sortedWarnings);
 }
 
 /** Decides which later errors follow from earlier ones (and are left out) in one file. */
@@ -125,18 +135,6 @@ function sortByPosition<T extends { readonly span?: SourceSpan | undefined }>(it
     .map((item, i) => ({ item, i }))
     .sort((a, b) => order(a.item) - order(b.item) || (a.item.span?.start ?? Infinity) - (b.item.span?.start ?? Infinity) || a.i - b.i)
     .map((x) => x.item);
-}
-
-function withWarnings(errors: ToolError[], warnings: Warning[]): ToolError {
-  try {
-    failWith(errors);
-  } catch (error) {
-    if (error instanceof ToolError) {
-      (error as ToolError & { warnings?: readonly Warning[] }).warnings = warnings;
-      return error;
-    }
-    throw error;
-  }
 }
 
 interface VarsRead {

@@ -1,10 +1,11 @@
 import type { SourceSpan } from '../diagnostics/source-file.ts';
 import { ToolError, type Warning } from '../diagnostics/tool-error.ts';
-import { checkAppExtensions, checkRouteControls, type CheckContext } from './controls.ts';
+import { checkAppExtensions, checkRouteControls, parseAppExtensions, parseLoadBalancing, parseRouteControls, type CheckContext } from './controls.ts';
 import { cliBool, cliInteger, cliString } from './cli-values.ts';
 import { parseRoute } from './route-address.ts';
 import { closest } from './suggest.ts';
 import type { SpanIndex } from './span-index.ts';
+import { CONTROL_KEYS, NO_CONTROLS } from './traffic.ts';
 import type { AppProtocol, AppRoute, DestinationSpec, Manifest, ManifestApp, Protocol, WeightedRouteSpec } from './types.ts';
 
 export interface NormalizeResult {
@@ -24,7 +25,6 @@ export interface UnparsedRoute {
 /** Keys of a route entry that are the route itself, not controls. */
 const ROUTE_KEYS = new Set(['route', 'protocol', 'options', 'destinations']);
 /** cfmesh's per-route traffic controls (docs/traffic.md); every other key of an entry goes to `extra`. */
-export const CONTROL_KEYS = ['timeout', 'retries', 'fault', 'mirror', 'methods', 'tls', 'rules'] as const;
 const CONTROL_SET = new Set<string>(CONTROL_KEYS);
 
 const LEGACY_APP_KEYS: Record<string, string> = {
@@ -102,6 +102,7 @@ export function normalizeManifest(value: unknown, spans: SpanIndex, fileSpan: So
       ...flags,
       hasRoutesKey: 'routes' in app,
       routes,
+      extensions: parseAppExtensions(app),
       data: app,
     });
   });
@@ -206,7 +207,16 @@ function parseEntry(
   }
   noteReinterpretation(route, protocol, parsed.protocol, entry, check, at('route') ?? span);
   const references = checkRouteControls(entry, parsed.address, parsed.protocol, check);
-  return { address: parsed.address, protocol: parsed.protocol, options, controls, extra, references, written: route };
+  return {
+    address: parsed.address,
+    protocol: parsed.protocol,
+    loadBalancing: parseLoadBalancing(options),
+    // The entry itself, so that the spans of its controls are found (the parser reads only control keys).
+    controls: Object.keys(controls).length > 0 ? parseRouteControls(entry, check) : NO_CONTROLS,
+    extra,
+    references,
+    written: route,
+  };
 }
 
 /**

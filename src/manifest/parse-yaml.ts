@@ -140,7 +140,8 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
   for (const doc of list.slice(0, 1)) {
     for (const error of doc.errors) {
       const [start, end] = error.pos;
-      if (/call stack/i.test(error.message)) {
+      // The library turns a stack overflow while composing a collection into this code (compose-node.js).
+      if (error.code === 'RESOURCE_EXHAUSTION') {
         errors.push(new ToolError('YAML_SYNTAX', 'the input is nested too deeply to read', { span: span(start, Math.max(end, start + 1)), hint: 'a manifest is never this deep; check the file' }));
         continue;
       }

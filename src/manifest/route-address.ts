@@ -2,7 +2,7 @@ import type { Protocol, RouteAddress } from './types.ts';
 
 export type ParsedRoute =
   | { readonly ok: true; readonly address: RouteAddress; readonly protocol: Protocol }
-  | { readonly ok: false; readonly message: string; readonly hint?: string };
+  | { readonly ok: false; readonly message: string; readonly hint?: string; /** The part of the route at fault, when it is the path. */ readonly part?: 'path' };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_PATH = 128;
@@ -41,7 +41,7 @@ export function parseRoute(route: string, protocol: Protocol | undefined): Parse
   }
   const isTcp = protocol === 'tcp' || (protocol === undefined && port !== undefined) || scheme === 'tcp';
   if (isTcp) {
-    if (path !== undefined) return { ok: false, message: `route '${route}': Paths are not supported for TCP routes.` };
+    if (path !== undefined) return { ok: false, message: `route '${route}': Paths are not supported for TCP routes.`, part: 'path' };
     if (scheme === 'http' || scheme === 'https') return { ok: false, message: `route '${route}': a route with a port is a TCP route and cannot use ${scheme}://` };
     if (protocol !== undefined && protocol !== 'tcp') return { ok: false, message: `route '${route}': Routes with protocol '${protocol}' do not support ports.` };
     if (host.startsWith('*.')) return { ok: false, message: `route '${route}': Hosts are not supported for TCP routes.` };
@@ -73,15 +73,15 @@ export function parseRoute(route: string, protocol: Protocol | undefined): Parse
  * between slashes; `#` would begin a fragment that no request path can carry, so it is refused too.
  */
 function checkPath(path: string, route: string): ParsedRoute | undefined {
-  if (path === '/') return { ok: false, message: `route '${route}': Path cannot be a single '/'.`, hint: `write the route without the trailing slash: ${route.slice(0, -1)}` };
-  if (path.length > MAX_PATH) return { ok: false, message: `route '${route}': Path exceeds ${MAX_PATH} characters.` };
-  if (path.includes('?')) return { ok: false, message: `route '${route}': Path cannot contain '?'.` };
+  if (path === '/') return { ok: false, part: 'path', message: `route '${route}': Path cannot be a single '/'.`, hint: `write the route without the trailing slash: ${route.slice(0, -1)}` };
+  if (path.length > MAX_PATH) return { ok: false, part: 'path', message: `route '${route}': Path exceeds ${MAX_PATH} characters.` };
+  if (path.includes('?')) return { ok: false, part: 'path', message: `route '${route}': Path cannot contain '?'.` };
   const bad = /%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/.exec(path);
   if (bad) {
     const what = bad[0] === '%' ? "a '%' that is not followed by two hex digits" : bad[0] === ' ' ? 'a space' : `'${bad[0]}'`;
-    return { ok: false, message: `route '${route}': Path is invalid: it has ${what}`, hint: "percent-encode it (a space is %20, 'é' is %C3%A9)" };
+    return { ok: false, part: 'path', message: `route '${route}': Path is invalid: it has ${what}`, hint: "percent-encode it (a space is %20, 'é' is %C3%A9)" };
   }
-  if (/\/\/$/.test(path)) return { ok: false, message: `route '${route}': the path ends in an empty segment ('//'), which gorouter and Envoy match differently` };
+  if (/\/\/$/.test(path)) return { ok: false, part: 'path', message: `route '${route}': the path ends in an empty segment ('//'), which gorouter and Envoy match differently` };
   return undefined;
 }
 

@@ -181,16 +181,15 @@ const referencedAppsExist: Rule = ({ manifest, errors }) => {
 const serviceVersions: Rule = ({ manifest, errors }) => {
   const byService = new Map<string, (typeof manifest.apps)[number][]>();
   for (const app of manifest.apps) {
-    const service = app.data['service'];
-    const version = app.data['version'];
-    if (typeof service !== 'string' && typeof version !== 'string') continue;
-    const key = typeof service === 'string' ? service : app.name;
+    const { service, version } = app.extensions;
+    if (service === undefined && version === undefined) continue;
+    const key = service ?? app.name;
     byService.set(key, [...(byService.get(key) ?? []), app]);
   }
   for (const [service, apps] of byService) {
     const seen = new Map<string, string>();
     for (const app of apps) {
-      const version = typeof app.data['version'] === 'string' ? app.data['version'] : undefined;
+      const version = app.extensions.version;
       if (version === undefined && apps.length > 1) {
         errors.push(new ToolError('ROUTE_CONFLICT', `app "${app.name}" is one of ${apps.length} apps of service "${service}" but has no version`, { span: app.span, hint: 'give each app of the service a distinct `version:`' }));
         continue;
@@ -199,9 +198,9 @@ const serviceVersions: Rule = ({ manifest, errors }) => {
       if (other !== undefined) errors.push(new ToolError('ROUTE_CONFLICT', `apps "${other}" and "${app.name}" are both version "${version}" of service "${service}"`, { span: app.span }));
       if (version !== undefined) seen.set(version, app.name);
     }
-    const external = apps.filter((a) => Array.isArray(a.data['endpoints']));
+    const external = apps.filter((a) => a.extensions.endpoints !== undefined);
     if (external.length > 0 && external.length < apps.length) {
-      const app = apps.find((a) => !Array.isArray(a.data['endpoints'])) as (typeof apps)[number];
+      const app = apps.find((a) => a.extensions.endpoints === undefined) as (typeof apps)[number];
       errors.push(new ToolError('ROUTE_CONFLICT', `service "${service}": app "${app.name}" has no endpoints while "${(external[0] as (typeof apps)[number]).name}" has; one host cannot be both a Kubernetes Service and a list of outside endpoints`, { span: app.span, hint: 'give every version `endpoints:`, or none' }));
     }
   }

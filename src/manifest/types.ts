@@ -1,4 +1,5 @@
 import type { SourceSpan } from '../diagnostics/source-file.ts';
+import type { AppExtensions, LoadBalancing, RouteControls } from './traffic.ts';
 
 export type Protocol = 'http1' | 'http2' | 'tcp';
 export type AppProtocol = 'http1' | 'http2';
@@ -15,17 +16,18 @@ export interface RouteAddress {
 /** An app named by a route's rules or mirror (checked to exist, like destinations). */
 export interface AppReference {
   readonly app: string;
-  readonly span: SourceSpan;
+  readonly span: SourceSpan | undefined;
   /** What names it: `mirror`, `rule 2 destination`. */
   readonly role: string;
   readonly route: string;
 }
 
 /**
- * Per-route traffic controls of the manifest extension, kept as written (translated by istio/). Only
- * cfmesh's control keys are here: timeout, retries, fault, mirror, methods, tls, rules.
+ * cfmesh's control keys of a route entry (timeout, retries, fault, mirror, methods, tls, rules) in the
+ * manifest's own shape: what the state stores (and update-route's flags edit). Everything else reads
+ * them parsed, as RouteControls (traffic.ts, parsed by controls.ts).
  */
-export type RouteControls = Readonly<Record<string, unknown>>;
+export type ManifestControls = Readonly<Record<string, unknown>>;
 
 /**
  * Keys of a route entry that neither cf nor cfmesh knows, kept as written. Cloud Controller reads only
@@ -37,7 +39,8 @@ export type RouteExtra = Readonly<Record<string, unknown>>;
 export interface AppRoute {
   readonly address: RouteAddress;
   readonly protocol: Protocol;
-  readonly options: Readonly<Record<string, string>>;
+  /** cf's route `options`, parsed (controls.ts parseLoadBalancing); undefined when they set none. */
+  readonly loadBalancing: LoadBalancing | undefined;
   readonly controls: RouteControls;
   readonly extra: RouteExtra;
   readonly references?: readonly AppReference[] | undefined;
@@ -66,7 +69,9 @@ export interface ManifestApp {
   /** The app map has a `routes:` key (even `routes: []`): cf then maps exactly those routes, no default or random one. */
   readonly hasRoutesKey: boolean;
   readonly routes: readonly AppRoute[];
-  /** The app's map as written (after vars), every key kept, known or not. */
+  /** cfmesh's extension keys of the app, parsed. */
+  readonly extensions: AppExtensions;
+  /** The app's map as written (after vars), every key kept, known or not (what the state keeps). */
   readonly data: Readonly<Record<string, unknown>>;
 }
 
@@ -84,7 +89,7 @@ export interface DestinationSpec {
 export interface WeightedRouteSpec {
   readonly address: RouteAddress;
   readonly protocol: Protocol;
-  readonly options: Readonly<Record<string, string>>;
+  readonly loadBalancing: LoadBalancing | undefined;
   readonly controls: RouteControls;
   readonly extra: RouteExtra;
   readonly references?: readonly AppReference[] | undefined;

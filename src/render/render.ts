@@ -1,6 +1,6 @@
 import { Document } from 'yaml';
 import { fastYamlDocument } from './fast-yaml.ts';
-import type { Resource } from './resource.ts';
+import type { Resource } from '../resource/resource.ts';
 
 export type OutputFormat = 'yaml' | 'json';
 

@@ -1,7 +1,7 @@
 import { ToolError } from '../diagnostics/tool-error.ts';
 import { checkRetryOnToken, RETRY_ON } from '../manifest/controls.ts';
 import { canonicalDuration, parseDuration } from '../manifest/duration.ts';
-import type { RouteControls } from '../manifest/types.ts';
+import type { ManifestControls } from '../manifest/types.ts';
 
 /** Per-route controls that imperative commands set from flags (`update-route`, `map-route`). */
 export interface ControlFlags {
@@ -20,7 +20,7 @@ export interface ControlFlags {
  * per-try-timeout, retry-on}`), so the state and the translation share one model. Pure; a bad value
  * is a ToolError: DURATION for durations, USAGE for the rest. Keys the flags do not touch are kept.
  */
-export function applyControlFlags(controls: RouteControls, flags: ControlFlags): RouteControls {
+export function applyControlFlags(controls: ManifestControls, flags: ControlFlags): ManifestControls {
   const out: Record<string, unknown> = { ...controls };
   if (flags.timeout !== undefined) {
     if (flags.timeout === '0' || flags.timeout === 'none') delete out['timeout'];

@@ -1,8 +1,12 @@
 import type { SourceSpan } from '../diagnostics/source-file.ts';
 import { ToolError, failWith, type Warning } from '../diagnostics/tool-error.ts';
 import { parseRoute, routeKey, routeUrl } from '../manifest/route-address.ts';
-import type { AppProtocol, Manifest, ManifestApp, RouteAddress, RouteControls } from '../manifest/types.ts';
-import { allocateTcpPorts, DEFAULT_TCP_PORT_RANGE, tcpPortProblem, type PortRange } from './tcp-ports.ts';
+import { sameControl, type AppExtensions, type ControlKey, type LoadBalancing, type RouteControls } from '../manifest/traffic.ts';
+import type { AppProtocol, Manifest, ManifestApp, RouteAddress } from '../manifest/types.ts';
+import { isInternal, routeProblems } from '../manifest/route-rules.ts';
+import { allocateTcpPorts, DEFAULT_TCP_PORT_RANGE, type PortRange } from './tcp-ports.ts';
+
+export { isInternal, routeProblems } from '../manifest/route-rules.ts';
 import { largestRemainder } from './weights.ts';
 
 /** The target-neutral route table: what routes exist and where their traffic goes. No mesh words here. */
@@ -23,7 +27,8 @@ export interface Route {
   readonly protocol: 'http' | 'tcp';
   /** Bound to the mesh (an internal domain) rather than the ingress gateway. */
   readonly internal: boolean;
-  readonly options: Readonly<Record<string, string>>;
+  /** cf's load-balancing route options; undefined when the route sets none. */
+  readonly loadBalancing?: LoadBalancing | undefined;
   readonly controls: RouteControls;
   /** True when the weights were given explicitly; otherwise they follow the apps' instances. */
   readonly weighted: boolean;
@@ -31,11 +36,11 @@ export interface Route {
   readonly span?: SourceSpan | undefined;
 }
 
-export interface AppInfo {
+/** An app as the targets need it: its instances, port and cfmesh's extensions (service, version, circuit breaker, endpoints). */
+export interface AppInfo extends AppExtensions {
   readonly name: string;
   readonly instances: number;
   readonly port?: number | undefined;
-  readonly data?: Readonly<Record<string, unknown>> | undefined;
   readonly span?: SourceSpan | undefined;
 }
 
@@ -69,8 +74,10 @@ const destinationKey = (app: string, port: number | undefined) => `${app}\u0000$
 interface Draft {
   address: RouteAddress;
   protocol: 'http' | 'tcp';
-  options: Record<string, string>;
-  controls: Record<string, unknown>;
+  loadBalancing: Writable<LoadBalancing>;
+  controls: Writable<RouteControls>;
+  /** Where each control is written: the first mapping that sets it. */
+  spans: Partial<Record<ControlKey, SourceSpan>>;
   weighted: boolean;
   /** Destinations by app and port: cf lets one app serve a route on several ports (CC destination identity is app, process and port). */
   explicit: Map<string, ExplicitDestination>;
@@ -92,7 +99,7 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     const key = routeKey(address);
     let draft = drafts.get(key);
     if (!draft) {
-      draft = { address, protocol, options: {}, controls: {}, weighted: false, explicit: new Map(), span };
+      draft = { address, protocol, loadBalancing: {}, controls: {}, spans: {}, weighted: false, explicit: new Map(), span };
       drafts.set(key, draft);
     }
     noteSpelling(key, written, span);
@@ -114,21 +121,29 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     const where = first.span ? ` (at ${first.span.source.name}:${first.span.source.linePos(first.span.start).line})` : '';
     warnings.push({ code: 'NOTICE', message: `route ${text} and route ${first.text}${where} are one route, ${key}: gorouter matches hosts and paths in any letter case and ignores one trailing slash, so their apps share it`, span, hint: 'write the route one way everywhere' });
   };
-  const mergeInto = (draft: Draft, what: 'options' | 'controls', values: Readonly<Record<string, unknown>>, span: SourceSpan, owner: string) => {
-    const target = draft[what] as Record<string, unknown>;
-    for (const [k, v] of Object.entries(values)) {
-      if (k in target && JSON.stringify(target[k]) !== JSON.stringify(v)) {
-        errors.push(new ToolError('ROUTE_CONFLICT', `route ${routeUrl(draft.address)}: ${owner} sets ${what === 'options' ? 'option' : ''} ${k} differently from another mapping of the same route`.replace('  ', ' '), { span, hint: 'set route-wide settings in one place' }));
-      } else target[k] = v;
+  // Route-wide settings given by several mappings of one route must agree, field by field (named by
+  // their manifest keys, in the order the manifest's keys sort).
+  const mergeField = <T extends object>(draft: Draft, target: Writable<T>, values: T | undefined, fields: readonly (readonly [keyof T & string, string])[], what: 'option' | 'control', span: SourceSpan, owner: string) => {
+    if (!values) return;
+    for (const [field, key] of fields) {
+      const value = values[field];
+      if (value === undefined) continue;
+      if (target[field] !== undefined && !sameControl(target[field], value)) {
+        errors.push(new ToolError('ROUTE_CONFLICT', `route ${routeUrl(draft.address)}: ${owner} sets ${what === 'option' ? 'option ' : ''}${key} differently from another mapping of the same route`, { span, hint: 'set route-wide settings in one place' }));
+      } else target[field] = value;
     }
+  };
+  const mergeInto = (draft: Draft, route: { readonly loadBalancing: LoadBalancing | undefined; readonly controls: RouteControls }, span: SourceSpan, owner: string) => {
+    mergeField(draft, draft.loadBalancing, route.loadBalancing, OPTION_FIELDS, 'option', span, owner);
+    mergeField(draft, draft.controls, route.controls, CONTROL_FIELDS, 'control', span, owner);
+    for (const [key, at] of Object.entries(route.controls.spans ?? {})) draft.spans[key as ControlKey] ??= at;
   };
 
   // Top-level routes define their destinations first; app mappings then join them.
   for (const route of manifest.routes) {
     const draft = draftFor(route.address, route.protocol === 'tcp' ? 'tcp' : 'http', route.span, route.written);
     draft.span = route.span;
-    mergeInto(draft, 'options', route.options, route.span, 'routes:');
-    mergeInto(draft, 'controls', route.controls, route.span, 'routes:');
+    mergeInto(draft, route, route.span, 'routes:');
     draft.weighted = route.destinations.some((d) => d.weight !== undefined);
     for (const d of route.destinations) {
       draft.explicit.set(destinationKey(d.app, d.port), { app: d.app, weight: d.weight, port: d.port, protocol: d.protocol ?? (route.protocol === 'http2' ? 'http2' : undefined) });
@@ -142,8 +157,7 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     for (const route of app.routes) {
       routed.add(app.name);
       const draft = draftFor(route.address, route.protocol === 'tcp' ? 'tcp' : 'http', route.span, route.written);
-      mergeInto(draft, 'options', route.options, route.span, `app "${app.name}"`);
-      mergeInto(draft, 'controls', route.controls, route.span, `app "${app.name}"`);
+      mergeInto(draft, route, route.span, `app "${app.name}"`);
       // An app mapping a route that already lists the app (on any port) joins those destinations.
       const own = [...draft.explicit.entries()].filter(([, d]) => d.app === app.name);
       if (own.length === 0) {
@@ -171,7 +185,7 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
   if (errors.length > 0) failWith(errors);
 
   const apps: AppInfo[] = manifest.apps
-    .map((a) => ({ name: a.name, instances: a.instances, port: a.port, data: a.data, span: a.span }))
+    .map((a) => ({ ...a.extensions, name: a.name, instances: a.instances, port: a.port, span: a.span }))
     .sort((a, b) => compare(a.name, b.name));
   // one lookup for every route (building it per route made the table quadratic in the number of apps)
   const instances = new Map(apps.map((a) => [a.name, a.instances]));
@@ -233,28 +247,6 @@ function assignTcpPorts(routes: Route[], options: RoutingOptions, warnings: Warn
   });
 }
 
-/**
- * Cloud Controller's route rules that need the domain (cloud_controller_ng 3bbba906
- * `lib/cloud_controller/route_validator.rb`, messages from `app/actions/route_create.rb`): internal
- * domains take no paths, no wildcard hosts and no ports (they are HTTP-only domains); a TCP port is
- * one a router group can reserve (1024-65535) and not one the gateway proxy uses itself.
- * The same rules hold for manifests and for the state commands (create-route, map-route).
- */
-export function routeProblems(route: { readonly fqdn: string; readonly path?: string | undefined; readonly port?: number | undefined; readonly protocol: 'http' | 'tcp' }, internalDomains: readonly string[]): { message: string; hint?: string }[] {
-  const out: { message: string; hint?: string }[] = [];
-  if (isInternal(route.fqdn, internalDomains)) {
-    if (route.path !== undefined) out.push({ message: 'Paths are not supported for internal domains.', hint: 'internal routes are reached by host name only; route the path on an external domain' });
-    if (route.fqdn.startsWith('*.')) out.push({ message: 'Wildcard hosts are not supported for internal domains.' });
-    if (route.protocol === 'tcp') out.push({ message: "Routes with protocol 'http' do not support ports.", hint: 'internal domains are HTTP domains; an app reaches another app on it by host name' });
-    return out;
-  }
-  if (route.protocol === 'tcp' && route.port !== undefined) {
-    const problem = tcpPortProblem(route.port);
-    if (problem) out.push({ message: `Port '${route.port}' is not available: ${problem}.`, hint: 'pick another port' });
-  }
-  return out;
-}
-
 function checkRoutes(routes: readonly Route[], internalDomains: readonly string[]): void {
   const errors: ToolError[] = [];
   for (const route of routes) {
@@ -278,8 +270,8 @@ function finishRoute(draft: Draft, instances: ReadonlyMap<string, number>, optio
     port: draft.address.port,
     protocol: draft.protocol,
     internal: isInternal(draft.address.fqdn, options.internalDomains),
-    options: sortedRecord(draft.options) as Record<string, string>,
-    controls: sortedRecord(draft.controls),
+    loadBalancing: Object.keys(draft.loadBalancing).length > 0 ? draft.loadBalancing : undefined,
+    controls: Object.keys(draft.spans).length > 0 ? { ...draft.controls, spans: draft.spans } : draft.controls,
     weighted: draft.weighted,
     destinations,
     span: draft.span,
@@ -368,9 +360,6 @@ export function randomRouteHost(appName: string): string {
   return `${base}-${adjective}-${noun}`;
 }
 
-export function isInternal(fqdn: string, internalDomains: readonly string[]): boolean {
-  return internalDomains.some((d) => fqdn === d || fqdn.endsWith(`.${d}`));
-}
 
 /** Routes by FQDN, then HTTP before TCP, then path/port: a stable order for every later step. */
 export function sortRoutes(routes: readonly Route[]): Route[] {
@@ -379,11 +368,18 @@ export function sortRoutes(routes: readonly Route[]): Route[] {
   );
 }
 
-function sortedRecord(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(record).sort(compare)) out[key] = record[key];
-  return out;
-}
+/** LoadBalancing's fields by cf's option keys, in the order the keys sort. */
+const OPTION_FIELDS = [
+  ['hashBalance', 'hash_balance'],
+  ['hashHeader', 'hash_header'],
+  ['algorithm', 'loadbalancing'],
+] as const satisfies readonly (readonly [keyof LoadBalancing, string])[];
+
+/** RouteControls' fields by their manifest keys, in the order the keys sort. */
+const CONTROL_FIELD_OF = { fault: 'fault', methods: 'methods', mirror: 'mirror', retries: 'retries', rules: 'rules', timeout: 'timeoutMs', tls: 'tls' } as const satisfies Record<ControlKey, keyof RouteControls>;
+const CONTROL_FIELDS = Object.entries(CONTROL_FIELD_OF).map(([key, field]) => [field, key] as const);
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Code-unit order: locale-independent, so output never depends on the machine. */
 export function compare(a: string, b: string): number {

@@ -1,4 +1,7 @@
 import { ToolError } from '../diagnostics/tool-error.ts';
+import { MIN_TCP_ROUTE_PORT, RESERVED_GATEWAY_PORTS } from '../manifest/route-rules.ts';
+
+export { MIN_TCP_ROUTE_PORT, RESERVED_GATEWAY_PORTS, tcpPortProblem } from '../manifest/route-rules.ts';
 
 export interface PortRange {
   readonly from: number;
@@ -11,16 +14,6 @@ export interface PortRange {
  * default: wide enough that hashed ports rarely collide.
  */
 export const DEFAULT_TCP_PORT_RANGE: PortRange = { from: 1024, to: 65535 };
-export const MIN_TCP_ROUTE_PORT = 1024;
-
-/**
- * Ports the gateway's proxy listens on itself, so a route can never have them, as routing-release
- * keeps `reserved_system_component_ports` out of router groups: for Istio, the sidecar and gateway
- * proxy ports (istio.io docs/ops/deployment/application-requirements "Ports used by Istio": 15000
- * Envoy admin, 15001 outbound, 15004 debug, 15006 inbound, 15008/15009 HBONE, 15020 merged
- * telemetry, 15021 health checks, 15053 DNS, 15090 Envoy Prometheus).
- */
-export const RESERVED_GATEWAY_PORTS: ReadonlySet<number> = new Set([15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090]);
 
 export interface TcpPortRequest {
   /** The route's identity (`tcp://FQDN` for a route written without a port). */
@@ -112,13 +105,6 @@ function probe(start: number, range: PortRange, holder: ReadonlyMap<number, stri
     if (!holder.has(port) && !RESERVED_GATEWAY_PORTS.has(port)) return port;
     slot = (slot + 1) % size;
   }
-  return undefined;
-}
-
-/** Why a written TCP route port cannot be used, or undefined. */
-export function tcpPortProblem(port: number): string | undefined {
-  if (port < MIN_TCP_ROUTE_PORT) return `port ${port} is below ${MIN_TCP_ROUTE_PORT}: cf's TCP router groups reserve ports 1024-65535, and the gateway serves HTTP on 80 and HTTPS on 443`;
-  if (RESERVED_GATEWAY_PORTS.has(port)) return `port ${port} is one the gateway's proxy uses itself (Istio reserves 15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053 and 15090)`;
   return undefined;
 }
 

@@ -23,7 +23,8 @@ export function isCommitStopped(error: unknown): boolean {
 
 export function guardCommit(target: string): void {
   if (!commitCheck?.()) return;
-  const error = new ToolError('INTERRUPTED', `interrupted (Ctrl-C) before ${target} was replaced; it is as it was`);
+  const detail = `before ${target} was replaced; it is as it was`;
+  const error = new ToolError('INTERRUPTED', `interrupted (Ctrl-C) ${detail}`, { detail });
   stoppedBeforeCommit.add(error);
   throw error;
 }

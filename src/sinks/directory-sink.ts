@@ -2,7 +2,7 @@ import { lstatSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync }
 import { join } from 'node:path';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import { fileNameFor, renderFile, type OutputFormat } from '../render/render.ts';
-import type { Resource } from '../render/resource.ts';
+import type { Resource } from '../resource/resource.ts';
 import { fsyncDir, isCommitStopped, writeFileAtomic } from './atomic-write.ts';
 
 /**
@@ -153,7 +153,9 @@ function planDirectory(dir: string, resources: readonly Resource[], format: Outp
 
 function interrupted(dir: string, done: number, written: readonly string[], removed: readonly string[]): ToolError {
   const wrote = Math.min(done, written.length);
-  return new ToolError('INTERRUPTED', `interrupted (Ctrl-C): ${wrote} of ${written.length} changed file(s) written to ${dir}${removed.length > 0 ? `, ${Math.max(0, done - written.length)} of ${removed.length} stale file(s) removed` : ''}; every file there is whole, old or new`, {
+  const detail = `${wrote} of ${written.length} changed file(s) written to ${dir}${removed.length > 0 ? `, ${Math.max(0, done - written.length)} of ${removed.length} stale file(s) removed` : ''}; every file there is whole, old or new`;
+  return new ToolError('INTERRUPTED', `interrupted (Ctrl-C): ${detail}`, {
+    detail,
     hint: 'run the same command again to finish (the index lists every file, so no stale file is left behind)',
   });
 }

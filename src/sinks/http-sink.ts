@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { buildDispatcher } from '../kube/client.ts';
 import { isLoopbackHost } from '../kube/loopback.ts';
 import { ToolError } from '../diagnostics/tool-error.ts';
-import { errorCode, networkError } from '../kube/errors.ts';
+import { AttemptTimeout, errorCode, networkError } from '../kube/errors.ts';
 import { Redactor, excerpt } from '../kube/redact.ts';
 import { backoffMs, formatMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, raceSignal, RetryBudget, retryPolicy, sleep, type RetryPolicy } from '../kube/retry.ts';
 
@@ -164,7 +164,7 @@ export async function postBundle(opts: PostBundleOptions): Promise<PostBundleRep
           continue;
         }
         const gaveUp = attempt > 0 ? `; gave up after ${attempt + 1} attempts` : '';
-        throw endpointNetworkError(timedOut ? Object.assign(new Error(`no answer within ${formatMs(attemptMs)}${gaveUp}`), { code: 'TIMEOUT' }) : err, what, where, redactor);
+        throw endpointNetworkError(timedOut ? new AttemptTimeout(`no answer within ${formatMs(attemptMs)}${gaveUp}`) : err, what, where, redactor);
       }
       opts.log?.(`${what} ${status}`);
       if (isRetryableStatus(status)) {

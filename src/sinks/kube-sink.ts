@@ -1,4 +1,4 @@
-import type { Resource } from '../render/resource.ts';
+import type { Resource } from '../resource/resource.ts';
 import { applyResources, type ApplyReport, type ApplyReportItem } from '../kube/apply.ts';
 import { createKubeClient, type KubeClientOptions } from '../kube/client.ts';
 import { loadKubeConfig, type LoadKubeConfigOptions } from '../kube/kubeconfig.ts';

@@ -9,7 +9,7 @@
  */
 import type { SourceFile, SourceSpan } from '../diagnostics/source-file.ts';
 import { ToolError, type ErrorCode, type Warning } from '../diagnostics/tool-error.ts';
-import { validateRouteOptions } from '../app/route-options.ts';
+import { validateRouteOptions } from '../manifest/route-options.ts';
 import { checkAppExtensions, checkRouteControls, type CheckContext } from '../manifest/controls.ts';
 import { parseRoute } from '../manifest/route-address.ts';
 import { suggest } from '../manifest/rules.ts';
@@ -32,7 +32,7 @@ export function checkStateRules(state: State, source: SourceFile): ToolError[] {
   const apps = Object.keys(state.apps);
 
   for (const [name, app] of Object.entries(state.apps)) {
-    if (app.port !== undefined && (app.port < 1 || app.port > 65535)) err('SCHEMA', `app "${name}": port ${app.port} must be from 1 to 65535`, ['apps', name, 'port']);
+    if (app.port !== undefined && (app.port < 1 || app.port > 65535)) err('ATTRIBUTE_INVALID', `app "${name}": port ${app.port} must be from 1 to 65535`, ['apps', name, 'port']);
     if (app.extra && typeof app.extra === 'object') checkAppExtensions(app.extra as Record<string, unknown>, name, contextFor(app.extra, ['apps', name, 'extra'], spanAt, errors));
   }
 
@@ -56,7 +56,7 @@ export function checkStateRules(state: State, source: SourceFile): ToolError[] {
       validateRouteOptions(route.options, url);
     } catch (e) {
       if (!(e instanceof ToolError)) throw e;
-      err('SCHEMA', e.message, at('options'), e.hint);
+      err('OPTION_INVALID', e.message, at('options'), e.hint);
     }
     checkDestinations(route, url, at, apps, err);
     if (route.controls && Object.keys(route.controls).length > 0) {
@@ -84,7 +84,7 @@ function checkDestinations(route: RouteRecord, url: string, at: (...rest: JsonPa
     if (!apps.includes(d.app)) err('UNKNOWN_APP', `route ${url}: destination "${d.app}" is not an app of the state`, at('destinations', i, 'app'), appHint(d.app, apps));
     if (seen.has(d.app)) err('DUPLICATE_DESTINATION', `route ${url}: app "${d.app}" is listed twice`, at('destinations', i, 'app'));
     seen.add(d.app);
-    if (d.port !== undefined && (d.port < 1 || d.port > 65535)) err('SCHEMA', `route ${url}: port ${d.port} of "${d.app}" must be from 1 to 65535`, at('destinations', i, 'port'));
+    if (d.port !== undefined && (d.port < 1 || d.port > 65535)) err('ROUTE_INVALID', `route ${url}: port ${d.port} of "${d.app}" must be from 1 to 65535`, at('destinations', i, 'port'));
     if (route.protocol === 'tcp' && d.protocol !== undefined && d.protocol !== 'tcp') err('ROUTE_INVALID', `route ${url}: a TCP route's destination has no protocol (got ${d.protocol})`, at('destinations', i, 'protocol'));
     if (route.protocol !== 'tcp' && d.protocol === 'tcp') err('ROUTE_INVALID', `route ${url}: destination "${d.app}" has protocol tcp on an HTTP route`, at('destinations', i, 'protocol'));
   });

@@ -4,7 +4,8 @@
  * the state file without parsing every record (src/state/lines.ts). Every list comes in route-key
  * (or app-name) code-unit order, whatever the order of the records in memory.
  */
-import { mirrorOf, rulesOf } from '../istio/traffic.ts';
+import { parseRouteControls } from '../manifest/controls.ts';
+import { controlledApps } from '../manifest/traffic.ts';
 import { byCodeUnit } from './lines.ts';
 import type { AppRecord, RouteRecord, Settings, State } from './types.ts';
 
@@ -38,15 +39,11 @@ export interface StateView {
 
 /**
  * Every app a route sends traffic to: its destinations, the destinations of its match rules and its
- * mirror, read from the controls as the translation reads them (istio/traffic.ts).
+ * mirror, read from the controls by the parser the route table uses (manifest/controls.ts).
  */
 export function appsOfRoute(route: RouteRecord): string[] {
   const out = route.destinations.map((d) => d.app);
-  const controls = route.controls;
-  if (controls === undefined) return out;
-  const mirror = mirrorOf(controls);
-  if (mirror) out.push(mirror.app);
-  for (const rule of rulesOf(controls)) for (const d of rule.destinations) out.push(d.app);
+  if (route.controls !== undefined) out.push(...controlledApps(parseRouteControls(route.controls)));
   return out;
 }
 

@@ -91,13 +91,12 @@ export function flatten(error: ToolError): ToolError[] {
 }
 
 export function isSummary(error: ToolError): boolean {
-  return /^\d+ problems found$/.test(error.message);
+  return error.summary;
 }
 
 /** Machine-readable diagnostics for `--json`. */
 export function diagnosticJson(item: { readonly code: string; readonly message: string; readonly span?: SourceSpan | undefined; readonly hint?: string | undefined }): Record<string, unknown> {
-  const out: Record<string, unknown> = { code: item.code, message: item.message };
-  if (item.span) Object.assign(out, locate(item.span));
+  const out: Record<string, unknown> = { code: item.code, message: item.message, ...(item.span ? locate(item.span) : {}) };
   if (item.hint) out['hint'] = item.hint;
   return out;
 }

@@ -49,18 +49,14 @@ export function runBreakingOnSigint<T>(work: () => T, onInterrupt: () => ToolErr
   return (result as { value: T }).value;
 }
 
-const generic = new WeakSet<ToolError>();
-
 /** The error of Ctrl-C; `detail` says what was (or was not) written, when the caller knows. */
 export function interruptedError(detail?: string, hint?: string): ToolError {
-  const error = new ToolError('INTERRUPTED', `interrupted (Ctrl-C)${detail ? `: ${detail}` : '; stopped cleanly'}`, { hint });
-  if (!detail) generic.add(error);
-  return error;
+  return new ToolError('INTERRUPTED', `interrupted (Ctrl-C)${detail ? `: ${detail}` : '; stopped cleanly'}`, { hint, detail: detail || undefined });
 }
 
 /** Whether `error` is the bare Ctrl-C error (no detail of what was left). */
 export function isBareInterrupt(error: unknown): boolean {
-  return error instanceof ToolError && generic.has(error);
+  return error instanceof ToolError && error.code === 'INTERRUPTED' && error.detail === undefined;
 }
 
 /** `error` with what the caller knows was left (`detail`) when it is the bare Ctrl-C error; else `error`. */

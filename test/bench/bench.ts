@@ -62,6 +62,8 @@ interface Ctx {
   readonly inputs: Map<number, { path: string; generated: GeneratedManifest }>;
   readonly results: Map<string, Figure>;
   helpText?: string;
+  /** CFMESH_HOME of a state that `push` filled with the 10,000-app manifest (made once). */
+  state10k?: { home: string } | { skipped: string };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,15 +245,24 @@ const memory: FigureFn = (ctx) => {
   };
 };
 
+/** The 10,000-app manifest pushed into a fresh state, once per run (update-route and completion read it). */
+function state10k(ctx: Ctx): { home: string } | { skipped: string } {
+  if (ctx.state10k) return ctx.state10k;
+  if (!hasCommand(ctx, 'push')) return (ctx.state10k = { skipped: 'no `push` command to prepare the state with' });
+  const { path } = input(ctx, 10_000);
+  const home = mkdtempSync(join(ctx.scratch, 'home-'));
+  const push = runNode({ args: [bin, 'push', '-f', path], env: { ...process.env, CFMESH_HOME: home }, timeoutMs: TIMEOUT_MS }, ctx.scratch);
+  if (push.status !== 0) return (ctx.state10k = { skipped: `\`cfmesh push -f\` of the 10k manifest failed (exit ${push.status}): ${push.stderr.split('\n')[0] ?? ''}` });
+  return (ctx.state10k = { home });
+}
+
 const updateRoute: FigureFn = (ctx) => {
   const title = '`update-route` on 10,000 routes';
   if (!hasCommand(ctx, 'update-route')) return { id: 'update-route', title, skipped: 'no `update-route` command in `cfmesh --help` on this branch' };
-  if (!hasCommand(ctx, 'push')) return { id: 'update-route', title, skipped: 'no `push` command to prepare the state with' };
-  const { path, generated } = input(ctx, 10_000);
-  const home = mkdtempSync(join(ctx.scratch, 'home-'));
-  const childEnv = { ...process.env, CFMESH_HOME: home };
-  const push = runNode({ args: [bin, 'push', '-f', path], env: childEnv, timeoutMs: TIMEOUT_MS }, ctx.scratch);
-  if (push.status !== 0) return { id: 'update-route', title, skipped: `\`cfmesh push -f\` of the 10k manifest failed (exit ${push.status}): ${push.stderr.split('\n')[0] ?? ''}` };
+  const state = state10k(ctx);
+  if ('skipped' in state) return { id: 'update-route', title, skipped: state.skipped };
+  const { generated } = input(ctx, 10_000);
+  const childEnv = { ...process.env, CFMESH_HOME: state.home };
   const { app, domain, hostname } = generated.splitApp;
   let n = 0;
   const subject = (): SpawnSpec => ({ args: [bin, 'update-route', app, domain, '--hostname', hostname, '--weight', String(n++ % 2 === 0 ? 60 : 90)], env: childEnv });
@@ -267,6 +278,32 @@ const updateRoute: FigureFn = (ctx) => {
   }
   return ratioFigure('update-route', title, series('node -e 0', f), series('cfmesh update-route', s), { text: '≤ 2.5×', max: 2.5 });
 };
+
+/**
+ * A TAB on the state of 10,000 routes (`cfmesh __complete`, what the completion scripts run): the
+ * work is one read of the state by line, bounded by what the TAB asks for. `words` are after
+ * `__complete`; the last is the word being completed.
+ */
+function completion(id: string, title: string, words: (split: GeneratedManifest['splitApp']) => string[], minCandidates: number): FigureFn {
+  return (ctx) => {
+    if (!hasCommand(ctx, 'completion')) return { id, title, skipped: 'no `completion` command in `cfmesh --help` on this branch' };
+    const state = state10k(ctx);
+    if ('skipped' in state) return { id, title, skipped: state.skipped };
+    const args = [bin, '__complete', ...words(input(ctx, 10_000).generated.splitApp)];
+    const env = { ...process.env, CFMESH_HOME: state.home };
+    // the answer is checked once: the candidates the figure claims are there
+    const check = spawnSync(process.execPath, args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const lines = check.stdout.trimEnd().split('\n');
+    if (check.status !== 0 || check.stderr !== '' || !/^:\d+$/.test(lines.at(-1) ?? '') || lines.length - 1 < minCandidates) {
+      return { id, title, skipped: `failed: exit ${check.status}, ${lines.length - 1} candidates (want ≥ ${minCandidates}), stderr ${JSON.stringify(check.stderr.slice(0, 200))}` };
+    }
+    const r = interleaved(ctx.scratch, NODE_E0, { args, env }, RUNS, 2);
+    return ratioFigure(id, title, series('node -e 0', r.floor), series(`cfmesh __complete (${lines.length - 1} candidates)`, r.subject), { text: '≤ 2.5×', max: 2.5 }, { candidates: lines.length - 1 });
+  };
+}
+
+const completeApps = completion('complete-apps', 'TAB: `update-route <TAB>` on 10,000 routes (every app and domain)', () => ['update-route', ''], 10_000);
+const completeHosts = completion('complete-hosts', 'TAB: `update-route APP DOMAIN --hostname split-1<TAB>`', (s) => ['update-route', s.app, s.domain, '--hostname', 'split-1'], 10);
 
 const kubeApply: FigureFn = async (ctx) => {
   const title = 'apply 1,000 resources to the test API server';
@@ -515,6 +552,8 @@ const FIGURES: readonly [string, FigureFn][] = [
   ['scaling', scaling],
   ['memory', memory],
   ['update-route', updateRoute],
+  ['complete-apps', completeApps],
+  ['complete-hosts', completeHosts],
   ['kube-apply', kubeApply],
   ['flood', flood],
   ['push-5k', push5k],

@@ -6,7 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { main } from '../../src/main.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
 import { validateIstio } from '../istio/validate-istio.ts';
-import type { Resource } from '../../src/render/resource.ts';
+import type { Resource } from '../../src/resource/resource.ts';
 
 export const PROPOSAL = `applications:
 - name: reviews-v1

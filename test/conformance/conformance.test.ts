@@ -77,7 +77,42 @@ const get = (host: string, target: string, method = 'GET', headers: Record<strin
 const served = (app: string, port = 8080): Expected => ({ [`app:${app}:${port}`]: 1 });
 const status = (code: number): Expected => ({ [`status:${code}`]: 1 });
 
+const getTls = (host: string, target: string, method = 'GET'): RequestDesc => ({ kind: 'http', method, host, target, headers: {}, scheme: 'https' });
+
 const REGRESSIONS: readonly RegressionCase[] = [
+  {
+    item: '2',
+    name: "over HTTPS, a host's own routes win over a wildcard's that has tls too (one Gateway per HTTPS server)",
+    manifest: {
+      apps: [
+        { name: 'www', routes: [{ route: 'www.example.com/v1', controls: { tls: { credentialName: 'www-cert', httpsRedirect: false } } }] },
+        { name: 'star', routes: [{ route: '*.example.com', controls: { methods: ['PUT'], tls: { credentialName: 'star-cert', httpsRedirect: true } } }] },
+      ],
+      routes: [],
+    },
+    requests: [
+      { request: getTls('www.example.com', '/v1'), expected: served('www') },
+      { request: getTls('www.example.com', '/other', 'PUT'), expected: served('star') },
+      { request: getTls('x.example.com', '/'), expected: status(405) },
+      { request: get('x.example.com', '/'), expected: status(301) },
+      { request: get('www.example.com', '/v1'), expected: served('www') },
+    ],
+  },
+  {
+    item: '2',
+    name: "a tls host without running routes: its HTTPS server serves the wildcard's routes, as gorouter falls back",
+    manifest: {
+      apps: [
+        { name: 'idle', instances: 0, routes: [{ route: '*.b.example.com', controls: { tls: { credentialName: 'b-cert', httpsRedirect: false } } }] },
+        { name: 'star', routes: [{ route: '*.example.com' }] },
+      ],
+      routes: [],
+    },
+    requests: [
+      { request: getTls('foo.b.example.com', '/'), expected: served('star') },
+      { request: getTls('foo.example.com', '/'), expected: { refused: 1 } },
+    ],
+  },
   {
     item: '1',
     name: '`methods` on one HTTP route does not refuse TCP connections to other routes',

@@ -297,12 +297,15 @@ export function buildRequests(g: G, manifest: ManifestDesc): GeneratedRequest[] 
     const path = requestPath(g, pick(g, paths));
     const query = pick(g, ['', '', '', '?q=1', '?debug=1', '?debug=0&q=2']);
     const headerSets: Record<string, string>[] = [{}, {}, { 'x-canary': '1' }, { 'x-user': 'alice' }, { 'user-agent': 'Mozilla/5.0 (iPhone)' }, { 'x-canary': '0', 'x-user': 'bob' }];
+    // A quarter over HTTPS (port 443, SNI from the Host header): served where a `tls` host covers it.
+    const https = chance(g, 25);
     out.push({
       kind: 'http',
       method: pick(g, METHODS),
-      host: `${hostSpelling(g, host)}${pick(g, ['', '', ':80', ':8080'])}`,
+      host: `${hostSpelling(g, host)}${pick(g, https ? ['', '', ':443'] : ['', '', ':80', ':8080'])}`,
       target: `${path}${query}`,
       headers: pick(g, headerSets),
+      ...(https ? { scheme: 'https' as const } : {}),
     });
   }
   return out;

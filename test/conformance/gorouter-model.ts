@@ -17,6 +17,8 @@ interface Pool {
   readonly key: string;
   /** Manifest routes whose key is this one (`/docs` and `/Docs/` are one pool). */
   readonly routes: CfRoute[];
+  /** Every manifest route with this key, running or not: whose controls (EXT) the key has. */
+  readonly spellings: CfRoute[];
   /** Destinations with running instances; an (app, port) registered twice is one set of endpoints. */
   readonly endpoints: Map<string, CfDestination>;
 }
@@ -30,6 +32,8 @@ export interface GorouterModel {
   readonly liveHosts: ReadonlySet<string>;
   /** https-redirect per lowercased host (EXT: TLS belongs to the host). */
   readonly redirectHosts: ReadonlySet<string>;
+  /** Hosts with `tls` (a certificate): where HTTPS is served (EXT). */
+  readonly tlsHosts: ReadonlySet<string>;
   /** TCP: gateway port → the route listening there. */
   readonly tcpByPort: ReadonlyMap<number, CfRoute>;
 }
@@ -104,7 +108,16 @@ export function buildGorouter(desc: ManifestDesc, tcpPorts: ReadonlyMap<string, 
   const pools = new Map<string, Pool>();
   const tcpByPort = new Map<number, CfRoute>();
   const redirectHosts = new Set<string>();
+  const tlsHosts = new Set<string>();
+  const spellings = new Map<string, CfRoute[]>();
   for (const route of view.routes) {
+    if (route.protocol !== 'tcp') {
+      const key = trieString(routeKey(`${route.fqdn}${route.path ?? ''}`));
+      spellings.set(key, [...(spellings.get(key) ?? []), route]);
+    }
+  }
+  for (const route of view.routes) {
+    if (route.protocol !== 'tcp' && route.controls.tls) tlsHosts.add(route.fqdn);
     const live = route.destinations.filter((d) => d.instances > 0);
     if (route.protocol === 'tcp') {
       const port = route.port ?? tcpPorts.get(route.url);
@@ -119,7 +132,7 @@ export function buildGorouter(desc: ManifestDesc, tcpPorts: ReadonlyMap<string, 
     const key = trieString(routeKey(`${route.fqdn}${route.path ?? ''}`));
     let pool = pools.get(key);
     if (!pool) {
-      pool = { key, routes: [], endpoints: new Map() };
+      pool = { key, routes: [], spellings: spellings.get(key) ?? [], endpoints: new Map() };
       pools.set(key, pool);
     }
     pool.routes.push(route);
@@ -132,7 +145,7 @@ export function buildGorouter(desc: ManifestDesc, tcpPorts: ReadonlyMap<string, 
     liveHosts.add(segments[0] as string);
     for (let i = 1; i <= segments.length; i++) nodes.add(segments.slice(0, i).join('/'));
   }
-  return { view, pools, nodes, liveHosts, redirectHosts, tcpByPort };
+  return { view, pools, nodes, liveHosts, redirectHosts, tlsHosts, tcpByPort };
 }
 
 /**
@@ -213,9 +226,14 @@ function shareOut(destinations: readonly { app: string; port: number; instances:
   return splitOutcome(parts, trace);
 }
 
+/**
+ * EXT: the routes that gorouter keys alike (`/docs`, `/Docs/`) are one route, so the key has the
+ * controls of every one of them, whether its own destinations run or not (cfmesh says so with a
+ * NOTICE, and refuses two of them that set one control differently).
+ */
 function poolControls(pool: Pool): ControlsDesc {
   const out: Record<string, unknown> = {};
-  for (const r of pool.routes) for (const [k, v] of Object.entries(r.controls)) if (!(k in out)) out[k] = v;
+  for (const r of pool.spellings) for (const [k, v] of Object.entries(r.controls)) if (!(k in out)) out[k] = v;
   return out as ControlsDesc;
 }
 
@@ -239,7 +257,17 @@ export function decideHttp(model: GorouterModel, request: HttpRequestDesc): Outc
   // GR handlers/lookup.go `lookup` (lines 189-206): uri = hostWithoutPort(r.Host) + r.URL.EscapedPath().
   const host = hostWithoutPort(request.host).toLowerCase();
   const uri = `${host}${escapedPath(path)}`;
-  const tlsHost = redirectHostFor(model, host);
+  if (request.scheme === 'https') {
+    // EXT: HTTPS is served for a host that has `tls`, and for the hosts below a wildcard host that
+    // has it (its certificate's name covers them, the way the gateway picks a certificate by SNI:
+    // exact name, then the most specific `*.suffix`, which is the NextWildcard walk). Elsewhere the
+    // TLS handshake finds no certificate: refused. Over HTTPS there is nothing to redirect.
+    let h: string | undefined = host;
+    while (h !== undefined && !model.tlsHosts.has(h)) h = nextWildcard(h);
+    if (h === undefined) return refusedOutcome([`https: no tls host covers ${host} → refused`]);
+    trace.push(`https: certificate of ${h}`);
+  }
+  const tlsHost = request.scheme === 'https' ? undefined : redirectHostFor(model, host);
   if (tlsHost !== undefined && model.redirectHosts.has(tlsHost)) {
     trace.push(`host ${tlsHost} (most specific with live routes) has https-redirect → 301`);
     return statusOutcome(301, trace);

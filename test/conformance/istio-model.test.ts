@@ -227,3 +227,23 @@ test('the model refuses what it does not know instead of guessing', () => {
   assert.throws(() => decide([GATEWAY, vs('a', ['x.example.com'], { http: [{ route: [dest('web')], delegate: { name: 'x' } }] })], inv, get('x.example.com', '/')), /not modelled/);
   assert.throws(() => buildIstio([obj('EnvoyFilter', 'x', {})], inv), /not modelled/);
 });
+
+test('HTTPS: the filter chain is chosen by SNI (exact name, then the longest *.suffix); each TLS server has its own virtual hosts from the VirtualServices of its Gateway', () => {
+  const inv = inventory([{ app: 'www', count: 1 }, { app: 'star', count: 1 }]);
+  const tlsGw = (name: string, host: string) => obj('Gateway', name, { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 443, name: `https-${name}`, protocol: 'HTTPS' }, hosts: [host], tls: { mode: 'SIMPLE', credentialName: name } }] });
+  const objects = [
+    GATEWAY,
+    tlsGw('gw-www', 'www.example.com'),
+    tlsGw('gw-star', '*.example.com'),
+    obj('VirtualService', 'www', { hosts: ['www.example.com'], gateways: ['gw', 'gw-www'], http: [{ route: [dest('www')] }] }),
+    obj('VirtualService', 'star', { hosts: ['*.example.com'], gateways: ['gw', 'gw-star'], http: [{ route: [dest('star')] }] }),
+  ];
+  const https = (host: string): HttpRequestDesc => ({ ...get(host, '/'), scheme: 'https' });
+  assert.deepEqual(decide(objects, inv, https('www.example.com')), { 'app:www:8080': 1 });
+  assert.deepEqual(decide(objects, inv, https('a.b.example.com')), { 'app:star:8080': 1 });
+  assert.deepEqual(decide(objects, inv, https('example.org')), { refused: 1 }, 'no chain for the SNI');
+  // With both VirtualServices on one Gateway, www's HTTPS server also gets the wildcard's routes, in
+  // the vhost named www.example.com, and the older VirtualService's come first (here: by name).
+  const merged = [GATEWAY, tlsGw('gw-www', 'www.example.com'), obj('VirtualService', 'a-star', { hosts: ['*.example.com'], gateways: ['gw', 'gw-www'], http: [{ route: [dest('star')] }] }), objects[3] as KubeObject];
+  assert.deepEqual(decide(merged, inv, https('www.example.com')), { 'app:star:8080': 1 });
+});

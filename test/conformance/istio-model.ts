@@ -106,6 +106,8 @@ export interface IstioModel {
   /** Route configuration `http.80`: virtual hosts by domain. Undefined: no HTTP server on port 80. */
   readonly http80?: ReadonlyMap<string, VirtualHost> | undefined;
   readonly httpTargetPort?: number | undefined;
+  /** HTTPS servers on port 443, each with its own route configuration (virtual hosts by domain). */
+  readonly https443: readonly { readonly hosts: readonly string[]; readonly vhosts: ReadonlyMap<string, VirtualHost> }[];
   readonly tcp: ReadonlyMap<number, TcpListener>;
   /** Non-fatal notes (e.g. a server skipped for a port conflict). */
   readonly notes: readonly string[];
@@ -384,14 +386,14 @@ export function buildIstio(objects: readonly KubeObject[], inventory: Inventory)
   // (`getGatewayNames`).
   const vsFor = (gateway: string) => vss.filter((vs) => strings(vs.spec['gateways']).map((g) => resolveGatewayName(g, nsOf(vs))).includes(gateway));
 
-  let http80: Map<string, VirtualHost> | undefined;
-  const servers80 = (byPort.get(80) ?? []).filter((s) => ['HTTP', 'HTTP2', 'GRPC'].includes(s.protocol));
-  const httpTargetPort = inventory.gateway.targetPort(80);
-  if (servers80.length > 0 && httpTargetPort !== undefined) {
-    // IS pilot/pkg/networking/core/gateway.go `buildGatewayHTTPRouteConfig` (lines 388-577).
-    http80 = new Map();
+  // IS pilot/pkg/networking/core/gateway.go `buildGatewayHTTPRouteConfig` (lines 388-577): one route
+  // configuration per set of servers (all plain-text servers of a port share `http.<port>`; each TLS
+  // server terminated on the gateway has its own, `https.<port>.<name>`), from the VirtualServices
+  // bound to the gateway whose hosts intersect the servers'.
+  const routeConfig = (servers: readonly Srv[], port: number): Map<string, VirtualHost> => {
+    const vhosts = new Map<string, VirtualHost>();
     const routeCache = new Map<string, EnvoyRoute[] | undefined>();
-    for (const { server, gateway } of servers80) {
+    for (const { server, gateway } of servers) {
       const tls = isMap(server['tls']) ? server['tls'] : undefined;
       const redirect = tls?.['httpsRedirect'] === true;
       for (const vs of vsFor(gateway)) {
@@ -407,19 +409,19 @@ export function buildIstio(objects: readonly KubeObject[], inventory: Inventory)
         if (hosts.length === 0) continue;
         // lines 470-483: routes built once per gateway and VirtualService, with the server's port
         const key = `${gateway}|${idOf(vs)}`;
-        if (!routeCache.has(key)) routeCache.set(key, buildHttpRoutes(vs, 80, gateway, gwLabels, inventory.gateway.namespace));
+        if (!routeCache.has(key)) routeCache.set(key, buildHttpRoutes(vs, port, gateway, gwLabels, inventory.gateway.namespace));
         const routes = routeCache.get(key);
         if (!routes) continue;
         for (const h of hosts) {
           const hostname = h.toLowerCase();
-          const existing = http80.get(hostname);
+          const existing = vhosts.get(hostname);
           // lines 485-490: a vhost that exists already gets the routes APPENDED (and require_tls
           // when this server redirects); otherwise a new vhost (lines 491-514).
           if (existing) {
             existing.routes.push(...routes);
             if (redirect) existing.requireTls = true;
           } else {
-            http80.set(hostname, { domain: hostname, routes: [...routes], requireTls: redirect });
+            vhosts.set(hostname, { domain: hostname, routes: [...routes], requireTls: redirect });
           }
         }
       }
@@ -428,15 +430,24 @@ export function buildIstio(objects: readonly KubeObject[], inventory: Inventory)
         for (const h of strings(server['hosts'])) {
           // as Istio does it: the sanitized host string itself (a `ns/host` form stays whole)
           const hostname = h.toLowerCase();
-          const existing = http80.get(hostname);
+          const existing = vhosts.get(hostname);
           if (existing) existing.requireTls = true;
-          else http80.set(hostname, { domain: hostname, routes: [], requireTls: true });
+          else vhosts.set(hostname, { domain: hostname, routes: [], requireTls: true });
         }
       }
     }
     // lines 555-561: SortVHostRoutes on every vhost.
-    for (const v of http80.values()) v.routes = sortVHostRoutes(v.routes);
-  }
+    for (const v of vhosts.values()) v.routes = sortVHostRoutes(v.routes);
+    return vhosts;
+  };
+
+  let http80: Map<string, VirtualHost> | undefined;
+  const servers80 = (byPort.get(80) ?? []).filter((s) => ['HTTP', 'HTTP2', 'GRPC'].includes(s.protocol));
+  const httpTargetPort = inventory.gateway.targetPort(80);
+  if (servers80.length > 0 && httpTargetPort !== undefined) http80 = routeConfig(servers80, 80);
+  // HTTPS (mode SIMPLE) on 443: one filter chain per server, chosen by SNI among its hosts
+  // (gateway.go buildGatewayTCPBasedFilterChains lines 279-301, one route config per server).
+  const https443 = inventory.gateway.targetPort(443) === undefined ? [] : (byPort.get(443) ?? []).filter((s) => s.protocol === 'HTTPS').map((srv) => ({ hosts: strings(srv.server['hosts']).map((h) => (h.includes('/') ? h.slice(h.indexOf('/') + 1) : h).toLowerCase()), vhosts: routeConfig([srv], 443) }));
 
   const tcp = new Map<number, TcpListener>();
   for (const [port, srvs] of byPort) {
@@ -449,7 +460,7 @@ export function buildIstio(objects: readonly KubeObject[], inventory: Inventory)
     }
     tcp.set(port, { port, targetPort, server: first.server, gateway: first.gateway });
   }
-  return { inventory, objects, http80, httpTargetPort, tcp, notes };
+  return { inventory, objects, http80, httpTargetPort, https443, tcp, notes };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -496,6 +507,11 @@ export function normalizePath(target: string): string {
  * letter case, and the port (IS gateway.go line 569 `IgnorePortInHostMatching: true`; EV route.proto
  * `ignore_port_in_host_matching`).
  */
+function hostOnly(hostHeader: string): string {
+  const colon = hostHeader.lastIndexOf(':');
+  return (colon >= 0 && !hostHeader.includes(']', colon) ? hostHeader.slice(0, colon) : hostHeader).toLowerCase();
+}
+
 export function selectVirtualHost<V extends { domain: string }>(vhosts: ReadonlyMap<string, V>, hostHeader: string): V | undefined {
   const colon = hostHeader.lastIndexOf(':');
   const host = (colon >= 0 && !hostHeader.includes(']', colon) ? hostHeader.slice(0, colon) : hostHeader).toLowerCase();
@@ -856,19 +872,50 @@ function authorize(model: IstioModel, r: AuthzRequest, trace: string[]): boolean
 
 // -------------------------------------------------------------------------------------------------
 
+/**
+ * The filter chain of a TLS connection: Envoy matches `server_names` exact first, then the longest
+ * `*.suffix` (EV listener_components.proto FilterChainMatch.server_names), then a chain without
+ * names (Istio's `*` host).
+ */
+function selectTlsServer(model: IstioModel, sni: string): IstioModel['https443'][number] | undefined {
+  const exact = model.https443.find((s) => s.hosts.includes(sni));
+  if (exact) return exact;
+  let best: { server: IstioModel['https443'][number]; length: number } | undefined;
+  for (const server of model.https443) {
+    for (const h of server.hosts) {
+      if (h.startsWith('*.') && sni.length > h.length - 1 && sni.endsWith(h.slice(1)) && (!best || h.length > best.length)) best = { server, length: h.length };
+    }
+  }
+  return best?.server ?? model.https443.find((s) => s.hosts.includes('*'));
+}
+
 export function decideHttp(model: IstioModel, request: HttpRequestDesc): Outcome {
   const trace: string[] = [];
-  if (!model.http80 || model.httpTargetPort === undefined) return refusedOutcome(['no HTTP server on gateway port 80 → refused']);
+  const https = request.scheme === 'https';
+  let vhosts: ReadonlyMap<string, VirtualHost>;
+  let listenerPort: number;
+  if (https) {
+    const sni = hostOnly(request.host);
+    const server = selectTlsServer(model, sni);
+    if (!server) return refusedOutcome([`no HTTPS server on port 443 for SNI ${sni} → refused`]);
+    trace.push(`HTTPS server for ${server.hosts.join(',')}`);
+    vhosts = server.vhosts;
+    listenerPort = model.inventory.gateway.targetPort(443) as number;
+  } else {
+    if (!model.http80 || model.httpTargetPort === undefined) return refusedOutcome(['no HTTP server on gateway port 80 → refused']);
+    vhosts = model.http80;
+    listenerPort = model.httpTargetPort;
+  }
   const path = normalizePath(request.target);
   const bare = path.includes('?') ? path.slice(0, path.indexOf('?')) : path;
   const headers = new Map<string, string>(Object.entries(request.headers));
   headers.set(':method', request.method);
   headers.set(':authority', request.host);
   headers.set(':path', path);
-  headers.set(':scheme', 'http');
+  headers.set(':scheme', https ? 'https' : 'http');
   // The RBAC filter runs before the router (its decision does not depend on the route).
-  if (!authorize(model, { tcp: false, port: model.httpTargetPort, authority: request.host, method: request.method, path: bare }, trace)) return statusOutcome(403, trace);
-  const vhost = selectVirtualHost(model.http80, request.host);
+  if (!authorize(model, { tcp: false, port: listenerPort, authority: request.host, method: request.method, path: bare }, trace)) return statusOutcome(403, trace);
+  const vhost = selectVirtualHost(vhosts, request.host);
   if (!vhost) {
     trace.push(`no virtual host for ${request.host} → 404`);
     return statusOutcome(404, trace);
@@ -876,7 +923,7 @@ export function decideHttp(model: IstioModel, request: HttpRequestDesc): Outcome
   trace.push(`virtual host ${vhost.domain} (${vhost.routes.length} routes${vhost.requireTls ? ', require_tls ALL' : ''})`);
   // EV route_components.proto `VirtualHost.require_tls` ALL: a plain-HTTP request is redirected to
   // HTTPS (301) before any route is matched.
-  if (vhost.requireTls) return statusOutcome(301, trace);
+  if (vhost.requireTls && !https) return statusOutcome(301, trace);
   const query = queryParams(path);
   const route = vhost.routes.find((r) => routeMatches(r, path, headers, query));
   if (!route) {

@@ -75,6 +75,8 @@ export interface HttpRequestDesc {
   readonly target: string;
   /** Extra request headers, names in lower case. */
   readonly headers: Readonly<Record<string, string>>;
+  /** `https`: over TLS to the gateway's port 443, SNI = the Host header's host. Default `http` (port 80). */
+  readonly scheme?: 'http' | 'https' | undefined;
 }
 
 export interface TcpRequestDesc {
@@ -85,7 +87,7 @@ export interface TcpRequestDesc {
 export function describeRequest(r: RequestDesc): string {
   if (r.kind === 'tcp') return `TCP connection to gateway port ${r.port}`;
   const headers = Object.entries(r.headers).map(([k, v]) => `  ${k}: ${v}`);
-  return [`${r.method} ${r.target} HTTP/1.1`, `  host: ${r.host}`, ...headers].join('\n');
+  return [`${r.scheme === 'https' ? '(over TLS) ' : ''}${r.method} ${r.target} HTTP/1.1`, `  host: ${r.host}`, ...headers].join('\n');
 }
 
 function controlsYaml(controls: ControlsDesc | undefined, out: Record<string, unknown>): void {

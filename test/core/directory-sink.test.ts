@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Resource } from '../../src/render/resource.ts';
+import type { Resource } from '../../src/resource/resource.ts';
 import type { ToolError } from '../../src/diagnostics/tool-error.ts';
 import { INDEX_FILE, LEGACY_INDEX_FILE, NAME_MAX, resourceFileName, writeDirectory } from '../../src/sinks/directory-sink.ts';
 

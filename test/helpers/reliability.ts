@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { main } from '../../src/main.ts';
-import type { Resource } from '../../src/render/resource.ts';
+import type { Resource } from '../../src/resource/resource.ts';
 import { assertValidIstio } from '../istio/validate-istio.ts';
 import { memoryIo } from './memory-io.ts';
 

@@ -2,7 +2,7 @@
 //   node bin/cfmesh.js convert -f m.yml | node --import tsx test/istio/check-output.ts
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import type { Resource } from '../../src/render/resource.ts';
+import type { Resource } from '../../src/resource/resource.ts';
 import { formatProblems, validateIstio } from './validate-istio.ts';
 
 const text = readFileSync(0, 'utf8');

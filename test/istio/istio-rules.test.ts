@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { RETRY_ON } from '../../src/manifest/controls.ts';
 import { parseDuration } from '../../src/manifest/duration.ts';
 import { checkRe2 } from '../../src/manifest/regex.ts';
-import type { Resource } from '../../src/render/resource.ts';
+import type { Resource } from '../../src/resource/resource.ts';
 import { formatProblems, validateIstio } from './validate-istio.ts';
 
 type Obj = Record<string, any>;

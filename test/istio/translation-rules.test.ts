@@ -8,7 +8,7 @@ import { SourceFile } from '../../src/diagnostics/source-file.ts';
 import { ToolError } from '../../src/diagnostics/tool-error.ts';
 import { DEFAULT_ISTIO_OPTIONS, type IstioOptions } from '../../src/istio/options.ts';
 import { parseRoute } from '../../src/manifest/route-address.ts';
-import type { Resource } from '../../src/render/resource.ts';
+import type { Resource } from '../../src/resource/resource.ts';
 import { formatProblems, validateIstio } from './validate-istio.ts';
 
 type Obj = Record<string, any>;
@@ -202,14 +202,14 @@ test('the Gateway selects the pods --gateway-selector names', () => {
   assert.deepEqual((of(convert('applications:\n- name: a\n  routes: [{route: a.example.com}]\n').resources, 'Gateway')[0] as Obj).spec.selector, { istio: 'ingressgateway' });
 });
 
-test('internal routes, http2 and TLS secrets each get one notice per run', () => {
+test('internal routes and http2 each get one notice per run', () => {
   const { warnings } = convert(
     'applications:\n- name: a\n  routes:\n  - {route: a.apps.internal}\n  - {route: b.apps.internal}\n  - {route: g.example.com, protocol: http2}\n  - {route: h.example.com, protocol: http2}\n  - {route: s.example.com, tls: {credential-name: s-cert}}\n',
   );
   const notices = warnings.filter((w) => w.code === 'NOTICE').map((w) => w.message);
   assert.equal(notices.filter((m) => m.includes('DNS proxy')).length, 1);
   assert.equal(notices.filter((m) => m.includes('h2c')).length, 1);
-  assert.equal(notices.filter((m) => m.includes('s-cert') && m.includes('istio-system')).length, 1);
+  assert.equal(notices.filter((m) => m.includes('s-cert')).length, 0, 'the Secret namespace is in the docs, not said on every command');
 });
 
 test('--gateway NS/NAME binds routes to an existing Gateway and emits none; routes needing servers it cannot add are refused', () => {
@@ -244,4 +244,9 @@ test('silent reinterpretations are said: https:// gives no HTTPS, a port makes T
     [10, 'route shop.example.com/docs and route Shop.example.com/Docs/ (at manifest.yml'],
   ]);
   assert.ok(!convert('applications:\n- name: a\n  routes:\n  - route: https://a.example.com\n    tls: {credential-name: c}\n').warnings.some((w) => /https:\/\/ scheme/.test(w.message)));
+});
+
+test('validate reports the route rules that need the domain together with every other problem', () => {
+  const errors = refusal('applications:\n- name: a\n  instances: two\n  routes:\n  - route: a.apps.internal/api\n  - route: b.example.com:80\n');
+  assert.deepEqual(errors.map((e) => [e.code, e.span?.source.linePos(e.span.start).line]), [['SCHEMA', 3], ['ROUTE_INVALID', 5], ['ROUTE_INVALID', 6]]);
 });

@@ -5,7 +5,7 @@
 import { AssertionError } from 'node:assert';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Resource } from '../../src/render/resource.ts';
+import type { Resource } from '../../src/resource/resource.ts';
 import { unimplementedCelRules, parseGoDuration, crdData } from './crd-schema.ts';
 import { assertValidIstio, formatProblems, hostsOverlap, isCatchAll, matchCovers, validateIstio, wildcardDomainError } from './validate-istio.ts';
 import type { Problem } from './validate-istio.ts';

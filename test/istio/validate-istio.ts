@@ -50,8 +50,8 @@
 import { AssertionError } from 'node:assert';
 import { isIP } from 'node:net';
 import { RE2JS } from 're2js';
-import type { Resource } from '../../src/render/resource.ts';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../src/render/resource.ts';
+import type { Resource } from '../../src/resource/resource.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../src/resource/resource.ts';
 import { kindInfo, parseGoDuration, pointerToPath, validateSpecSchema } from './crd-schema.ts';
 
 export interface Problem {

@@ -4,6 +4,8 @@ import { ToolError } from '../../src/diagnostics/tool-error.ts';
 import { applyResources } from '../../src/kube/apply.ts';
 import { createKubeClient } from '../../src/kube/client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
+import { DEFAULT_ISTIO_OPTIONS } from '../../src/istio/options.ts';
+import { istioTarget } from '../../src/istio/target.ts';
 import { startKubeApiServer } from './api-server.ts';
 import { FAST_RETRY, clientFor, vs, useKubeServer } from './helpers.ts';
 
@@ -141,16 +143,24 @@ describe('client errors', () => {
 
   it('missing Istio CRDs (plain-text 404) are CRD_MISSING, confirmed by discovery', async () => {
     k.server.setServeIstio(false);
+    // The client names no target; the target's hints say what to install.
+    const istio = clientFor(k.server, { auth: 'token' }, { crdHints: istioTarget(DEFAULT_ISTIO_OPTIONS).crdHints });
     try {
-      await assert.rejects(k.client.apply(vs('x', ['x.example.com'], [['x', 100]])), (e: unknown) => {
+      await assert.rejects(istio.apply(vs('x', ['x.example.com'], [['x', 100]])), (e: unknown) => {
         isCode('CRD_MISSING', /doesn't have the API group "networking\.istio\.io"/)(e);
         assert.match((e as ToolError).hint ?? '', /install Istio/);
+        return true;
+      });
+      await assert.rejects(k.client.apply(vs('x', ['x.example.com'], [['x', 100]])), (e: unknown) => {
+        isCode('CRD_MISSING', /doesn't have the API group/)(e);
+        assert.equal((e as ToolError).hint, 'install the CRDs of networking.istio.io');
         return true;
       });
       assert.ok(k.server.requests.some((r) => r.path === '/apis/networking.istio.io'));
       assert.equal(await k.client.discover('networking.istio.io'), undefined);
     } finally {
       k.server.setServeIstio(true);
+      await istio.close();
     }
     const info = await k.client.discover('networking.istio.io');
     assert.deepEqual(info?.versions, ['v1', 'v1beta1', 'v1alpha3']);

@@ -1,4 +1,4 @@
-import type { Resource } from '../../src/render/resource.ts';
+import type { Resource } from '../../src/resource/resource.ts';
 import { createKubeClient, type KubeClient, type KubeClientOptions } from '../../src/kube/client.ts';
 import { loadKubeConfig } from '../../src/kube/kubeconfig.ts';
 import { after, before } from 'node:test';

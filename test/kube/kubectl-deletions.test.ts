@@ -7,9 +7,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { pruneCommand } from '../../src/cli/commands/state-common.ts';
+import { targetFor } from '../../src/app/targets.ts';
+import { pruneCommand } from '../../src/app/state-change.ts';
+import { DEFAULT_ISTIO_OPTIONS } from '../../src/istio/options.ts';
 import { startKubeApiServer, type KubeApiServer } from './api-server.ts';
 import { BIN, cfmesh, hasKubectl, KUBECTL, start } from './bin.ts';
+
+const KINDS = targetFor({ istio: DEFAULT_ISTIO_OPTIONS }).kinds;
 
 const skip = hasKubectl ? false : `kubectl is not installed at ${KUBECTL}`;
 
@@ -70,7 +74,7 @@ test('under -q the deletion notice is still printed, and its kubectl delete comm
 test('the whole state with kubectl apply --prune, as the notice and the docs give it, deletes what the state no longer has', { skip }, async (t) => {
   const s = sandbox(t);
   assert.equal((await s.run('push', '-f', 'm.yml')).code, 0);
-  const first = await s.sh(pruneCommand('v1'));
+  const first = await s.sh(pruneCommand(KINDS));
   assert.equal(first.code, 0, first.err);
   assert.ok(s.dr('search.default.svc.cluster.local'));
 
@@ -78,7 +82,7 @@ test('the whole state with kubectl apply --prune, as the notice and the docs giv
   assert.equal(r.code, 0, r.err);
   const hint = /apply the whole state: (cfmesh render \| kubectl apply --prune .* -f -)\)/.exec(r.err);
   assert.ok(hint, r.err);
-  assert.equal(hint[1], pruneCommand('v1'));
+  assert.equal(hint[1], pruneCommand(KINDS));
   const prune = await s.sh(hint[1] as string);
   assert.equal(prune.code, 0, prune.err);
   assert.match(prune.out, /^destinationrule\.networking\.istio\.io\/search\.default\.svc\.cluster\.local pruned$/m);
@@ -90,7 +94,7 @@ test('README and docs/commands.md give the working prune command', () => {
   const root = join(import.meta.dirname, '..', '..');
   for (const file of ['README.md', 'docs/commands.md']) {
     const text = readFileSync(join(root, file), 'utf8');
-    assert.ok(text.includes(pruneCommand('v1')), `${file} has ${pruneCommand('v1')}`);
+    assert.ok(text.includes(pruneCommand(KINDS)), `${file} has ${pruneCommand(KINDS)}`);
     assert.ok(!/kubectl apply --prune -l app\.kubernetes\.io\/managed-by=cfmesh -f -/.test(text), `${file} has no prune command without --prune-allowlist`);
   }
 });

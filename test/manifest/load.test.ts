@@ -55,7 +55,7 @@ routes:
 `);
   assert.deepEqual(errors.map(pos), [
     'SCHEMA@3:14', // instances: two (the CLI's int field)
-    'SCHEMA@4:11', // memory unit
+    'ATTRIBUTE_INVALID@4:11', // memory unit
     'ROUTE_INVALID@6:12', // bad_host
     'SCHEMA@8:15', // protocol http3
     'ROUTE_INVALID@13:44', // X-A and x-a: at the second
@@ -143,8 +143,9 @@ test('only the control keys are controls; other keys of a route entry are kept a
     timeout: 2s
 `);
   const [a, b] = r.manifest.apps.map((x) => x.routes[0]);
-  assert.deepEqual(a?.controls, { timeout: '2s' });
-  assert.deepEqual(b?.controls, { timeout: '2s' });
+  assert.equal(a?.controls.timeoutMs, 2000);
+  assert.equal(b?.controls.timeoutMs, 2000);
+  assert.deepEqual(Object.keys(a?.controls.spans ?? {}), ['timeout'], 'where the control is written is kept');
   assert.deepEqual([a?.extra, b?.extra], [{ 'x-team': 'a' }, { 'x-team': 'b' }]);
 });
 

@@ -73,7 +73,7 @@ const cases: { name: string; edit: (text: string) => string; code: string; at: (
   {
     name: 'an unknown route option',
     edit: (t) => t.replace('"options":{},"protocol":"http1"}', '"options":{"speed":"fast"},"protocol":"http1"}'),
-    code: 'SCHEMA',
+    code: 'OPTION_INVALID',
     at: (t) => position(t, '{"speed":"fast"}'),
     message: /unknown route option 'speed'/,
   },

@@ -6,7 +6,7 @@ import { renderState, resourceChanges, withReferences } from '../../src/app/reso
 import { deleteApp, mapRoute, setWeight, unmapRoute, updateRouteOptions, withRoute } from '../../src/app/route-ops.ts';
 import { routeTarget } from '../../src/app/route-target.ts';
 import { DEFAULT_ISTIO_OPTIONS } from '../../src/istio/options.ts';
-import { resourceId } from '../../src/render/resource.ts';
+import { resourceId } from '../../src/resource/resource.ts';
 import { emptyState } from '../../src/state/index.ts';
 import type { AppRecord, JsonObject, State } from '../../src/state/types.ts';
 
@@ -33,7 +33,7 @@ test('changed resources from the partial translation equal a full before/after c
   const domains = ['example.com', 'apps.internal'];
   for (let seed = 1; seed <= 30; seed++) {
     const pick = rng(seed);
-    let state: State = applyManifest(emptyState(), { apps: apps.map((name) => ({ name, instances: 1 + (name.charCodeAt(0) % 3), port: undefined, noRoute: true, randomRoute: false, defaultRoute: undefined, hasRoutesKey: false, routes: [], data: { name }, span: undefined as never })), routes: [] }, settings.routing).state;
+    let state: State = applyManifest(emptyState(), { apps: apps.map((name) => ({ name, instances: 1 + (name.charCodeAt(0) % 3), port: undefined, noRoute: true, randomRoute: false, defaultRoute: undefined, hasRoutesKey: false, routes: [], extensions: {}, data: { name }, span: undefined as never })), routes: [] }, settings.routing).state;
     for (let step = 0; step < 40; step++) {
       const app = apps[pick(apps.length)] as string;
       const domain = domains[pick(domains.length)] as string;
@@ -95,7 +95,7 @@ test('changed resources, and what they refer to, are the whole-state ones (servi
   let checked = 0;
   for (let seed = 1; seed <= 40; seed++) {
     const pick = rng(seed * 7919);
-    let state: State = applyManifest(emptyState(), { apps: apps.map((name) => ({ name, instances: 1, port: undefined, noRoute: true, randomRoute: false, defaultRoute: undefined, hasRoutesKey: false, routes: [], data: { name }, span: undefined as never })), routes: [] }, settings.routing).state;
+    let state: State = applyManifest(emptyState(), { apps: apps.map((name) => ({ name, instances: 1, port: undefined, noRoute: true, randomRoute: false, defaultRoute: undefined, hasRoutesKey: false, routes: [], extensions: {}, data: { name }, span: undefined as never })), routes: [] }, settings.routing).state;
     for (let step = 0; step < 50; step++) {
       const app = apps[pick(apps.length)] as string;
       const domain = domains[pick(4) === 0 ? 1 : 0] as string;
@@ -130,7 +130,7 @@ test('changed resources, and what they refer to, are the whole-state ones (servi
       const result = resourceChanges(state, next, settings);
       assert.deepEqual(result.changes.map((c) => c.id).sort(), fullDiff(state, next), `seed ${seed} step ${step}: which resources changed`);
       const changed = result.changes.filter((c) => c.after !== undefined).map((c) => c.after as NonNullable<(typeof c)['after']>);
-      for (const r of withReferences(changed, result.context)) {
+      for (const r of withReferences(changed, result.context, settings)) {
         assert.equal(JSON.stringify(r), whole.get(resourceId(r)), `seed ${seed} step ${step}: ${resourceId(r)} as printed equals the whole-state resource`);
         checked++;
       }
@@ -149,4 +149,23 @@ test("a change to a wildcard route changes the VirtualServices of the hosts that
   const ids = resourceChanges(state, next, settings).changes.map((c) => c.id).sort();
   assert.deepEqual(ids, fullDiff(state, next));
   assert.ok(ids.some((id) => id.includes('VirtualService') && id.includes('api.example.com')), ids.join(' '));
+});
+
+test("a tls host's routes going idle change the VirtualService of the wildcard whose routes its HTTPS server then serves", async () => {
+  const { loadManifest } = await import('../../src/manifest/load.ts');
+  const { SourceFile } = await import('../../src/diagnostics/source-file.ts');
+  const manifest = (instances: number) =>
+    loadManifest({
+      manifests: [
+        new SourceFile(
+          'm.yml',
+          `applications:\n- name: w\n  routes: [{route: "*.example.com"}]\n- name: t\n  instances: ${instances}\n  routes:\n  - route: "*.b.example.com"\n    tls: {credential-name: b-cert}\n`,
+        ),
+      ],
+    }).manifest;
+  const before = applyManifest(emptyState(), manifest(1), settings.routing).state;
+  const after = applyManifest(before, manifest(0), settings.routing).state;
+  const ids = resourceChanges(before, after, settings).changes.map((c) => c.id).sort();
+  assert.deepEqual(ids, fullDiff(before, after));
+  assert.ok(ids.some((id) => id.includes('VirtualService') && id.includes('wildcard.example.com')), ids.join(' '));
 });

@@ -9,7 +9,7 @@ import { createRoute, deleteRoute, mapRoute, setWeight, setWeights, unmapRoute, 
 import { routeTarget } from '../../src/app/route-target.ts';
 import { ToolError } from '../../src/diagnostics/tool-error.ts';
 import { DEFAULT_ISTIO_OPTIONS } from '../../src/istio/options.ts';
-import { resourceId } from '../../src/render/resource.ts';
+import { resourceId } from '../../src/resource/resource.ts';
 import { serializeState, updateState, type Scope, type State, type UpdateResult } from '../../src/state/index.ts';
 import { tempDir } from './helpers.ts';
 import { APP_NAMES, DOMAINS, HOSTS, keepingRules, randomState, rng } from './random-state.ts';

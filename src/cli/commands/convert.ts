@@ -66,7 +66,7 @@ export async function convertCommand(ctx: CommandContext, flags: ConvertFlags & 
     const config = await loadKubeTarget(ctx, flags);
     const result = await loadAndConvert(ctx, flags, { namespace: config.namespace }, positional);
     ctx.warn(result.warnings);
-    await applyToCluster(ctx, config, result.resources, flags, { prune: true });
+    await applyToCluster(ctx, config, result.resources, flags, { prune: true, target: result.target });
     return;
   }
   if (target === 'http') {

@@ -1,4 +1,4 @@
-import { validateRouteOptions } from '../../app/route-options.ts';
+import { validateRouteOptions } from '../../manifest/route-options.ts';
 import { mapRoute, updateRouteControls } from '../../app/route-ops.ts';
 import { checkRouteTarget } from '../../app/route-target.ts';
 import { controlFlags, type ControlFlagValues } from './update-route.ts';

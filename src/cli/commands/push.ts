@@ -6,7 +6,7 @@ import { loadManifest } from '../../manifest/load.ts';
 import { maxTokensFor } from '../../manifest/parse-yaml.ts';
 import type { ManifestApp } from '../../manifest/types.ts';
 import { splitVarFlag } from '../../manifest/vars.ts';
-import { interruptedError, isBareInterrupt, runPure, throwIfInterrupted, withInterruptDetail } from '../../ui/interrupt.ts';
+import { interruptedError, runPure, throwIfInterrupted, withInterruptDetail } from '../../ui/interrupt.ts';
 import { plural, startProgress } from '../../ui/progress.ts';
 import type { CommandContext } from '../context.ts';
 import { isCommitStopped } from '../../sinks/atomic-write.ts';
@@ -81,7 +81,7 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
     // Ctrl-C stopped the store before it replaced the state file (sinks/commit-check.ts).
     if (isCommitStopped(error)) throw interruptedError(dryRun ? 'nothing was written (dry run)' : 'the state was not changed');
     if (committed && error instanceof ToolError && error.code === 'INTERRUPTED') {
-      const delivery = !isBareInterrupt(error) ? ` (${error.message.replace(/^interrupted \(Ctrl-C\)[:;]? ?/, '')})` : '';
+      const delivery = error.detail !== undefined ? ` (${error.detail})` : '';
       throw interruptedError(`after the state was saved: the push is complete in ${stateFile(ctx, flags)}, but its delivery was cut short${delivery}`, 'cfmesh render prints the whole configuration of the state (render -o DIR writes it)');
     }
     throw withInterruptDetail(error, dryRun ? 'nothing was written (dry run)' : 'the state was not changed');

@@ -3,7 +3,8 @@ import { ToolError } from '../../diagnostics/tool-error.ts';
 import { readState, updateState } from '../../state/index.ts';
 import type { Settings, State } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
-import { parseDomain, parseGateway, parseIstioApi, parseLabel, parseServiceHostTemplate, type TranslateFlags } from '../options.ts';
+import { parseIstioApi } from '../../istio/options.ts';
+import { parseDomain, parseGateway, parseLabel, parseServiceHostTemplate, type TranslateFlags } from '../options.ts';
 import { stateDirFor, translateSettings, type StateFlags } from './state-common.ts';
 
 export interface TargetFlags extends StateFlags, TranslateFlags {
