@@ -174,11 +174,19 @@ function hostsChangedThrough(views: readonly StateView[], members: ReadonlySet<s
 
 const NO_NAMES: ReadonlySet<string> = new Set();
 
-/** Where an app's traffic goes: the service it belongs to, and that service's host. */
-function placementOf(view: StateView, name: string, target: Target) {
-  const app = view.app(name);
-  return target.changes.placement(name, app && appInfo(app));
+/** Where an app's traffic goes: the service it belongs to, and that service's host (asked many times per app: kept per view). */
+function placementOf(view: StateView, name: string, target: Target): { readonly service: string; readonly host: string } {
+  let known = PLACEMENTS.get(view);
+  if (!known || known.target !== target) PLACEMENTS.set(view, (known = { target, byApp: new Map() }));
+  let placement = known.byApp.get(name);
+  if (!placement) {
+    const app = view.app(name);
+    known.byApp.set(name, (placement = target.changes.placement(name, app && appInfo(app))));
+  }
+  return placement;
 }
+
+const PLACEMENTS = new WeakMap<StateView, { target: Target; byApp: Map<string, { readonly service: string; readonly host: string }> }>();
 
 /** The service an app is a version of (the target's name for its own when it names none). */
 function serviceOf(view: StateView, name: string, target: Target): string {
