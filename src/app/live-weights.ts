@@ -34,6 +34,9 @@ export interface WeightPatch {
   readonly object: { readonly apiVersion: string; readonly kind: string; readonly name: string };
   readonly changed: boolean;
   readonly summary: string;
+  /** Each destination's weight before and after, named as in `summary` (the local state's app names when they match). */
+  readonly before: readonly { readonly app: string; readonly weight: number }[];
+  readonly after: readonly { readonly app: string; readonly weight: number }[];
 }
 
 /** What became of the local state's route once the cluster took the weights. */
@@ -47,6 +50,8 @@ export interface LiveWeightResult {
   readonly patch: WeightPatch;
   /** Undefined for a dry run, which leaves the local state alone. */
   readonly local?: LocalOutcome | undefined;
+  /** Whether the local state file was written. */
+  readonly written: boolean;
 }
 
 /**
@@ -67,22 +72,29 @@ export async function setLiveWeight(kube: KubeClient, target: Target, request: L
   const next = rescaleWeights(current, String(index), weight).map((d) => d.weight);
   const weights = new Map(dests.map((d, i) => [d.key, next[i] as number]));
   const ref = { ...route.object, namespace: request.namespace };
-  const summary = (names: readonly string[]) => names.map((n, i) => `${n}=${next[i]}`).join(', ');
+  const described = (names: readonly string[], changed: boolean): WeightPatch => ({
+    object: route.object,
+    changed,
+    summary: names.map((n, i) => `${n}=${next[i]}`).join(', '),
+    before: names.map((n, i) => ({ app: n, weight: current[i]?.weight ?? 0 })),
+    after: names.map((n, i) => ({ app: n, weight: next[i] as number })),
+  });
   const patch = async (dryRun: boolean, names: readonly string[]): Promise<WeightPatch> => {
     const result = await patchGuarded(kube, ref, (live) => target.live.weightPatch(live, route, weights), { dryRun, log: request.log });
-    return { object: route.object, changed: result.changed, summary: summary(names) };
+    return described(names, result.changed);
   };
   const localRecord = async () => (await readState(request.stateDir)).routes[at.key];
   if (request.dryRun === 'client') {
-    return { patch: { object: route.object, changed: true, summary: summary(localWeights(await localRecord(), route, next)?.names ?? liveNames(route)) } };
+    return { patch: described(localWeights(await localRecord(), route, next)?.names ?? liveNames(route), true), written: false };
   }
   if (request.dryRun === 'server') {
-    return { patch: await patch(true, localWeights(await localRecord(), route, next)?.names ?? liveNames(route)) };
+    return { patch: await patch(true, localWeights(await localRecord(), route, next)?.names ?? liveNames(route)), written: false };
   }
   let sent: WeightPatch | undefined;
   let local: LocalOutcome | undefined;
+  let written = false;
   try {
-    await updateState(
+    written = (await updateState(
       request.stateDir,
       async (state) => {
         const record = Object.hasOwn(state.routes, at.key) ? state.routes[at.key] : undefined;
@@ -108,7 +120,7 @@ export async function setLiveWeight(kube: KubeClient, target: Target, request: L
         }
       },
       { scope: { routes: [at.key], apps: [] } },
-    );
+    )).changed;
   } catch (error) {
     if (sent && error instanceof ToolError && (error.code === 'FILE_WRITE' || error.code === 'STATE_LOCKED' || error.code === 'STATE_CORRUPT')) {
       throw new ToolError(error.code, `the cluster has the new weights, but the local state could not be written: ${error.message}`, {
@@ -118,7 +130,7 @@ export async function setLiveWeight(kube: KubeClient, target: Target, request: L
     }
     throw error;
   }
-  return { patch: sent as WeightPatch, local };
+  return { patch: sent as WeightPatch, local, written };
 }
 
 /**

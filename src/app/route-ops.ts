@@ -3,7 +3,8 @@
  * never mutate their input and keep every untouched record by identity, which lets delivery find
  * what changed by reference and lets the store skip re-sorting unchanged objects.
  */
-import { ToolError } from '../diagnostics/tool-error.ts';
+import { ToolError, type Missing } from '../diagnostics/tool-error.ts';
+import { closest } from '../manifest/suggest.ts';
 import type { AppProtocol } from '../manifest/types.ts';
 import { compare } from '../routing/route-table.ts';
 import { largestRemainder, rescaleWeights } from '../routing/weights.ts';
@@ -21,22 +22,36 @@ export interface Outcome {
 
 const same = (state: State, notice: string): Outcome => ({ state, notices: [notice] });
 
-export function appNotFound(app: string): ToolError {
-  return new ToolError('NOT_FOUND', `App '${app}' not found.`, { hint: `push it first (cfmesh push ${app} -f manifest.yml); cfmesh apps lists the apps` });
+/** The hint of a name not found, with the closest known name first when there is one. */
+export function notFoundHint(missing: Missing, known: Iterable<string>): string {
+  const near = closest(missing.name, known);
+  if (!near) return missing.otherwise;
+  return `did you mean ${missing.kind === 'app' ? `"${near}"` : near}? Otherwise ${missing.otherwise}`;
 }
 
-export function routeNotFound(target: Pick<RouteTarget, 'url' | 'domain' | 'host' | 'path' | 'port'>): ToolError {
+/** `known`: the apps there are, for a did-you-mean (a misspelt name is the usual reason). */
+export function appNotFound(app: string, known: Iterable<string> = []): ToolError {
+  const missing: Missing = { kind: 'app', name: app, otherwise: `push it first (cfmesh push ${app} -f manifest.yml); cfmesh apps lists the apps` };
+  return new ToolError('NOT_FOUND', `App '${app}' not found.`, { hint: notFoundHint(missing, known), missing });
+}
+
+/**
+ * `known`: the routes there are (their keys, which are their URLs), for a did-you-mean on the
+ * hostname, domain or path that was misspelt.
+ */
+export function routeNotFound(target: Pick<RouteTarget, 'url' | 'domain' | 'host' | 'path' | 'port'>, known: Iterable<string> = []): ToolError {
   const args = `${target.domain}${target.host !== undefined ? ` --hostname ${target.host}` : ''}${target.path !== undefined ? ` --path ${target.path}` : ''}${target.port !== undefined ? ` --port ${target.port}` : ''}`;
-  return new ToolError('NOT_FOUND', `Route '${target.url}' not found.`, { hint: `create it with cfmesh create-route ${args} (or map an app to it with map-route); cfmesh routes lists the routes` });
+  const missing: Missing = { kind: 'route', name: target.url, otherwise: `create it with cfmesh create-route ${args} (or map an app to it with map-route); cfmesh routes lists the routes` };
+  return new ToolError('NOT_FOUND', `Route '${target.url}' not found.`, { hint: notFoundHint(missing, known), missing });
 }
 
 function requireApp(state: State, app: string): void {
-  if (!Object.hasOwn(state.apps, app)) throw appNotFound(app);
+  if (!Object.hasOwn(state.apps, app)) throw appNotFound(app, Object.keys(state.apps));
 }
 
 function requireRoute(state: State, target: RouteTarget): RouteRecord {
   const route = Object.hasOwn(state.routes, target.key) ? state.routes[target.key] : undefined;
-  if (!route) throw routeNotFound(target);
+  if (!route) throw routeNotFound(target, Object.keys(state.routes));
   return route;
 }
 

@@ -30,6 +30,21 @@ export interface CommandContext {
   required(message: string, hint?: string): void;
 }
 
+/** The same context with some of its reporting functions replaced (colour stays decided on first use). */
+export function contextWith(ctx: CommandContext, changes: Partial<Pick<CommandContext, 'info' | 'warn' | 'required'>>): CommandContext {
+  return {
+    io: ctx.io,
+    get c() {
+      return ctx.c;
+    },
+    flags: ctx.flags,
+    info: changes.info ?? ctx.info,
+    debug: ctx.debug,
+    warn: changes.warn ?? ctx.warn,
+    required: changes.required ?? ctx.required,
+  };
+}
+
 export function createContext(io: Io, flags: GlobalFlags): CommandContext {
   // decided on first use: asking whether stderr is a terminal builds the stderr stream
   let color: ChalkInstance | undefined;

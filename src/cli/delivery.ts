@@ -108,13 +108,13 @@ export async function applyToCluster(
   config: KubeConfig,
   resources: readonly Resource[],
   flags: DeliveryFlags,
-  options: { readonly prune: boolean; readonly target: Pick<OutputTarget, 'crdHints'> },
+  options: { readonly prune: boolean; readonly target: Pick<OutputTarget, 'crdHints'>; readonly stdout?: boolean | undefined },
 ): Promise<ApplyReport> {
   const { applyToCluster: apply } = await import('../app/cluster-apply.ts');
   const dryRun = flags.dryRun === 'server';
   warnPlainHttp(ctx, config);
   const where = `${config.server} (namespace ${config.namespace}${config.contextName ? `, context ${config.contextName}` : ''})`;
-  const progress = await startProgress(ctx, `Applying ${resources.length} resource(s) to ${where}${dryRun ? ' (server dry run)' : ''}`);
+  const progress = await startProgress(ctx, `Applying ${resources.length} resource(s) to ${where}${dryRun ? ' (server dry run)' : ''}`, flags.json);
   let done = 0;
   try {
     const report = await apply({
@@ -130,7 +130,7 @@ export async function applyToCluster(
       onProgress: () => progress.update(`${++done}/${resources.length} applied`),
     });
     progress.stop();
-    printReport(ctx, report, { server: config.server, namespace: config.namespace, target: 'kubernetes' }, flags);
+    printReport(ctx, report, { server: config.server, namespace: config.namespace, target: 'kubernetes' }, flags, options.stdout !== false);
     return report;
   } catch (error) {
     progress.stop();
@@ -143,9 +143,10 @@ function interrupted(ctx: CommandContext, error: unknown): unknown {
   return error;
 }
 
-export function printReport(ctx: CommandContext, report: ApplyReport, where: { server: string; namespace: string; target: string }, flags: DeliveryFlags): void {
+/** `stdout` false: the caller prints its own product (a state command's --json report); stderr is as always. */
+export function printReport(ctx: CommandContext, report: ApplyReport, where: { server: string; namespace: string; target: string }, flags: DeliveryFlags, stdout = true): void {
   const suffix = report.dryRun ? ' (server dry run)' : '';
-  if (flags.json) {
+  if (stdout && flags.json) {
     ctx.io.stdout.write(
       `${JSON.stringify(
         {
@@ -170,7 +171,7 @@ export function printReport(ctx: CommandContext, report: ApplyReport, where: { s
         2,
       )}\n`,
     );
-  } else {
+  } else if (stdout) {
     for (const item of report.items) {
       if (item.action === 'failed') continue;
       ctx.io.stdout.write(`${kubectlName(item)} ${item.action}${suffix}\n`);
@@ -208,10 +209,10 @@ interface Progress {
   stop(): void;
 }
 
-/** An ora spinner with counts on a terminal (stderr); one plain line otherwise; nothing with --quiet/--json. */
-async function startProgress(ctx: CommandContext, text: string): Promise<Progress> {
+/** An ora spinner with counts on a terminal (stderr); one plain line otherwise, and with --json; nothing with --quiet. */
+async function startProgress(ctx: CommandContext, text: string, json: boolean | undefined): Promise<Progress> {
   if (ctx.flags.quiet) return { update: () => {}, stop: () => {} };
-  if (!ctx.io.stderr.isTTY || ctx.io.env['CI']) {
+  if (!ctx.io.stderr.isTTY || ctx.io.env['CI'] || json) {
     ctx.info(`${text}...`);
     return { update: () => {}, stop: () => {} };
   }
@@ -236,7 +237,7 @@ export async function postToEndpoint(ctx: CommandContext, resources: readonly Re
     ctx.io.stdout.write(body);
     return;
   }
-  const progress = await startProgress(ctx, `Posting ${resources.length} resource(s) to ${flags.url}`);
+  const progress = await startProgress(ctx, `Posting ${resources.length} resource(s) to ${flags.url}`, flags.json);
   try {
     const report = await postBundle({
       url: flags.url,

@@ -184,7 +184,8 @@ function addStateOutputOptions(cmd: Command, shortO: boolean): Command {
     .option(shortO ? '-o, --output-dir <dir>' : '--output-dir <dir>', 'keep DIR in sync with the whole state instead of printing the changed resources (default: the stored output dir, see target)')
     .addOption(new Option('--dry-run [mode]', 'show a diff of the resources that would change and write nothing; server: let the API server check it (kubernetes target)').choices(['client', 'server']).preset('client'))
     .option('--force-conflicts', 'take over fields another field manager owns (kubernetes target)')
-    .option('--applyset <name>', 'ApplySet parent Secret tracking what cfmesh applied (default cfmesh)');
+    .option('--applyset <name>', 'ApplySet parent Secret tracking what cfmesh applied (default cfmesh)')
+    .addOption(new Option('--json', 'print what changed (routes and weights before and after, resources created, changed, deleted) as one JSON object instead').conflicts('output'));
 }
 
 /** Where state commands read and deliver: the local state (default), or the cluster. */
@@ -395,7 +396,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
     .option('--context <name>', 'kubeconfig context to keep for the kubernetes target')
     .option('--output-dir <dir>', 'directory that changing commands keep in sync with the whole state')
     .option('--unset <setting>', 'forget a stored setting (default-domain, internal-domain, gateway, namespace, istio-api, service-host-template, output-dir); repeatable', collect)
-    .option('--json', 'print the settings as JSON')
+    .option('--json', 'print the settings as JSON; when flags change them, the change report (settings before and after)')
     .addHelpText('after', STATE_EXAMPLES.target)
     .action(async (where: string | undefined, _opts, cmd: Command) => {
       const { targetCommand } = await import('./commands/target.ts');

@@ -72,6 +72,16 @@ export interface ToolErrorOptions {
   readonly reported?: boolean | undefined;
   /** What the failure left, when the code says it is worth saying (INTERRUPTED: what was and was not written). */
   readonly detail?: string | undefined;
+  /** NOT_FOUND: what was looked for, so a caller that knows more names can add a did-you-mean. */
+  readonly missing?: Missing | undefined;
+}
+
+/** A name looked up and not found: an app, or a route (by its URL, which is its key). */
+export interface Missing {
+  readonly kind: 'app' | 'route';
+  readonly name: string;
+  /** The hint without a did-you-mean: what to do when the name was meant. */
+  readonly otherwise: string;
 }
 
 /** The one error class (eemeli/yaml errors.ts): a code, a message, where, and what to do. */
@@ -85,6 +95,7 @@ export class ToolError extends Error {
   readonly warnings: readonly Warning[];
   readonly reported: boolean;
   readonly detail: string | undefined;
+  readonly missing: Missing | undefined;
 
   constructor(code: ErrorCode, message: string, options: ToolErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -98,6 +109,7 @@ export class ToolError extends Error {
     this.warnings = options.warnings ?? [];
     this.reported = options.reported ?? false;
     this.detail = options.detail;
+    this.missing = options.missing;
   }
 
   /** The errors to print: the collected details, or this error alone. */
@@ -106,10 +118,10 @@ export class ToolError extends Error {
   }
 
   /** The same error with some of its options changed (a ToolError is never changed in place). */
-  with(options: Pick<ToolErrorOptions, 'warnings' | 'reported'> & { readonly code?: ErrorCode | undefined }): ToolError {
+  with(options: Pick<ToolErrorOptions, 'warnings' | 'reported' | 'hint'> & { readonly code?: ErrorCode | undefined }): ToolError {
     return new ToolError(options.code ?? this.code, this.message, {
       span: this.span,
-      hint: this.hint,
+      hint: options.hint ?? this.hint,
       details: this.details,
       summary: this.summary,
       cause: this.cause,
@@ -117,6 +129,7 @@ export class ToolError extends Error {
       warnings: options.warnings ?? this.warnings,
       reported: options.reported ?? this.reported,
       detail: this.detail,
+      missing: this.missing,
     });
   }
 }

@@ -57,11 +57,13 @@ describe('client resilience', () => {
   });
 
   it('a per-request timeout is retried, then reported', async () => {
-    const slow = clientFor(k.server, { auth: 'token' }, { retry: { ...FAST_RETRY, timeoutMs: 100 }, retries: 1 });
+    // Each attempt has 500 ms (a loaded machine still answers a loopback request in that), within a
+    // total budget that leaves the second attempt all of its own; a delayed answer takes 4× that.
+    const slow = clientFor(k.server, { auth: 'token' }, { retry: { ...FAST_RETRY, timeoutMs: 500, totalMs: 10_000 }, retries: 1 });
     try {
-      k.server.inject({ type: 'delay', ms: 300 }, 1);
+      k.server.inject({ type: 'delay', ms: 2_000 }, 1);
       assert.ok(await slow.get(REF)); // first attempt times out, second succeeds
-      k.server.inject({ type: 'delay', ms: 300 }, 2);
+      k.server.inject({ type: 'delay', ms: 2_000 }, 2);
       await assert.rejects(slow.get(REF), isCode('API_UNREACHABLE', /did not answer in time/));
     } finally {
       await slow.close();

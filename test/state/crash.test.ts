@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { emptyState, readState, serializeState, updateState } from '../../src/state/index.ts';
 import { addRoute, bigState, makeRoute, tempDir } from './helpers.ts';
 import { fuzzRuns } from '../helpers/reliability.ts';
+import { TS_NODE_ARGS } from '../helpers/ts-loader.ts';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const ROUTES = 3000;
@@ -25,7 +26,7 @@ interface Worker {
 }
 
 function startWorker(args: readonly string[]): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...TS_NODE_ARGS, WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let buf = '';
   let stderr = '';

@@ -7,7 +7,9 @@
  * configuration to the cluster, pruning only members of the state's own ApplySet (app/state-change.ts).
  */
 import { liveAppsView, liveRoutesView, readLiveRoutes } from '../../app/live-routes.ts';
-import type { WeightPatch } from '../../app/live-weights.ts';
+import type { LiveWeightResult, WeightPatch } from '../../app/live-weights.ts';
+import { liveWeightReport, type ChangeReport, type Notice } from '../../app/change-report.ts';
+import { statePaths } from '../../state/location.ts';
 import { targetFor } from '../../app/targets.ts';
 import type { Target as OutputTarget } from '../../target/target.ts';
 import { stateDirFor, type StateFlags } from './state-common.ts';
@@ -58,40 +60,57 @@ function targetIn(config: KubeConfig, flags: ClusterFlags, stored: Settings): Ou
 
 
 /** `update-route APP DOMAIN [--hostname H] [--path P] --weight W` against the cluster (app/live-weights.ts). */
-export async function updateLiveWeight(ctx: CommandContext, flags: ClusterFlags & StateFlags, stored: Settings, app: string, route: RouteTarget, weight: number): Promise<void> {
+export async function updateLiveWeight(ctx: CommandContext, flags: ClusterFlags & StateFlags, stored: Settings, app: string, route: RouteTarget, weight: number): Promise<ChangeReport | undefined> {
   if (route.port !== undefined) throw new ToolError('USAGE', 'update-route --weight works on HTTP routes; a TCP route has one destination per port');
   const config = await clusterConfig(ctx, flags, stored);
   const target = targetIn(config, flags, stored);
   const kube = await client(ctx, config, flags, target);
   const { setLiveWeight } = await import('../../app/live-weights.ts');
   const dryRun = flags.dryRun === true || flags.dryRun === 'client' ? ('client' as const) : flags.dryRun === 'server' ? ('server' as const) : undefined;
-  const report = (patch: WeightPatch, suffix: string) => {
-    if (!patch.changed) ctx.info(`Route ${route.url} already sends ${weight}% to ${app}. Nothing has been updated.`);
-    else ctx.io.stdout.write(`${kubectlName({ ...patch.object })} weights patched${suffix}: ${patch.summary}\n`);
+  // --json: the change report is stdout's one product; what is told on stderr goes into it too.
+  const json = flags.json === true;
+  const notices: Notice[] = [];
+  const notice = (message: string) => {
+    notices.push({ message, hint: null, required: false });
+    ctx.info(message);
   };
+  const required = (message: string, hint?: string) => {
+    notices.push({ message, hint: hint ?? null, required: true });
+    ctx.required(message, hint);
+  };
+  const report = (patch: WeightPatch, suffix: string) => {
+    if (!patch.changed) notice(`Route ${route.url} already sends ${weight}% to ${app}. Nothing has been updated.`);
+    else if (!json) ctx.io.stdout.write(`${kubectlName({ ...patch.object })} weights patched${suffix}: ${patch.summary}\n`);
+  };
+  const stateDir = stateDirFor(ctx, flags);
+  const changeReport = (result: LiveWeightResult): ChangeReport | undefined =>
+    json
+      ? liveWeightReport({ statePath: statePaths(stateDir).state, dryRun: dryRun ?? false, server: config.server, namespace: config.namespace, route: route.url, patch: result.patch, written: result.written, notices })
+      : undefined;
   try {
-    const request = { app, route, weight, namespace: config.namespace, stateDir: stateDirFor(ctx, flags), dryRun, log: ctx.debug };
+    const request = { app, route, weight, namespace: config.namespace, stateDir, dryRun, log: ctx.debug };
     const result = await setLiveWeight(kube, target, request, (patch) => report(patch, ''));
     if (dryRun === 'client') {
-      ctx.io.stdout.write(`${kubectlName(result.patch.object)} weights would be patched: ${result.patch.summary}\n`);
+      if (!json) ctx.io.stdout.write(`${kubectlName(result.patch.object)} weights would be patched: ${result.patch.summary}\n`);
       ctx.info('Dry run: nothing was written.');
-      return;
+      return changeReport(result);
     }
     if (dryRun === 'server') {
       report(result.patch, ' (server dry run)');
       ctx.info('Dry run: the local state was not changed.');
       ctx.info(ctx.c.green('OK'));
-      return;
+      return changeReport(result);
     }
     const local = result.local;
-    if (local?.kind === 'no-route') ctx.info(`The local state has no route ${route.url}; only the cluster was changed.`);
+    if (local?.kind === 'no-route') notice(`The local state has no route ${route.url}; only the cluster was changed.`);
     else if (local?.kind === 'other-destinations') {
-      ctx.required(
+      required(
         `the local state's route ${route.url} has other destinations (${local.local.join(', ')}) than the cluster's (${local.live.join(', ')}); its weights were left as they are`,
         `the next push, map-route or other state command applies the local state's weights again; set them there too with cfmesh update-route ${route.domain}${route.host ? ` --hostname ${route.host}` : ''}${route.path ? ` --path ${route.path}` : ''} --destination APP=W ...`,
       );
-    } else if (local?.kind === 'refused') ctx.required(`the local state's route ${route.url} could not take the cluster's weights (${local.reason}); it was left as it is`);
+    } else if (local?.kind === 'refused') required(`the local state's route ${route.url} could not take the cluster's weights (${local.reason}); it was left as it is`);
     ctx.info(ctx.c.green('OK'));
+    return changeReport(result);
   } finally {
     await kube.close();
   }

@@ -9,7 +9,7 @@ export async function createRouteCommand(ctx: CommandContext, domain: string, fl
   const target = targetFrom(domain, flags);
   const options = routeOptionsFrom(flags.option, target);
   ctx.info(`Creating route ${target.url}...`);
-  await runStateChange(ctx, flags, (state, settings) => {
+  await runStateChange(ctx, 'create-route', flags, (state, settings) => {
     if (!Object.hasOwn(state.routes, target.key)) checkRouteTarget(target, settings.routing.internalDomains);
     return createRoute(state, target, options);
   }, { scope: { routes: [target.key], apps: [] } });

@@ -25,7 +25,7 @@ export async function mapRouteCommand(ctx: CommandContext, app: string, domain: 
   const options = routeOptionsFrom(flags.option, target);
   validateRouteOptions(options, target.url);
   const controls = controlFlags(flags);
-  await runStateChange(ctx, flags, (state, settings) => {
+  await runStateChange(ctx, 'map-route', flags, (state, settings) => {
     if (!Object.hasOwn(state.routes, target.key)) checkRouteTarget(target, settings.routing.internalDomains);
     if (!Object.hasOwn(state.routes, target.key) && Object.hasOwn(state.apps, app)) ctx.info(`Creating route ${target.url}...`);
     ctx.info(`Mapping route ${target.url} to app ${app}${appProtocol ? ` with protocol ${appProtocol}` : ''}...`);

@@ -43,7 +43,7 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
   // The transform has returned (under the lock): the store writes the new state next, unless Ctrl-C
   // stops it before the rename (isCommitStopped). Any later interruption finds the state written.
   let committed = false;
-  const progress = await startProgress(ctx.io, ctx.flags, `Reading ${files.join(', ')}`);
+  const progress = await startProgress(ctx.io, { ...ctx.flags, json: flags.json }, `Reading ${files.join(', ')}`);
   try {
     const manifests = await readSources(ctx.io, files, max);
     const varsFiles = await readSources(ctx.io, flags.varsFile ?? [], max);
@@ -60,9 +60,9 @@ export async function pushCommand(ctx: CommandContext, appName: string | undefin
     ctx.info(`Applying manifest file ${files.join(', ')}...`);
     if (flags.start === false) ctx.info('--no-start: cfmesh runs no app instances, so there is nothing to stage or start; apps and routes are applied to the state as usual.');
     if (flags.strategy !== undefined && flags.strategy.toLowerCase() === 'rolling') ctx.info('--strategy rolling: cfmesh replaces no instances; the change applies at once, as without it.');
-    const applying = await startProgress(ctx.io, ctx.flags, `Applying ${plural(manifest.apps.length, 'app')}`);
+    const applying = await startProgress(ctx.io, { ...ctx.flags, json: flags.json }, `Applying ${plural(manifest.apps.length, 'app')}`);
     try {
-      await runStateChange(ctx, flags, (state, settings) => {
+      await runStateChange(ctx, 'push', flags, (state, settings) => {
         throwIfInterrupted(ctx.io.signal);
         ctx.debug(`merging ${manifest.apps.length} app(s) into the state (${Object.keys(state.apps).length} app(s))`);
         applying.update(`Applying ${plural(manifest.apps.length, 'app')} to ${plural(Object.keys(state.apps).length, 'app')} in the state`);

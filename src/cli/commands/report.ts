@@ -4,7 +4,7 @@ import { resolveManifestFiles } from '../../app/read-inputs.ts';
 import { ToolError, type Warning } from '../../diagnostics/tool-error.ts';
 import { writeFileAtomic } from '../../sinks/atomic-write.ts';
 import { parseReportFormat, problemsOf, renderReport, type Report, type ReportFormat, type ReportPaths } from '../../ui/report.ts';
-import type { CommandContext } from '../context.ts';
+import { contextWith, type CommandContext } from '../context.ts';
 
 /**
  * The root report paths are relative to: the nearest directory at or above the working directory
@@ -38,21 +38,13 @@ export interface Outcome {
  */
 export async function collectOutcome(ctx: CommandContext, work: (ctx: CommandContext) => Promise<void>, options: { print: boolean; strict: boolean }): Promise<Outcome> {
   const warnings: Warning[] = [];
-  const collecting: CommandContext = {
-    io: ctx.io,
-    get c() {
-      return ctx.c;
-    },
-    flags: ctx.flags,
-    info: ctx.info,
-    debug: ctx.debug,
-    required: ctx.required,
+  const collecting = contextWith(ctx, {
     warn: (ws) => {
       warnings.push(...ws);
       if (options.print) ctx.warn(ws);
       else if (options.strict && ws.length > 0) throw new ToolError('STRICT', `${ws.length} warning(s) and --strict is set`, { hint: 'fix the warnings, or drop --strict' });
     },
-  };
+  });
   try {
     await work(collecting);
     return { warnings, failure: undefined };

@@ -11,7 +11,7 @@ export async function routeCommand(ctx: CommandContext, domain: string, flags: S
   await requireLocalState(ctx, flags);
   const state = await readState(stateDirFor(ctx, flags));
   const record = Object.hasOwn(state.routes, target.key) ? state.routes[target.key] : undefined;
-  if (!record) throw routeNotFound(target);
+  if (!record) throw routeNotFound(target, Object.keys(state.routes));
   const view = routeView(record, state);
   const stored = new Map(record.destinations.map((d) => [d.app, d]));
   const destinations = view.destinations.map((d) => {

@@ -3,10 +3,11 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import type { TranslateSettings } from '../../app/resource-changes.ts';
 import { changeState, type StateChangeRequest, type Transform } from '../../app/state-change.ts';
+import { emptyReport, renderChangeReport, type ChangeReport } from '../../app/change-report.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import { resolveStateDir, STATE_DIR_ENV, statePaths, type Scope } from '../../state/index.ts';
 import type { Settings } from '../../state/types.ts';
-import type { CommandContext } from '../context.ts';
+import { contextWith, type CommandContext } from '../context.ts';
 import { clusterConfig, targetOf, type ClusterFlags } from './cluster.ts';
 import { applyToCluster } from '../delivery.ts';
 
@@ -26,8 +27,8 @@ export interface DeliveryFlags extends StateFlags, TranslateFlags, ClusterFlags 
 }
 
 export interface StateChangeOptions {
-  /** With the cluster as the target, do this instead of changing the local state (update-route --weight). */
-  readonly live?: ((settings: Settings) => Promise<void>) | undefined;
+  /** With the cluster as the target, do this instead of changing the local state (update-route --weight); it returns its --json report. */
+  readonly live?: ((settings: Settings) => Promise<ChangeReport | undefined>) | undefined;
   /**
    * The routes and apps the transform reads (a command on one route): the state file is then read
    * by line, not whole, when only the changed resources are wanted.
@@ -75,8 +76,11 @@ export function translateSettings(flags: TranslateFlags, stored: Settings): Tran
  * Runs a state-changing command (app/state-change.ts) with the flags over the stored settings, the
  * CLI's streams as its reporter, and the cluster opened as kubectl opens it.
  */
-export async function runStateChange(ctx: CommandContext, flags: DeliveryFlags, transform: Transform, options: StateChangeOptions = {}): Promise<void> {
+export async function runStateChange(ctx: CommandContext, command: string, flags: DeliveryFlags, transform: Transform, options: StateChangeOptions = {}): Promise<void> {
+  const json = flags.json === true;
   const request: StateChangeRequest = {
+    command,
+    report: json,
     stateDir: stateDirFor(ctx, flags),
     format: parseFormat(flags.output ?? 'yaml'),
     outputDir: flags.outputDir !== undefined ? resolve(ctx.io.cwd, flags.outputDir) : undefined,
@@ -94,15 +98,28 @@ export async function runStateChange(ctx: CommandContext, flags: DeliveryFlags, 
       const applyFlags = { ...flags, applyset: flags.applyset ?? STATE_APPLYSET, namespace: undefined };
       return {
         namespace: config.namespace,
-        deliver: async (resources, o) => {
-          await applyToCluster(ctx, { ...config, namespace: o.namespace }, resources, { ...applyFlags, dryRun: o.dryRun }, { prune: true, target: o.target });
-        },
+        server: config.server,
+        deliver: (resources, o) =>
+          // stdout: false: the apply's own report (kubectl's lines, or convert's --json) is not this command's product.
+          applyToCluster(withRequired(ctx, o.required), { ...config, namespace: o.namespace }, resources, { ...applyFlags, dryRun: o.dryRun }, { prune: true, target: o.target, stdout: !json }),
       };
     },
     live: options.live,
   };
   const reporter = { out: (text: string) => ctx.io.stdout.write(text), info: ctx.info, warn: ctx.warn, required: ctx.required };
-  if ((await changeState(request, transform, reporter)) === 'state') ctx.info(ctx.c.green('OK'));
+  const result = await changeState(request, transform, reporter);
+  if (result.report) printChangeReport(ctx, result.report);
+  if (result.via === 'state') ctx.info(ctx.c.green('OK'));
+}
+
+/** The one JSON object of a changing command's --json, on stdout. */
+export function printChangeReport(ctx: CommandContext, report: ChangeReport): void {
+  ctx.io.stdout.write(renderChangeReport(report));
+}
+
+/** The context with its required notices sent to `required` (which records them for the report, then tells them). */
+function withRequired(ctx: CommandContext, required: CommandContext['required']): CommandContext {
+  return contextWith(ctx, { required });
 }
 
 /** The flags of this command that `render` needs to give the same configuration (--state and the shaping flags). */
@@ -121,6 +138,12 @@ function renderArgs(flags: DeliveryFlags): string {
     ...(flags.internalDomain ?? []).map((d): [string, string] => ['--internal-domain', d]),
   ];
   return pairs.filter((p): p is [string, string] => p[1] !== undefined).map(([f, v]) => ` ${f} ${quote(v)}`).join('');
+}
+
+/** The answer was no: said on stderr, and with --json a report of nothing changed on stdout. */
+export function declined(ctx: CommandContext, command: string, flags: DeliveryFlags, message: string): void {
+  ctx.info(message);
+  if (flags.json) printChangeReport(ctx, { ...emptyReport(command, statePaths(stateDirFor(ctx, flags)).state), notices: [{ message, hint: null, required: false }] });
 }
 
 /** delete-route / delete: ask on a terminal, insist on -f otherwise (a script must not hang on a prompt). */

@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { ToolError } from '../../diagnostics/tool-error.ts';
-import { readState, updateState } from '../../state/index.ts';
+import { readState, statePaths, updateState } from '../../state/index.ts';
+import { emptyReport } from '../../app/change-report.ts';
 import type { Settings, State } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
 import { parseIstioApi } from '../../istio/options.ts';
 import { parseDomain, parseGateway, parseLabel, parseServiceHostTemplate, type TranslateFlags } from '../options.ts';
-import { stateDirFor, translateSettings, type StateFlags } from './state-common.ts';
+import { printChangeReport, stateDirFor, translateSettings, type StateFlags } from './state-common.ts';
 
 export interface TargetFlags extends StateFlags, TranslateFlags {
   readonly kubeconfig?: string | undefined;
@@ -14,6 +15,8 @@ export interface TargetFlags extends StateFlags, TranslateFlags {
   readonly unset?: string[] | undefined;
   readonly json?: boolean | undefined;
 }
+
+const SETTINGS_CHANGED = 'Settings changed. Run cfmesh render to see the whole configuration with them.';
 
 /** `--unset NAME` names, as the flags that set them. */
 const UNSETTABLE: Record<string, keyof Settings> = {
@@ -56,28 +59,23 @@ export async function targetCommand(ctx: CommandContext, where: string | undefin
     changes[key] = undefined;
   }
   let state: State;
+  let changed: { before: State; written: boolean } | undefined;
   if (Object.keys(changes).length > 0) {
     const result = await updateState(dir, (s) => ({ ...s, settings: { ...s.settings, ...changes } as Settings }));
     state = result.after;
-    if (result.changed) ctx.info('Settings changed. Run cfmesh render to see the whole configuration with them.');
+    changed = { before: result.before, written: result.changed };
+    if (result.changed) ctx.info(SETTINGS_CHANGED);
   } else {
     state = await readState(dir);
   }
-  const effective = translateSettings({}, state.settings);
-  const s = state.settings;
-  const view = {
-    state: dir,
-    defaultDomain: s.defaultDomain ?? null,
-    internalDomains: effective.routing.internalDomains,
-    gateway: effective.istio.gateway,
-    namespace: effective.istio.namespace,
-    istioApi: effective.istio.apiVersion,
-    serviceHostTemplate: effective.istio.serviceHostTemplate,
-    outputDir: s.output ?? null,
-    target: s.target ?? 'local',
-    kubeconfig: s.kubeconfig ?? null,
-    context: s.context ?? null,
-  };
+  const view = settingsView(dir, state.settings);
+  if (flags.json && changed) {
+    // Setting something is a change: the report every changing command gives (app/change-report.ts).
+    const notices = changed.written ? [{ message: SETTINGS_CHANGED, hint: null, required: false }] : [];
+    const report = { ...emptyReport('target', statePaths(dir).state), state: { path: statePaths(dir).state, written: changed.written }, settings: { before: settingsView(dir, changed.before.settings), after: view }, notices };
+    printChangeReport(ctx, report);
+    return;
+  }
   if (flags.json) {
     ctx.io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
     return;
@@ -96,4 +94,22 @@ export async function targetCommand(ctx: CommandContext, where: string | undefin
   ];
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   ctx.io.stdout.write(rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`).join('\n') + '\n');
+}
+
+/** The settings as `target` shows them: stored values over the defaults. */
+function settingsView(dir: string, s: Settings) {
+  const effective = translateSettings({}, s);
+  return {
+    state: dir,
+    defaultDomain: s.defaultDomain ?? null,
+    internalDomains: effective.routing.internalDomains,
+    gateway: effective.istio.gateway,
+    namespace: effective.istio.namespace,
+    istioApi: effective.istio.apiVersion,
+    serviceHostTemplate: effective.istio.serviceHostTemplate,
+    outputDir: s.output ?? null,
+    target: s.target ?? 'local',
+    kubeconfig: s.kubeconfig ?? null,
+    context: s.context ?? null,
+  };
 }

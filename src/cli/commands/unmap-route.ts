@@ -7,5 +7,5 @@ import { runStateChange, type DeliveryFlags } from './state-common.ts';
 export async function unmapRouteCommand(ctx: CommandContext, app: string, domain: string, flags: RouteFlags & DeliveryFlags): Promise<void> {
   const target = targetFrom(domain, flags);
   ctx.info(`Removing route ${target.url} from app ${app}...`);
-  await runStateChange(ctx, flags, (state) => unmapRoute(state, app, target), { scope: { routes: [target.key], apps: [app] } });
+  await runStateChange(ctx, 'unmap-route', flags, (state) => unmapRoute(state, app, target), { scope: { routes: [target.key], apps: [app] } });
 }

@@ -56,7 +56,7 @@ export async function updateRouteCommand(ctx: CommandContext, first: string, sec
     const weight = parseWeight(flags.weight);
     const target = targetFrom(second, flags);
     ctx.info(`Updating route ${target.url}: ${weight}% to app ${app}...`);
-    await runStateChange(ctx, flags, (state) => setWeight(state, app, target, weight), {
+    await runStateChange(ctx, 'update-route', flags, (state) => setWeight(state, app, target, weight), {
       live: (stored) => updateLiveWeight(ctx, flags, stored, app, target, weight),
       scope: { routes: [target.key], apps: [app] },
     });
@@ -76,7 +76,7 @@ export async function updateRouteCommand(ctx: CommandContext, first: string, sec
     });
   }
   ctx.info(`Updating route ${target.url}...`);
-  await runStateChange(ctx, flags, (state) => {
+  await runStateChange(ctx, 'update-route', flags, (state) => {
     const notices: string[] = [];
     let next: State = state;
     if (weights.size > 0) {
