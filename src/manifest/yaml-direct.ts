@@ -1,6 +1,6 @@
 /**
  * A direct reader for the YAML that manifests are made of: text → plain values and compact spans in
- * one pass, with no token list, syntax tree or document model in between (docs/adr/0013-direct-yaml.md).
+ * one pass, with no token list, syntax tree or document model in between (docs/adr/0018-performance-at-scale.md).
  *
  * It gives exactly what parse-yaml.ts gives through the yaml library (values, spans, bool words,
  * duplicate-key warnings, in the same order), or it declines: anything it does not read with
