@@ -3,11 +3,21 @@
 // temporary file left; the data made durable before the renames (syncfs through `sync -f DIR` on
 // Linux for a large batch, else an fdatasync per file).
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { isCommitStopped, writeFilesAtomic } from '../../src/sinks/atomic-write.ts';
+import { tempDir as makeTempDir } from '../helpers/reliability.ts';
+
+const made: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = makeTempDir(prefix);
+  made.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 const PREFIX = '.cfmesh.tmp-';
 
@@ -27,7 +37,7 @@ async function withPath<T>(path: string, fn: () => Promise<T>): Promise<T> {
 
 for (const n of [1, 31, 33, 300, 700]) {
   test(`${n} files: each written whole, no temporary file left, old files replaced`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cfmesh-batch-'));
+    const dir = tempDir('cfmesh-batch-');
     await writeFilesAtomic(dir, files(n, 'old'), PREFIX, 0o644);
     const next = files(n, 'new');
     await writeFilesAtomic(dir, next, PREFIX, 0o644);
@@ -37,8 +47,8 @@ for (const n of [1, 31, 33, 300, 700]) {
 }
 
 test('a batch of 256 files or more is made durable with one `sync -f DIR` per batch (Linux)', { skip: process.platform !== 'linux' }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cfmesh-batch-'));
-  const bin = mkdtempSync(join(tmpdir(), 'cfmesh-fake-sync-'));
+  const dir = tempDir('cfmesh-batch-');
+  const bin = tempDir('cfmesh-fake-sync-');
   const log = join(bin, 'calls');
   writeFileSync(join(bin, 'sync'), `#!/bin/sh\necho "$@" >> '${log}'\n`);
   chmodSync(join(bin, 'sync'), 0o755);
@@ -49,8 +59,8 @@ test('a batch of 256 files or more is made durable with one `sync -f DIR` per ba
 });
 
 test('without a `sync` program the files are fdatasynced instead, with the same result', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cfmesh-batch-'));
-  const empty = mkdtempSync(join(tmpdir(), 'cfmesh-no-sync-'));
+  const dir = tempDir('cfmesh-batch-');
+  const empty = tempDir('cfmesh-no-sync-');
   const list = files(700, 'y');
   await withPath(empty, () => writeFilesAtomic(dir, list, PREFIX, 0o644));
   for (const [name, data] of list) assert.equal(readFileSync(join(dir, name), 'utf8'), data);
@@ -58,7 +68,7 @@ test('without a `sync` program the files are fdatasynced instead, with the same 
 
 test('aborted after k renames: exactly k new files, the rest old, no temporary file, a commit-stopped error', async () => {
   for (const k of [0, 1, 31, 32, 100, 500]) {
-    const dir = mkdtempSync(join(tmpdir(), 'cfmesh-batch-'));
+    const dir = tempDir('cfmesh-batch-');
     const old = files(600, 'old');
     await writeFilesAtomic(dir, old, PREFIX, 0o644);
     const next = files(600, 'new');
