@@ -83,7 +83,7 @@ test('the layering has no cycle', () => {
   for (const folder of table.keys()) visit(folder, []);
 });
 
-const PURE = ['manifest', 'routing', 'target', 'istio', 'render', 'resource', 'diagnostics'];
+const PURE = ['manifest', 'routing', 'target', 'istio', 'gateway-api', 'render', 'resource', 'diagnostics'];
 const FORBIDDEN_IN_PURE = [/^node:fs/, /^fs$/, /^node:child_process/, /^undici/, /^chalk/, /^ora/, /^commander/, /^proper-lockfile/];
 
 test('the pure core imports no I/O, terminal or CLI library', () => {

@@ -3,6 +3,8 @@
 //   expected.yaml         expected stdout, byte for byte (success cases)
 //   expected.stderr       expected stderr, byte for byte (when the wording is part of the contract)
 //   expected-errors.json  {exit, errors: [{code, file, line, col}]} for refusals (via validate --json)
+//   gateway-api.yaml      the same command with --api gateway-api (every success case has one), or
+//   gateway-api-errors.json  what the Gateway API target refuses, as expected-errors.json
 // `npm run golden:update` regenerates them; review the diff like code.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { main } from '../src/main.ts';
 import { expectGolden } from './helpers/golden.ts';
 import { memoryIo } from './helpers/memory-io.ts';
 import { assertValidIstio } from './istio/validate-istio.ts';
+import { assertValidGatewayApi, GATEWAY_API_GROUP } from './gateway-api/validate-gateway-api.ts';
 import type { Resource } from '../src/resource/resource.ts';
 
 const root = join(import.meta.dirname, '..', 'fixtures');
@@ -58,6 +61,34 @@ for (const name of readdirSync(root).sort()) {
     // Same input, same bytes.
     const again = memoryIo({ cwd: dir, stdin });
     await main(args, again);
+    assert.equal(again.out(), io.out());
+  });
+
+  // The same manifest through the Gateway API target: its golden, every Gateway API object valid
+  // by the v1.5.1 CRDs' schemas and CEL rules, the Istio policies beside them valid Istio.
+  if (existsSync(join(dir, 'expected-errors.json'))) continue;
+  test(`fixture ${name} (--api gateway-api)`, async () => {
+    const stdin = existsSync(join(dir, 'stdin')) ? readFileSync(join(dir, 'stdin')) : undefined;
+    const gwArgs = [...args, '--api', 'gateway-api'];
+    const io = memoryIo({ cwd: dir, stdin });
+    const exit = await main(gwArgs, io);
+    if (exit !== 0 || existsSync(join(dir, 'gateway-api-errors.json'))) {
+      const v = memoryIo({ cwd: dir, stdin });
+      const vexit = await main(['validate', ...gwArgs.slice(1), '--json'], v);
+      const report = JSON.parse(v.out()) as { errors: { code: string; file?: string; line?: number; col?: number }[] };
+      expectGolden(`${JSON.stringify({ exit: vexit, errors: report.errors.map((e) => ({ code: e.code, file: e.file, line: e.line, col: e.col })) }, null, 2)}\n`, join(dir, 'gateway-api-errors.json'));
+      assert.equal(exit, vexit);
+      assert.equal(io.out(), '');
+      assert.doesNotMatch(io.err(), /\n\s+at .+\(.+:\d+:\d+\)/, 'no stack trace');
+      return;
+    }
+    expectGolden(io.out(), join(dir, 'gateway-api.yaml'));
+    const resources = parseAllDocuments(io.out()).map((d) => d.toJS() as Resource).filter((r) => r !== null);
+    assertValidGatewayApi(resources.filter((r) => r.apiVersion.startsWith(`${GATEWAY_API_GROUP}/`)));
+    const policies = resources.filter((r) => !r.apiVersion.startsWith(`${GATEWAY_API_GROUP}/`));
+    if (policies.length > 0) assertValidIstio(policies);
+    const again = memoryIo({ cwd: dir, stdin });
+    await main(gwArgs, again);
     assert.equal(again.out(), io.out());
   });
 }

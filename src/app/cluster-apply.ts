@@ -14,7 +14,7 @@ export interface ClusterApply {
   readonly resources: readonly Resource[];
   readonly client: KubeClientOptions;
   /** What to tell a user whose cluster does not serve the target's kinds. */
-  readonly target: Pick<Target, 'crdHints'>;
+  readonly target: Pick<Target, 'crdHints' | 'crdVersions'>;
   readonly applySetName: string;
   readonly prune: boolean;
   readonly dryRun: boolean;
@@ -48,7 +48,7 @@ export async function applyToCluster(request: ClusterApply): Promise<ApplyReport
  * One discovery request per group before anything is applied: an untrusted certificate, bad
  * credentials, an unreachable server or missing CRDs is then reported once, not once per resource.
  */
-async function preflight(client: KubeClient, resources: readonly Resource[], config: KubeConfig, target: Pick<Target, 'crdHints'>): Promise<void> {
+async function preflight(client: KubeClient, resources: readonly Resource[], config: KubeConfig, target: Pick<Target, 'crdHints' | 'crdVersions'>): Promise<void> {
   const groups = new Map<string, { versions: Set<string>; sample: Resource }>();
   for (const r of resources) {
     const [group, version] = r.apiVersion.includes('/') ? (r.apiVersion.split('/') as [string, string]) : ['', r.apiVersion];
@@ -57,6 +57,7 @@ async function preflight(client: KubeClient, resources: readonly Resource[], con
     entry.versions.add(version);
     groups.set(group, entry);
   }
+  await checkCrdVersions(client, groups, target);
   for (const [group, { versions, sample }] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const served = await client.discover(group);
     if (!served) {
@@ -72,4 +73,35 @@ async function preflight(client: KubeClient, resources: readonly Resource[], con
       }
     }
   }
+}
+
+/**
+ * A CRD older than the target needs is refused before anything is applied: the API server would
+ * prune the fields it does not know (an HTTPRoute's rule names, say) and answer 200. A cluster that
+ * does not let cfmesh read CRDs (403), or a server without them, cannot say: the check is skipped.
+ */
+async function checkCrdVersions(client: KubeClient, groups: ReadonlyMap<string, unknown>, target: Pick<Target, 'crdVersions'>): Promise<void> {
+  for (const need of target.crdVersions ?? []) {
+    if (!groups.has(need.group)) continue;
+    let crd;
+    try {
+      crd = await client.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', namespace: '', name: need.crd });
+    } catch (error) {
+      if (error instanceof ToolError && error.code !== 'INTERRUPTED' && error.code !== 'API_UNREACHABLE') continue;
+      throw error;
+    }
+    const found = (crd?.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.[need.annotation];
+    if (found !== undefined && olderThan(found, need.atLeast)) {
+      throw new ToolError('CRD_MISSING', `the CRD ${need.crd} is ${found}, older than the ${need.atLeast} cfmesh's resources need`, { hint: need.hint });
+    }
+  }
+}
+
+/** `v1.3.0` < `v1.4.0`, by numeric parts (a pre-release suffix counts as its release). */
+function olderThan(version: string, atLeast: string): boolean {
+  const parts = (v: string) => v.replace(/^v/, '').split(/[.-]/).slice(0, 3).map((x) => Number.parseInt(x, 10) || 0);
+  const a = parts(version);
+  const b = parts(atLeast);
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
+  return false;
 }

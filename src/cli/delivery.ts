@@ -108,7 +108,7 @@ export async function applyToCluster(
   config: KubeConfig,
   resources: readonly Resource[],
   flags: DeliveryFlags,
-  options: { readonly prune: boolean; readonly target: Pick<OutputTarget, 'crdHints'>; readonly stdout?: boolean | undefined },
+  options: { readonly prune: boolean; readonly target: Pick<OutputTarget, 'crdHints' | 'crdVersions'>; readonly stdout?: boolean | undefined },
 ): Promise<ApplyReport> {
   const { applyToCluster: apply } = await import('../app/cluster-apply.ts');
   const dryRun = flags.dryRun === 'server';

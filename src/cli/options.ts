@@ -1,4 +1,5 @@
 import { ToolError } from '../diagnostics/tool-error.ts';
+import { parseGatewayClass, parseTargetApi } from '../gateway-api/options.ts';
 import { DEFAULT_ISTIO_OPTIONS, parseIstioApi, parseMtls, type IstioOptions } from '../istio/options.ts';
 import type { OutputFormat } from '../render/render.ts';
 import { DEFAULT_INTERNAL_DOMAIN, type RoutingOptions } from '../routing/route-table.ts';
@@ -84,6 +85,10 @@ export interface TranslateFlags {
   readonly tcpPortRange?: string | undefined;
   /** `--gateway-selector KEY=VALUE`, repeatable. */
   readonly gatewaySelector?: string[] | undefined;
+  /** `--api istio|gateway-api`. */
+  readonly api?: string | undefined;
+  /** `--gateway-class NAME` (with --api gateway-api). */
+  readonly gatewayClass?: string | undefined;
 }
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -131,5 +136,7 @@ export function istioOptions(flags: TranslateFlags, stored: Partial<IstioOptions
     mtls: flags.mtls !== undefined ? parseMtls(flags.mtls) : (stored.mtls ?? 'off'),
     gatewayNamespace: flags.gatewayNamespace !== undefined ? parseLabel('--gateway-namespace', flags.gatewayNamespace) : stored.gatewayNamespace,
     gatewaySelector: flags.gatewaySelector?.length ? parseGatewaySelector(flags.gatewaySelector) : stored.gatewaySelector,
+    api: flags.api !== undefined ? parseTargetApi(flags.api) : stored.api,
+    gatewayClass: flags.gatewayClass !== undefined ? parseGatewayClass(flags.gatewayClass) : stored.gatewayClass,
   };
 }

@@ -1,6 +1,7 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import type { Io } from '../ui/io.ts';
 import { createContext, type GlobalFlags } from './context.ts';
+import { GATEWAY_API_FLAG_HELP } from '../gateway-api/options.ts';
 import { ISTIO_FLAG_HELP } from '../istio/options.ts';
 import { collect } from './options.ts';
 import { addDeliveryOptions } from './delivery.ts';
@@ -64,6 +65,8 @@ export function addTranslateOptions(cmd: Command): Command {
     .option('--gateway <name>', 'name of the ingress Gateway (default cloudfoundry-ingress)')
     .option('-n, --namespace <ns>', 'namespace of the resources and of {namespace} in hosts (default "default")')
     .option('--service-host-template <template>', 'destination host per app (default {app}.{namespace}.svc.cluster.local)')
+    .option('--api <api>', GATEWAY_API_FLAG_HELP.api)
+    .option('--gateway-class <name>', GATEWAY_API_FLAG_HELP.gatewayClass)
     .option('--istio-api <version>', ISTIO_FLAG_HELP.istioApi)
     .option('--mtls <mode>', ISTIO_FLAG_HELP.mtls)
     .option('--gateway-selector <key=value>', 'label of the ingress gateway pods the Gateway selects; repeatable (default istio=ingressgateway; the Helm istio/gateway chart uses istio=ingress)', collect)
@@ -352,6 +355,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
     });
 
   addClusterOptions(program.command('routes'))
+    .option('--api <api>', 'with --target kubernetes: read istio (default) VirtualServices or gateway-api HTTPRoutes and TCPRoutes')
     .option('-n, --namespace <ns>', 'namespace to read (kubernetes target; else the context\'s)')
     .description('list the routes (of the local state, or live from the cluster with --target kubernetes)')
     .option('--json', 'print the routes as JSON')
@@ -362,6 +366,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
     });
 
   addClusterOptions(program.command('apps'))
+    .option('--api <api>', 'with --target kubernetes: read istio (default) VirtualServices or gateway-api HTTPRoutes and TCPRoutes')
     .option('-n, --namespace <ns>', 'namespace to read (kubernetes target; else the context\'s)')
     .description('list the apps (of the local state, or live from the cluster with --target kubernetes)')
     .option('--json', 'print the apps as JSON')
@@ -395,7 +400,7 @@ function registerStateCommands(program: Command, io: Io, globals: (cmd: Command)
     .option('--kubeconfig <path>', 'kubeconfig file to keep for the kubernetes target')
     .option('--context <name>', 'kubeconfig context to keep for the kubernetes target')
     .option('--output-dir <dir>', 'directory that changing commands keep in sync with the whole state')
-    .option('--unset <setting>', 'forget a stored setting (default-domain, internal-domain, gateway, namespace, istio-api, service-host-template, output-dir); repeatable', collect)
+    .option('--unset <setting>', 'forget a stored setting (default-domain, internal-domain, gateway, namespace, istio-api, api, gateway-class, service-host-template, output-dir); repeatable', collect)
     .option('--json', 'print the settings as JSON; when flags change them, the change report (settings before and after)')
     .addHelpText('after', STATE_EXAMPLES.target)
     .action(async (where: string | undefined, _opts, cmd: Command) => {

@@ -24,6 +24,7 @@ export const EXIT_CODES: Record<ErrorCode, ExitCode> = {
   DUPLICATE_DESTINATION: 1,
   WEIGHTS: 1,
   ROUTE_CONFLICT: 1,
+  TARGET_UNSUPPORTED: 1,
   REGEX: 1,
   DURATION: 1,
   NOT_FOUND: 1,

@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'DUPLICATE_DESTINATION'
   | 'WEIGHTS'
   | 'ROUTE_CONFLICT'
+  // a feature the chosen output API (--api) cannot express: refused, never dropped
+  | 'TARGET_UNSUPPORTED'
   | 'REGEX'
   | 'DURATION'
   | 'NOT_FOUND'

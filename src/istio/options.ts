@@ -27,6 +27,14 @@ export interface IstioOptions {
    * labels its pods `istio: <release name>`, e.g. `istio: ingress`.
    */
   readonly gatewaySelector?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The output API (`--api`): these options are read by both targets (namespace, gateway, service
+   * host template, port); `gateway-api` chooses the Gateway API target (src/gateway-api/), which
+   * also reads `gatewayClass`. Undefined: istio. app/targets.ts decides.
+   */
+  readonly api?: 'istio' | 'gateway-api' | undefined;
+  /** `--gateway-class`: the GatewayClass of the Gateway the Gateway API target emits (default istio). */
+  readonly gatewayClass?: string | undefined;
 }
 
 export const DEFAULT_GATEWAY_SELECTOR: Readonly<Record<string, string>> = { istio: 'ingressgateway' };

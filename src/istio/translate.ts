@@ -1,6 +1,6 @@
 import { ToolError, failWith, type Warning } from '../diagnostics/tool-error.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../resource/resource.ts';
-import { wildcardChain } from '../routing/hosts.ts';
+import { caughtBy, wildcardChain } from '../routing/hosts.ts';
 import type { AppInfo, Destination, Route, RouteTable } from '../routing/route-table.ts';
 import { compare, resolveWeights } from '../routing/route-table.ts';
 import { servingDestinations } from '../routing/serving.ts';
@@ -253,11 +253,16 @@ function virtualService(fqdn: string, routes: readonly Route[], liveByHost: Read
     if (!internal && tls.get(fqdn)?.httpsRedirect) http.push(redirectRule(fqdn));
     http.push(...hostEntries(own, ctx));
     if (!internal && !own.some((r) => r.path === undefined)) {
+      // A fallback route whose path a nearer level already catches is never reached (routing/hosts.ts
+      // caughtBy): left out, so that no entry of the VirtualService is unreachable (istioctl analyze
+      // IST0130/IST0131 would report it).
+      const taken = own.map((r) => r.path);
       for (const wildcard of wildcardChain(fqdn)) {
-        const fallback = (liveByHost.get(wildcard) ?? []).filter((r) => r.protocol === 'http' && !r.internal);
-        if (fallback.length === 0) continue;
-        http.push(...hostEntries(fallback, ctx).map((entry) => ({ ...entry, name: `${String(entry['name'])} (fallback for ${fqdn})` })));
-        if (fallback.some((r) => r.path === undefined)) break;
+        const level = (liveByHost.get(wildcard) ?? []).filter((r) => r.protocol === 'http' && !r.internal);
+        const fallback = level.filter((r) => !taken.some((p) => caughtBy(r.path, p)));
+        taken.push(...level.map((r) => r.path));
+        if (fallback.length > 0) http.push(...hostEntries(fallback, ctx).map((entry) => ({ ...entry, name: `${String(entry['name'])} (fallback for ${fqdn})` })));
+        if (level.some((r) => r.path === undefined)) break;
       }
     }
   }

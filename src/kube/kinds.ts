@@ -67,6 +67,7 @@ export function pluralOf(kind: string, extra?: Readonly<Record<string, string>>)
 export function objectPath(ref: ObjectRef, plural: string): string {
   const { group, version } = splitApiVersion(ref.apiVersion);
   const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
-  const coll = `${base}/namespaces/${encodeURIComponent(ref.namespace)}/${plural}`;
+  // A cluster-scoped object (a CustomResourceDefinition) has no namespace.
+  const coll = ref.namespace === '' ? `${base}/${plural}` : `${base}/namespaces/${encodeURIComponent(ref.namespace)}/${plural}`;
   return ref.name === undefined ? coll : `${coll}/${encodeURIComponent(ref.name)}`;
 }

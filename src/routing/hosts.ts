@@ -20,3 +20,15 @@ export function wildcardChain(fqdn: string): string[] {
 export function fallsBackTo(fqdn: string, wildcard: string): boolean {
   return wildcard.startsWith('*.') && fqdn !== wildcard && fqdn.endsWith(wildcard.slice(1));
 }
+
+/**
+ * Whether every request under route path `path` is caught by a route with path `other` of a level
+ * gorouter tries first (the host's own routes before its wildcard's: registry.go `lookup`; a pool
+ * matches a request path that is its path or lies below it, element-wise, route/pool.go and
+ * registry/container/trie.go): `path` is `other` or lies below it; a route without a path catches
+ * everything. A fallback route so caught is unreachable for the host, and a target leaves it out.
+ */
+export function caughtBy(path: string | undefined, other: string | undefined): boolean {
+  if (other === undefined) return true;
+  return path !== undefined && (path === other || path.startsWith(`${other}/`));
+}

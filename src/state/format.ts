@@ -304,7 +304,7 @@ export function checkTcpPorts(value: unknown): Record<string, number> {
 
 export function checkSettings(value: unknown): Settings {
   const settings = objectAt(value, 'settings');
-  for (const k of ['defaultDomain', 'gateway', 'namespace', 'istioApiVersion', 'serviceHostTemplate', 'output', 'target', 'kubeconfig', 'context']) {
+  for (const k of ['defaultDomain', 'gateway', 'namespace', 'istioApiVersion', 'api', 'gatewayClass', 'serviceHostTemplate', 'output', 'target', 'kubeconfig', 'context']) {
     optString(settings[k], 'settings', undefined, `.${k}`);
   }
   const internal = settings['internalDomains'];

@@ -63,6 +63,9 @@ export interface Settings {
   readonly gateway?: string | undefined;
   readonly namespace?: string | undefined;
   readonly istioApiVersion?: string | undefined;
+  /** `--api` (istio or gateway-api) and `--gateway-class`, kept by `cfmesh target`. */
+  readonly api?: string | undefined;
+  readonly gatewayClass?: string | undefined;
   /** Destination host template per app (`{app}.{namespace}.svc.cluster.local` by default). */
   readonly serviceHostTemplate?: string | undefined;
   /** A directory (absolute) that state-changing commands keep in sync with the whole state. */

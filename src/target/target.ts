@@ -31,6 +31,8 @@ export interface Target {
   readonly kinds: readonly EmittedKind[];
   /** What to tell a user whose cluster does not serve what this target emits. */
   readonly crdHints: CrdHints;
+  /** CRDs that must be of a release at least this recent (fields older ones would prune silently). */
+  readonly crdVersions?: readonly CrdVersion[] | undefined;
   readonly changes: ChangeModel;
   readonly live: LiveRoutes;
 }
@@ -50,6 +52,17 @@ export interface ChangeModel {
   builtWhole(resource: Resource, fqdns: ReadonlySet<string>, hosts: ReadonlySet<string>): boolean;
   /** The changed resources plus the unchanged ones they refer to, so that what is printed stands on its own. */
   withReferences(changed: readonly Resource[], context: readonly Resource[]): Resource[];
+}
+
+/** A CRD whose release, in one of its annotations, must be at least `atLeast` (`v1.4.0`). */
+export interface CrdVersion {
+  /** The CRD's name (`httproutes.gateway.networking.k8s.io`). */
+  readonly crd: string;
+  readonly group: string;
+  readonly annotation: string;
+  readonly atLeast: string;
+  /** What the older release lacks, and what to install. */
+  readonly hint: string;
 }
 
 /** Hints for a cluster that does not serve a target's kinds (their CRDs are not installed, or too old). */

@@ -32,6 +32,7 @@ export const CODE_HELP: Readonly<Record<ErrorCode | WarningCode, CodeHelp>> = {
   DUPLICATE_DESTINATION: { summary: 'A route lists the same destination twice.', help: 'List each app (and port) once per route.' },
   WEIGHTS: { summary: 'Weighted destinations break a weight rule: integers 0-100, all or none weighted, summing to 100, at least one above 0.', help: 'Fix the weights of the route shown so that they sum to exactly 100.' },
   ROUTE_CONFLICT: { summary: 'Two routes claim the same thing (a host, a TCP port, TLS settings) in ways that cannot both hold.', help: 'Keep one of the two, or make them agree.' },
+  TARGET_UNSUPPORTED: { summary: 'The manifest asks for a feature the chosen output API (--api gateway-api) cannot express; cfmesh refuses it rather than drop it.', help: 'Remove the feature shown, or convert with --api istio, which supports it.' },
   REGEX: { summary: 'A regular expression is not valid RE2 (the syntax Envoy accepts), or is too long.', help: 'Rewrite it without backreferences or lookarounds, within 1024 characters.' },
   DURATION: { summary: 'A duration is not a positive whole number of milliseconds or more (e.g. 2s, 500ms).', help: 'Write it as Istio reads it: 1ms or more, in whole milliseconds.' },
   NOT_FOUND: { summary: 'An app or route named on the command line does not exist.', help: 'Check the name (cfmesh apps, cfmesh routes list them).' },

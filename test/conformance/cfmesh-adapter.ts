@@ -8,6 +8,8 @@ import { SourceFile } from '../../src/diagnostics/source-file.ts';
 import { ToolError, type Warning } from '../../src/diagnostics/tool-error.ts';
 import { DEFAULT_ISTIO_OPTIONS } from '../../src/istio/options.ts';
 import { translate } from '../../src/istio/translate.ts';
+import { translateGatewayApi } from '../../src/gateway-api/translate.ts';
+import { DEFAULT_GATEWAY_CLASS } from '../../src/gateway-api/options.ts';
 import { loadManifest } from '../../src/manifest/load.ts';
 import { renderYaml } from '../../src/render/render.ts';
 import { buildRouteTable, DEFAULT_INTERNAL_DOMAIN } from '../../src/routing/route-table.ts';
@@ -19,6 +21,8 @@ export interface CfmeshOptions {
   readonly serviceHostTemplate?: string | undefined;
   /** `--gateway-selector KEY=VALUE` (issue 11 item 11). */
   readonly gatewaySelector?: Readonly<Record<string, string>> | undefined;
+  /** `--api gateway-api`: the Gateway API target instead of Istio's. */
+  readonly api?: 'istio' | 'gateway-api' | undefined;
 }
 
 export type CfmeshResult =
@@ -42,7 +46,7 @@ export function runCfmesh(manifestYaml: string, options: CfmeshOptions = {}): Cf
   try {
     const loaded = loadManifest({ manifests: [new SourceFile('manifest.yml', manifestYaml)] });
     const routed = buildRouteTable(loaded.manifest, { defaultDomain: options.defaultDomain, internalDomains: [DEFAULT_INTERNAL_DOMAIN] });
-    const translated = translate(routed.table, istio);
+    const translated = options.api === 'gateway-api' ? translateGatewayApi(routed.table, { ...istio, gatewayClass: DEFAULT_GATEWAY_CLASS }) : translate(routed.table, istio);
     const yaml = renderYaml(translated.resources);
     const objects = parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject);
     const tcpPorts = new Map<string, number>();

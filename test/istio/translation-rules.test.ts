@@ -250,3 +250,23 @@ test('validate reports the route rules that need the domain together with every 
   const errors = refusal('applications:\n- name: a\n  instances: two\n  routes:\n  - route: a.apps.internal/api\n  - route: b.example.com:80\n');
   assert.deepEqual(errors.map((e) => [e.code, e.span?.source.linePos(e.span.start).line]), [['SCHEMA', 3], ['ROUTE_INVALID', 5], ['ROUTE_INVALID', 6]]);
 });
+
+test("a wildcard route under a host's own path is not copied into the host's VirtualService (it could never match there)", () => {
+  const { resources } = convert(`applications:
+- name: api
+  routes: [{route: api.example.com/v1}]
+- name: users
+  routes: [{route: "*.example.com/v1/users"}, {route: "*.example.com/v2"}]
+- name: star
+  routes: [{route: "*.example.com"}]
+`);
+  // gorouter: api.example.com/v1/users is api's (/v1 is the host's own, tried before the wildcard);
+  // the wildcard's /v2 and its catch-all still serve api.example.com's other paths.
+  const vs = resources.find((r) => r.kind === 'VirtualService' && (r.spec as Obj)['hosts'][0] === 'api.example.com') as Obj;
+  const prefixes = (vs['spec']['http'] as Obj[]).map((e) => (e['match'] ?? []).map((m: Obj) => m['uri']?.['prefix'] ?? m['uri']?.['exact'] ?? m['uri']?.['regex']).join(',') || '*');
+  assert.ok(!prefixes.some((p: string) => p.includes('/v1/users')), `no entry for the wildcard's /v1/users: ${prefixes.join(' | ')}`);
+  assert.ok(prefixes.some((p: string) => p.includes('/v2')), `the wildcard's /v2 is kept: ${prefixes.join(' | ')}`);
+  assert.equal(prefixes.at(-1), '*', 'the wildcard catch-all ends it');
+  // istioctl analyze's unreachable-rule checks (IST0130, IST0131) find nothing.
+  valid(resources);
+});

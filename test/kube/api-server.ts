@@ -44,6 +44,17 @@ const ISTIO_GROUPS: Readonly<Record<string, GroupDef>> = {
   },
 };
 
+/**
+ * The Gateway API group as its v1.5.1 CRDs serve it: the standard channel's kinds at v1 (and
+ * v1beta1), the experimental channel adding TCPRoute at v1alpha2 (kubernetes-sigs/gateway-api
+ * v1.5.1 config/crd/{standard,experimental}).
+ */
+const GATEWAY_API_GROUP: GroupDef = {
+  versions: ['v1', 'v1beta1'],
+  resources: { gateways: 'Gateway', httproutes: 'HTTPRoute', grpcroutes: 'GRPCRoute', referencegrants: 'ReferenceGrant' },
+};
+const GATEWAY_API_EXPERIMENTAL: GroupDef = { versions: ['v1', 'v1beta1', 'v1alpha2'], resources: { ...GATEWAY_API_GROUP.resources, tcproutes: 'TCPRoute' } };
+
 export type Fault =
   | { readonly type: 'status'; readonly code: number; readonly retryAfter?: number | undefined; readonly retryAfterSeconds?: number | undefined }
   | { readonly type: 'reset' }
@@ -77,6 +88,10 @@ export interface StartKubeApiServerOptions {
   readonly echoHeadersInErrors?: boolean | undefined;
   /** Allow unauthenticated requests (default false). */
   readonly anonymous?: boolean | undefined;
+  /** Serve gateway.networking.k8s.io: its standard or experimental channel (default: not served). */
+  readonly gatewayApi?: 'standard' | 'experimental' | undefined;
+  /** The `gateway.networking.k8s.io/bundle-version` annotation of the Gateway API CRDs (default v1.5.1). */
+  readonly gatewayApiBundle?: string | undefined;
 }
 
 export interface KubeconfigSpec {
@@ -487,8 +502,12 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
   let rv = 1000;
   const scripts = new Map<string, string>(); // script → counter file
 
+  const gatewayApi = opts.gatewayApi === 'experimental' ? GATEWAY_API_EXPERIMENTAL : opts.gatewayApi === 'standard' ? GATEWAY_API_GROUP : undefined;
+  const groupNames = () => [...Object.keys(ISTIO_GROUPS), ...(gatewayApi ? ['gateway.networking.k8s.io'] : [])];
+
   function groupDef(group: string): GroupDef | undefined {
     if (group === '') return CORE;
+    if (group === 'gateway.networking.k8s.io') return gatewayApi;
     if (!serveIstio) return undefined;
     const g = ISTIO_GROUPS[group];
     if (!g) return undefined;
@@ -498,7 +517,7 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
   /** `/openapi/v3`: one entry per group-version served. */
   function openApiIndex(): Obj {
     const out: Obj = { 'api/v1': { serverRelativeURL: '/openapi/v3/api/v1' } };
-    for (const g of Object.keys(ISTIO_GROUPS)) {
+    for (const g of groupNames()) {
       const d = groupDef(g);
       for (const v of d?.versions ?? []) out[`apis/${g}/${v}`] = { serverRelativeURL: `/openapi/v3/apis/${g}/${v}` };
     }
@@ -540,7 +559,7 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
   }
 
   function pluralOfKind(group: string, kind: string): string | undefined {
-    const def = group === '' ? CORE : ISTIO_GROUPS[group];
+    const def = group === '' ? CORE : group === 'gateway.networking.k8s.io' ? gatewayApi : ISTIO_GROUPS[group];
     return def ? Object.entries(def.resources).find(([, k]) => k === kind)?.[0] : undefined;
   }
 
@@ -664,10 +683,19 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
       send(res, 200, doc);
       return 200;
     }
+    // The Gateway API CRD objects, as far as cfmesh's preflight reads them (their bundle-version).
+    const crd = /^\/apis\/apiextensions\.k8s\.io\/v1\/customresourcedefinitions\/([a-z0-9.-]+)$/.exec(url.pathname);
+    if (method === 'GET' && crd && gatewayApi) {
+      const name = crd[1] as string;
+      const plural = name.endsWith('.gateway.networking.k8s.io') ? name.slice(0, -'.gateway.networking.k8s.io'.length) : '';
+      if (!(plural in gatewayApi.resources)) return (send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }), 404);
+      send(res, 200, { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name, annotations: { 'gateway.networking.k8s.io/bundle-version': opts.gatewayApiBundle ?? 'v1.5.1', 'gateway.networking.k8s.io/channel': opts.gatewayApi } } });
+      return 200;
+    }
     // discovery
     if (method === 'GET' && url.pathname === '/api') return (send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] }), 200);
     if (method === 'GET' && url.pathname === '/apis') {
-      const groups = Object.keys(ISTIO_GROUPS)
+      const groups = groupNames()
         .map((g) => [g, groupDef(g)] as const)
         .filter((e): e is readonly [string, GroupDef] => e[1] !== undefined)
         .map(([name, d]) => ({ name, versions: d.versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v })), preferredVersion: { groupVersion: `${name}/${d.versions[0]}`, version: d.versions[0] } }));
@@ -681,7 +709,7 @@ export async function startKubeApiServer(opts: StartKubeApiServerOptions = {}): 
     // sends a JSON merge patch (k8s.io/kubectl v0.32.4 pkg/cmd/apply/patcher.go patchSimple).
     if (method === 'GET' && url.pathname === '/openapi/v3') {
       const paths: Obj = {};
-      for (const g of Object.keys(ISTIO_GROUPS)) {
+      for (const g of groupNames()) {
         const d = groupDef(g);
         for (const v of d?.versions ?? []) paths[`apis/${g}/${v}`] = { serverRelativeURL: `/openapi/v3/apis/${g}/${v}?hash=${g}-${v}` };
       }

@@ -54,6 +54,8 @@ function targetIn(config: KubeConfig, flags: ClusterFlags, stored: Settings): Ou
       gateway: stored.gateway,
       apiVersion: stored.istioApiVersion as 'v1' | 'v1beta1' | 'v1alpha3' | undefined,
       serviceHostTemplate: stored.serviceHostTemplate,
+      api: stored.api as 'istio' | 'gateway-api' | undefined,
+      gatewayClass: stored.gatewayClass,
     }),
   });
 }

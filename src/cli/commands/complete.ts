@@ -73,6 +73,7 @@ const fixed = (values: readonly string[], directive = DIRECTIVE.noFiles): Answer
  * against the real command line).
  */
 const FLAG_VALUES: Readonly<Record<string, Answer>> = {
+  '--api': fixed(['istio', 'gateway-api']),
   '--istio-api': fixed(['v1', 'v1beta1', 'v1alpha3']),
   '--mtls': fixed(['off', 'strict', 'istio-mutual']),
   '--strategy': {
@@ -84,7 +85,7 @@ const FLAG_VALUES: Readonly<Record<string, Answer>> = {
   },
   '--app-protocol': fixed(['http1', 'http2']),
   '--report': fixed(REPORT_FORMATS),
-  '--unset': fixed(['default-domain', 'internal-domain', 'gateway', 'namespace', 'istio-api', 'service-host-template', 'output-dir']),
+  '--unset': fixed(['default-domain', 'internal-domain', 'gateway', 'namespace', 'istio-api', 'api', 'gateway-class', 'service-host-template', 'output-dir']),
   '--remove-option': fixed(['loadbalancing', 'hash_header', 'hash_balance']),
   '--option': {
     candidates: ['loadbalancing=round-robin', 'loadbalancing=least-connection', 'loadbalancing=hash', 'hash_header=', 'hash_balance='].map((value) => ({ value })),

@@ -68,6 +68,8 @@ export function translateSettings(flags: TranslateFlags, stored: Settings): Tran
       gateway: stored.gateway,
       apiVersion: stored.istioApiVersion as TranslateSettings['istio']['apiVersion'] | undefined,
       serviceHostTemplate: stored.serviceHostTemplate,
+      api: stored.api as TranslateSettings['istio']['api'],
+      gatewayClass: stored.gatewayClass,
     }),
   };
 }
@@ -131,6 +133,8 @@ function renderArgs(flags: DeliveryFlags): string {
     ['--gateway', flags.gateway],
     ['-n', flags.namespace],
     ['--service-host-template', flags.serviceHostTemplate],
+    ['--api', flags.api],
+    ['--gateway-class', flags.gatewayClass],
     ['--istio-api', flags.istioApi],
     ['--mtls', flags.mtls],
     ['--gateway-namespace', flags.gatewayNamespace],

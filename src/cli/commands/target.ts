@@ -5,6 +5,7 @@ import { emptyReport } from '../../app/change-report.ts';
 import type { Settings, State } from '../../state/types.ts';
 import type { CommandContext } from '../context.ts';
 import { parseIstioApi } from '../../istio/options.ts';
+import { DEFAULT_GATEWAY_CLASS, parseGatewayClass, parseTargetApi } from '../../gateway-api/options.ts';
 import { parseDomain, parseGateway, parseLabel, parseServiceHostTemplate, type TranslateFlags } from '../options.ts';
 import { printChangeReport, stateDirFor, translateSettings, type StateFlags } from './state-common.ts';
 
@@ -25,6 +26,8 @@ const UNSETTABLE: Record<string, keyof Settings> = {
   gateway: 'gateway',
   namespace: 'namespace',
   'istio-api': 'istioApiVersion',
+  api: 'api',
+  'gateway-class': 'gatewayClass',
   'service-host-template': 'serviceHostTemplate',
   'output-dir': 'output',
   kubeconfig: 'kubeconfig',
@@ -50,6 +53,8 @@ export async function targetCommand(ctx: CommandContext, where: string | undefin
   if (flags.gateway !== undefined) changes.gateway = parseGateway(flags.gateway);
   if (flags.namespace !== undefined) changes.namespace = parseLabel('--namespace', flags.namespace);
   if (flags.istioApi !== undefined) changes.istioApiVersion = parseIstioApi(flags.istioApi);
+  if (flags.api !== undefined) changes.api = parseTargetApi(flags.api) === 'istio' ? undefined : 'gateway-api';
+  if (flags.gatewayClass !== undefined) changes.gatewayClass = parseGatewayClass(flags.gatewayClass);
   if (flags.serviceHostTemplate !== undefined) changes.serviceHostTemplate = parseServiceHostTemplate(flags.serviceHostTemplate);
   if (flags.outputDir !== undefined) changes.output = resolve(ctx.io.cwd, flags.outputDir);
   for (const name of flags.unset ?? []) {
@@ -87,6 +92,7 @@ export async function targetCommand(ctx: CommandContext, where: string | undefin
     ['gateway', view.gateway],
     ['namespace', view.namespace],
     ['istio api', view.istioApi],
+    ...('api' in view ? ([['api', view.api], ['gateway class', view.gatewayClass]] as [string, string][]) : []),
     ['service host', view.serviceHostTemplate],
     ['output dir', view.outputDir ?? '(none: changes go to stdout)'],
     ['target', view.target],
@@ -106,6 +112,8 @@ function settingsView(dir: string, s: Settings) {
     gateway: effective.istio.gateway,
     namespace: effective.istio.namespace,
     istioApi: effective.istio.apiVersion,
+    // Shown only once chosen, so the default output keeps its shape.
+    ...(effective.istio.api === 'gateway-api' ? { api: 'gateway-api', gatewayClass: effective.istio.gatewayClass ?? DEFAULT_GATEWAY_CLASS } : {}),
     serviceHostTemplate: effective.istio.serviceHostTemplate,
     outputDir: s.output ?? null,
     target: s.target ?? 'local',
