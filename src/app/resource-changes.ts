@@ -78,8 +78,9 @@ export function changesBetween(before: StateView, after: StateView, seeds: Chang
     }
   }
   if (fqdns.size === 0 && changedApps.size === 0) return { changes: [], warnings: [], context: [] };
-  // VirtualServices naming a service whose DestinationRule may change.
-  for (const view of views) for (const route of view.routesTo(serviceMembers(views, changedApps, target))) fqdns.add(route.fqdn);
+  // VirtualServices naming a service whose DestinationRule may change: those whose part for that
+  // service does change (hostsChangedThrough), not every host one of its apps is on.
+  for (const fqdn of hostsChangedThrough(views, serviceMembers(views, changedApps, target), fqdns, target, settings)) fqdns.add(fqdn);
   // A host's VirtualService also holds the routes of the wildcard hosts it falls back to (istio
   // translate.ts virtualService): a change on `*.S` changes every host below S, and each host is
   // built with its wildcard chain.
@@ -123,11 +124,69 @@ export function changesBetween(before: StateView, after: StateView, seeds: Chang
   return compareResources(partial(before), partial(after));
 }
 
-/** Where an app's traffic goes: the service it belongs to, and that service's host. */
-function placementOf(view: StateView, name: string, target: Target) {
-  const app = view.app(name);
-  return target.changes.placement(name, app && appInfo(app));
+/**
+ * The hosts, besides `changed`, whose own resources (VirtualService, internal ServiceEntry) change
+ * through the services of `members` (every app of those services: serviceMembers). No route of such
+ * a host changed, so what can change there is only what the services' plans give its routes to
+ * them (a subset name, an upgrade): a host whose routes to them come out the same is unchanged.
+ * So the routes to `members` alone are translated, before and after (the services' plans are then
+ * whole, since each depends only on the routes to its apps), and each host's resources compared.
+ * A host with 500 path routes to 500 apps is then not rebuilt whole (with every route to each of
+ * those apps) when one of them changes in a way the host does not see.
+ */
+function hostsChangedThrough(views: readonly StateView[], members: ReadonlySet<string>, changed: ReadonlySet<string>, target: Target, settings: TranslateSettings): Set<string> {
+  const naming = new Set<string>();
+  const routesOf = views.map((view) => view.routesTo(members));
+  for (const routes of routesOf) for (const route of routes) if (!changed.has(route.fqdn)) naming.add(route.fqdn);
+  if (naming.size === 0) return naming;
+  let probes: Map<string, { resource: Resource; json: string }>[];
+  try {
+    probes = views.map((view, i) => {
+      const routes: Record<string, RouteRecord> = {};
+      for (const route of routesOf[i] as RouteRecord[]) routes[routeKey(route)] = route;
+      const appRecords: Record<string, AppRecord> = {};
+      const want = new Set(members);
+      for (const route of Object.values(routes)) for (const app of appsOfRoute(route)) want.add(app);
+      for (const name of want) {
+        const app = view.app(name);
+        if (app) appRecords[name] = app;
+      }
+      const table = stateToTable({ ...emptyState(), routes, apps: appRecords, settings: view.settings }, settings.routing);
+      const out = new Map<string, { resource: Resource; json: string }>();
+      // the resources of those hosts alone (not the ingress's, not a service host's)
+      for (const r of target.translate(table.table).resources) {
+        if (target.changes.builtWhole(r, naming, NO_NAMES) && !target.changes.builtWhole(r, NO_NAMES, NO_NAMES)) out.set(resourceId(r), { resource: r, json: JSON.stringify(r) });
+      }
+      return out;
+    });
+  } catch {
+    // a translation error is the whole translation's to report: rebuild every such host
+    return naming;
+  }
+  const [before, after] = probes as [Map<string, { resource: Resource; json: string }>, Map<string, { resource: Resource; json: string }>];
+  const differ: Resource[] = [];
+  for (const [id, b] of before) if (after.get(id)?.json !== b.json) differ.push(b.resource);
+  for (const [id, a] of after) if (!before.has(id)) differ.push(a.resource);
+  const out = new Set<string>();
+  for (const r of differ) for (const fqdn of naming) if (target.changes.builtWhole(r, new Set([fqdn]), NO_NAMES)) out.add(fqdn);
+  return out;
 }
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/** Where an app's traffic goes: the service it belongs to, and that service's host (asked many times per app: kept per view). */
+function placementOf(view: StateView, name: string, target: Target): { readonly service: string; readonly host: string } {
+  let known = PLACEMENTS.get(view);
+  if (!known || known.target !== target) PLACEMENTS.set(view, (known = { target, byApp: new Map() }));
+  let placement = known.byApp.get(name);
+  if (!placement) {
+    const app = view.app(name);
+    known.byApp.set(name, (placement = target.changes.placement(name, app && appInfo(app))));
+  }
+  return placement;
+}
+
+const PLACEMENTS = new WeakMap<StateView, { target: Target; byApp: Map<string, { readonly service: string; readonly host: string }> }>();
 
 /** The service an app is a version of (the target's name for its own when it names none). */
 function serviceOf(view: StateView, name: string, target: Target): string {

@@ -15,6 +15,19 @@ export interface AppTarget {
 }
 
 export function appTarget(app: string, info: AppInfo | undefined, options: IstioOptions): AppTarget {
+  // Asked for again and again (per route, per destination, per rule, both sides of a change): made
+  // once per app, service and version for these options.
+  let known = TARGETS.get(options);
+  if (!known) TARGETS.set(options, (known = new Map()));
+  const key = `${app}\0${info?.service === undefined ? '\u0001' : `s${info.service}`}\0${info?.version === undefined ? '\u0001' : `v${info.version}`}`;
+  let target = known.get(key);
+  if (!target) known.set(key, (target = makeAppTarget(app, info, options)));
+  return target;
+}
+
+const TARGETS = new WeakMap<IstioOptions, Map<string, AppTarget>>();
+
+function makeAppTarget(app: string, info: AppInfo | undefined, options: IstioOptions): AppTarget {
   const version = info?.version;
   const service = info?.service ?? dnsLabel(app);
   const host = serviceHost(service, options, { service, version: version ?? service });

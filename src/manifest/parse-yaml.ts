@@ -18,6 +18,7 @@ import type { SourceFile, SourceSpan } from '../diagnostics/source-file.ts';
 import { ToolError, type Warning } from '../diagnostics/tool-error.ts';
 import { prescanTokens } from './prescan.ts';
 import { SpanIndex } from './span-index.ts';
+import { duplicateKeyWarnings, plainData, readYamlDirect, scalarKeyIdentity } from './yaml-direct.ts';
 
 export interface ParseYamlOptions {
   /** How many nodes alias expansion may add in all (billion-laughs guard). */
@@ -26,6 +27,8 @@ export interface ParseYamlOptions {
   readonly maxDepth?: number;
   /** How many content tokens a file may have (memory and time guard; see maxTokensFor). */
   readonly maxTokens?: number;
+  /** false: read with the yaml library even what the direct reader reads (the tests compare both). */
+  readonly direct?: boolean;
 }
 
 export interface ParsedYaml {
@@ -43,8 +46,10 @@ export interface ParseWork {
   readonly prescanned: number;
   /** Lexemes the yaml library's lexer produced (0 when the pre-scan refused the input). */
   readonly lexemes: number;
-  /** Whether documents were composed into nodes. */
+  /** Whether documents were composed into nodes (the yaml library's document model was built). */
   readonly composed: boolean;
+  /** Whether the direct reader (yaml-direct.ts) read the text, so that the library never ran. */
+  readonly direct?: boolean | undefined;
 }
 
 const DEFAULT_MAX_ALIAS_NODES = 100_000;
@@ -96,6 +101,11 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
     errors.push(tooLarge(pre.overAt));
     return { value: null, spans, errors, work: { prescanned: pre.tokens, lexemes: 0, composed: false } };
   }
+  // Most manifests are read directly into plain data (yaml-direct.ts), with the same result; what
+  // that reader declines (and every input with an error) goes through the library below.
+  const directSpans = new SpanIndex();
+  const direct = options.direct === false ? undefined : readYamlDirect(source, directSpans, { maxDepth, maxAliasNodes: options.maxAliasNodes ?? DEFAULT_MAX_ALIAS_NODES, maxTokens });
+  if (direct) return { value: direct.value, spans: directSpans, errors, warnings: [...direct.warnings], work: { prescanned: pre.tokens, lexemes: 0, composed: false, direct: true } };
   const tokens: ReturnType<Parser['end']> extends Generator<infer T> ? T[] : never = [];
   const parser = new Parser();
   let content = 0;
@@ -240,16 +250,7 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
       if (written && !isMergeKey(keyNode)) {
         const identity = keyIdentity(keyNode);
         const first = identity === undefined ? undefined : written.get(identity);
-        if (first) {
-          const key = quoteKeyAt(source.text, keySpan.start, keySpan.end);
-          warnings.push({
-            code: 'DUPLICATE_KEY',
-            message: `duplicate key ${key}: cf reads the last value (yaml.v2), so this one replaces the one at ${lineCol(first)}`,
-            span: keySpan,
-            hint: 'remove one of them; --strict refuses duplicate keys',
-          });
-          warnings.push({ code: 'DUPLICATE_KEY', message: `duplicate key ${key}: this value is replaced by the one at ${lineCol(keySpan)}`, span: first });
-        }
+        if (first) warnings.push(...duplicateKeyWarnings(source.text, keySpan, first));
         if (identity !== undefined) written.set(identity, keySpan);
       }
       if (isMergeKey(keyNode)) {
@@ -283,11 +284,6 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
   }
 }
 
-function lineCol(at: SourceSpan): string {
-  const { line, col } = at.source.linePos(at.start);
-  return `${line}:${col}`;
-}
-
 /** A boolean written as a YAML 1.1 word other than true/false (`no`, `On`, `y`), as its text. */
 function boolWord(node: Node | null): string | undefined {
   if (!isScalar(node)) return undefined;
@@ -319,11 +315,7 @@ function syntaxHint(text: string, start: number, message: string): string | unde
 function keyIdentity(node: Node | null): unknown {
   if (node === null) return 'null:';
   if (!isScalar(node)) return undefined;
-  const value = keyValue(node as Scalar);
-  if (typeof value === 'number' && Number.isNaN(value)) return undefined;
-  if (value instanceof Date) return `date:${value.getTime()}`;
-  if (typeof value === 'object' && value !== null) return undefined;
-  return `${typeof value}:${String(value)}`;
+  return scalarKeyIdentity((node as Scalar).value);
 }
 
 interface LimitProblem {
@@ -394,11 +386,6 @@ function isMergeKey(node: unknown): boolean {
   return typeof scalar.value === 'symbol' || (scalar.value === '<<' && scalar.type === 'PLAIN');
 }
 
-function keyValue(scalar: Scalar): unknown {
-  const value = scalar.value;
-  return typeof value === 'symbol' ? '<<' : value;
-}
-
 function keyString(node: Node | null): string {
   if (node === null) return '';
   if (isScalar(node)) {
@@ -408,23 +395,9 @@ function keyString(node: Node | null): string {
   return String(node);
 }
 
-// yaml.v2 (cf's parser) reads a plain scalar as a number only in these forms; eemeli/yaml's YAML 1.1
-// schema is looser (`.` is NaN there, `12:30` is sexagesimal 750), so anything else stays a string.
-const V2_INT = /^[-+]?(0[xX][0-9a-fA-F_]+|0[oO]?[0-7_]+|0[bB][01_]+|[0-9][0-9_]*)$/;
-const V2_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
-const V2_SPECIAL = /^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$/;
-
+/** The scalar as yaml.v2 reads it (yaml-direct.ts plainData). */
 function scalarValue(scalar: Scalar): unknown {
-  const value = scalar.value;
-  if (typeof value === 'number' && scalar.type === 'PLAIN' && typeof scalar.source === 'string') {
-    const source = scalar.source;
-    if (!V2_INT.test(source) && !V2_FLOAT.test(source.replace(/_/g, '')) && !V2_SPECIAL.test(source)) return source;
-  }
-  if (typeof value === 'bigint') return Number(value);
-  if (value instanceof Date) return scalar.source ?? value.toISOString();
-  if (value instanceof Uint8Array) return scalar.source ?? '';
-  if (typeof value === 'symbol') return '<<';
-  return value;
+  return plainData(scalar.value, scalar.type === 'PLAIN' ? 'PLAIN' : 'QUOTED', typeof scalar.source === 'string' ? scalar.source : undefined);
 }
 
 function isPlainMap(value: unknown): boolean {
@@ -434,11 +407,6 @@ function isPlainMap(value: unknown): boolean {
 function firstLine(message: string): string {
   const line = message.split('\n')[0] ?? message;
   return line.replace(/ at line \d+, column \d+:?$/, '');
-}
-
-function quoteKeyAt(text: string, start: number, end: number): string {
-  const raw = text.slice(start, Math.min(end, start + 60)).split(/[:\n]/)[0]?.trim() ?? '';
-  return raw ? `"${raw}"` : 'key';
 }
 
 /** Spaces, tabs, newlines and comments: tokens that build no node. */

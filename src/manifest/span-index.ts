@@ -1,4 +1,4 @@
-import type { SourceSpan } from '../diagnostics/source-file.ts';
+import type { SourceFile, SourceSpan } from '../diagnostics/source-file.ts';
 
 export type PathSegment = string | number;
 
@@ -7,15 +7,35 @@ interface Entry {
   readonly value: SourceSpan;
 }
 
+/** Maps with more entries than this get a key → entry table the first time one is looked up. */
+const SCAN_LIMIT = 12;
+
 /**
  * Where each part of a loaded manifest came from. The manifest is plain data (merge keys and aliases
  * resolved, vars interpolated); this index maps each container, and each of its entries, back to the
  * YAML text, so a schema error at `/applications/0/routes/1` can point at its line and column.
+ *
+ * Two stores, one meaning. `setContainer`/`setEntry` keep SourceSpan objects (any caller). The YAML
+ * reader (yaml-direct.ts) writes offsets instead, one record per container in a shared Int32Array —
+ * `[start, end, entries, keyBase]` then `[valueStart, valueEnd]` per list item or
+ * `[keyStart, keyEnd, valueStart, valueEnd]` per map entry, keys in a parallel array — and spans are
+ * made only when asked for. A 40,000-app manifest has about two million entries: as objects they were
+ * a large part of the memory a convert needed. Semantics are those of a Map per container: the last
+ * write of a key wins (a duplicate key, a merge overriding a written key), and list entries are found
+ * by number, map entries by string. Entries set with `setEntry` after the reader (vars renaming a
+ * key) come later, so they win.
  */
 export class SpanIndex {
   readonly #containers = new WeakMap<object, SourceSpan>();
   readonly #entries = new WeakMap<object, Map<PathSegment, Entry>>();
   readonly #boolWords = new WeakMap<object, Map<PathSegment, string>>();
+  // The reader's records.
+  #source: SourceFile | undefined;
+  readonly #records = new WeakMap<object, number>();
+  #data = new Int32Array(0);
+  #used = 0;
+  readonly #keys: string[] = [];
+  readonly #tables = new WeakMap<object, Map<string, number>>();
 
   setContainer(container: object, span: SourceSpan): void {
     this.#containers.set(container, span);
@@ -46,11 +66,47 @@ export class SpanIndex {
   }
 
   container(container: object): SourceSpan | undefined {
-    return this.#containers.get(container);
+    const span = this.#containers.get(container);
+    if (span) return span;
+    const at = this.#records.get(container);
+    if (at === undefined) return undefined;
+    return this.#span(this.#data[at] as number, this.#data[at + 1] as number);
   }
 
   entry(container: object, key: PathSegment): Entry | undefined {
-    return this.#entries.get(container)?.get(key);
+    const set = this.#entries.get(container)?.get(key);
+    if (set) return set;
+    const at = this.#records.get(container);
+    if (at === undefined) return undefined;
+    const data = this.#data;
+    const count = data[at + 2] as number;
+    const keyBase = data[at + 3] as number;
+    const base = at + 4;
+    if (keyBase < 0) {
+      // a list: found by number only, as a Map keyed by index would
+      if (typeof key !== 'number' || !Number.isInteger(key) || key < 0 || key >= count) return undefined;
+      return new RecordedEntry(this.#source as SourceFile, data, base + 2 * key, false);
+    }
+    if (typeof key !== 'string') return undefined;
+    let j = -1;
+    if (count <= SCAN_LIMIT) {
+      for (let i = count - 1; i >= 0; i--) {
+        if (this.#keys[keyBase + i] === key) {
+          j = i;
+          break;
+        }
+      }
+    } else {
+      let table = this.#tables.get(container);
+      if (!table) {
+        table = new Map();
+        for (let i = 0; i < count; i++) table.set(this.#keys[keyBase + i] as string, i);
+        this.#tables.set(container, table);
+      }
+      j = table.get(key) ?? -1;
+    }
+    if (j < 0) return undefined;
+    return new RecordedEntry(this.#source as SourceFile, data, base + 4 * j, true);
   }
 
   /** The value's span (or the entry's key span with `key: true`), falling back to the deepest known ancestor. */
@@ -67,6 +123,113 @@ export class SpanIndex {
       if (!entry && isObject(current)) best = this.container(current) ?? best;
     }
     return best;
+  }
+
+  // --- for the YAML reader -------------------------------------------------------------------
+
+  /** The file the reader's offsets point into (one per index). */
+  setSource(source: SourceFile): void {
+    this.#source = source;
+  }
+
+  /**
+   * Records a list read from the text: its span and, per item, `[valueStart, valueEnd]` taken from
+   * `stack[from..]` (the reader's work stack, which it then truncates).
+   */
+  recordList(container: object, start: number, end: number, stack: readonly number[], from: number): void {
+    const count = (stack.length - from) >> 1;
+    const at = this.#reserve(4 + 2 * count);
+    const data = this.#data;
+    data[at] = start;
+    data[at + 1] = end;
+    data[at + 2] = count;
+    data[at + 3] = -1;
+    for (let i = from, o = at + 4; i < stack.length; i++, o++) data[o] = stack[i] as number;
+    this.#records.set(container, at);
+  }
+
+  /** Records a map read from the text: per entry `[keyStart, keyEnd, valueStart, valueEnd]` from `stack[from..]`, its key in `keys[keysFrom..]`. */
+  recordMap(container: object, start: number, end: number, stack: readonly number[], from: number, keys: readonly string[], keysFrom: number): void {
+    const count = keys.length - keysFrom;
+    const at = this.#reserve(4 + 4 * count);
+    const data = this.#data;
+    data[at] = start;
+    data[at + 1] = end;
+    data[at + 2] = count;
+    data[at + 3] = this.#keys.length;
+    for (let i = from, o = at + 4; i < stack.length; i++, o++) data[o] = stack[i] as number;
+    for (let i = keysFrom; i < keys.length; i++) this.#keys.push(keys[i] as string);
+    this.#records.set(container, at);
+  }
+
+  /** A copy of a recorded container (an alias) has the same spans: it shares the record and the bool words. */
+  shareRecord(copy: object, original: object): void {
+    const at = this.#records.get(original);
+    if (at !== undefined) this.#records.set(copy, at);
+    const words = this.#boolWords.get(original);
+    if (words) this.#boolWords.set(copy, new Map(words));
+  }
+
+  /** A recorded map's entries, in the order written (later ones win): for merging it into another map. */
+  forEachRecordedEntry(container: object, fn: (key: string, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number) => void): void {
+    const at = this.#records.get(container);
+    if (at === undefined) return;
+    const data = this.#data;
+    const count = data[at + 2] as number;
+    const keyBase = data[at + 3] as number;
+    if (keyBase < 0) return;
+    for (let i = 0, o = at + 4; i < count; i++, o += 4) fn(this.#keys[keyBase + i] as string, data[o] as number, data[o + 1] as number, data[o + 2] as number, data[o + 3] as number);
+  }
+
+  /** Room for about this many offsets (the reader's estimate from the text's length), so the store grows once. */
+  expect(n: number): void {
+    if (n > this.#data.length) {
+      const grown = new Int32Array(n);
+      grown.set(this.#data.subarray(0, this.#used));
+      this.#data = grown;
+    }
+  }
+
+  #reserve(n: number): number {
+    const at = this.#used;
+    if (at + n > this.#data.length) {
+      const grown = new Int32Array(Math.max(1024, (at + n) * 2));
+      grown.set(this.#data.subarray(0, at));
+      this.#data = grown;
+    }
+    this.#used = at + n;
+    return at;
+  }
+
+  #span(start: number, end: number): SourceSpan {
+    return { source: this.#source as SourceFile, start, end };
+  }
+}
+
+/**
+ * An entry of a recorded container; its spans are made when read (most lookups read one of them, or
+ * none: interpolating vars asks for every entry and uses a span only where it finds `((`).
+ */
+class RecordedEntry implements Entry {
+  readonly #source: SourceFile;
+  readonly #data: Int32Array;
+  readonly #at: number;
+  readonly #hasKey: boolean;
+
+  constructor(source: SourceFile, data: Int32Array, at: number, hasKey: boolean) {
+    this.#source = source;
+    this.#data = data;
+    this.#at = at;
+    this.#hasKey = hasKey;
+  }
+
+  get key(): SourceSpan | undefined {
+    return this.#hasKey ? { source: this.#source, start: this.#data[this.#at] as number, end: this.#data[this.#at + 1] as number } : undefined;
+  }
+
+  get value(): SourceSpan {
+    const o = this.#hasKey ? this.#at + 2 : this.#at;
+    return { source: this.#source, start: this.#data[o] as number, end: this.#data[o + 1] as number };
   }
 }
 

@@ -4,9 +4,10 @@
  * process killed at any moment) sees the old file or the new one, never a mix.
  */
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { link, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { guardCommit } from './commit-check.ts';
+import { guardCommit, stoppedBefore } from './commit-check.ts';
 
 export { isCommitStopped } from './commit-check.ts';
 
@@ -32,6 +33,97 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
+}
+
+export interface BatchOptions {
+  /** Ctrl-C: checked before each rename (with the commit check); temporary files are then removed. */
+  readonly signal?: AbortSignal | undefined;
+  /** Called after each file is renamed into place. */
+  readonly onCommitted?: ((name: string) => void) | undefined;
+}
+
+/**
+ * Many files of one directory replaced, each as writeFileAtomic replaces one (a reader, or a crash at
+ * any moment, sees every file old or new), with the fsyncs batched instead of one per file (an fsync
+ * waits for the disk: ~4 ms each here, 40 s for 10,000 files): the temporary files of a batch are
+ * written, made durable together (durable), renamed into place one at a time (the commit check
+ * before each rename, which is awaited, so Ctrl-C is seen between two), and the directory is synced
+ * once. Batches grow (32, 128, ... 4,096 files), so a run stopped early has written some files and
+ * a long run pays few syncs.
+ */
+export async function writeFilesAtomic(dir: string, files: readonly (readonly [name: string, data: string])[], tempPrefix: string, mode: number, options: BatchOptions = {}): Promise<void> {
+  let size = 32;
+  const base = randomBytes(6).readUIntBE(0, 6);
+  let count = 0;
+  for (let from = 0; from < files.length; from = Math.min(files.length, from + size), size = Math.min(size * 4, 4096)) {
+    const batch = files.slice(from, from + size);
+    const temps: string[] = [];
+    try {
+      for (const [, data] of batch) {
+        // a random start, then counted up: distinct names without 6 random bytes per file
+        const tmp = path.join(dir, `${tempPrefix}${process.pid}-${((base + ++count) % 2 ** 48).toString(16).padStart(12, '0')}`);
+        const fd = openSync(tmp, 'wx', mode);
+        temps.push(tmp);
+        try {
+          writeFileSync(fd, data, 'utf8');
+        } finally {
+          closeSync(fd);
+        }
+      }
+      await durable(dir, temps, options.signal);
+      for (let i = 0; i < batch.length; i++) {
+        const [name] = batch[i] as readonly [string, string];
+        const target = path.join(dir, name);
+        if (options.signal?.aborted) throw stoppedBefore(target);
+        guardCommit(target);
+        await rename(temps[i] as string, target);
+        temps[i] = '';
+        options.onCommitted?.(name);
+      }
+      await fsyncDir(dir);
+    } catch (err) {
+      for (const tmp of temps) if (tmp !== '') rmSync(tmp, { force: true });
+      throw err;
+    }
+  }
+}
+
+/** Fewer files than this are fsynced one by one (in parallel); more are flushed with one syncfs. */
+const SYNCFS_MIN = 256;
+
+/**
+ * Makes the data of these files durable. Linux: one syncfs(2) of the file system holding `dir`
+ * (`sync -f DIR`, GNU coreutils and BusyBox; Node has no binding for it), which flushes the whole
+ * file system's dirty data at once (0.3 s where 8,600 fsyncs in a row took 30 s and 4 in parallel
+ * 3.3 s); anywhere else, or when that fails, an fdatasync per file, several at a time.
+ */
+async function durable(dir: string, files: readonly string[], signal: AbortSignal | undefined): Promise<void> {
+  if (files.length >= SYNCFS_MIN && process.platform === 'linux' && (await syncfs(dir))) return;
+  if (signal?.aborted) return; // nothing will be renamed: the caller stops at its commit check
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const fh = await open(files[next++] as string, 'r+');
+      try {
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
+}
+
+function syncfs(dir: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      const child = process.getBuiltinModule('node:child_process').spawn('sync', ['-f', dir], { stdio: 'ignore' });
+      child.on('error', () => resolve(false));
+      child.on('close', (code) => resolve(code === 0));
+    } catch {
+      resolve(false);
+    }
+  });
 }
 
 /**

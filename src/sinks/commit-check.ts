@@ -22,10 +22,14 @@ export function isCommitStopped(error: unknown): boolean {
 }
 
 export function guardCommit(target: string): void {
-  if (!commitCheck?.()) return;
+  if (commitCheck?.()) throw stoppedBefore(target);
+}
+
+/** The error of a write stopped before `target` was replaced (an abort signal seen by the writer itself). */
+export function stoppedBefore(target: string): ToolError {
   const detail = `before ${target} was replaced; it is as it was`;
   const error = new ToolError('INTERRUPTED', `interrupted (Ctrl-C) ${detail}`, { detail });
   stoppedBeforeCommit.add(error);
-  throw error;
+  return error;
 }
 

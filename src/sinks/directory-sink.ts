@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import { fileNameFor, renderFile, type OutputFormat } from '../render/render.ts';
 import type { Resource } from '../resource/resource.ts';
-import { fsyncDir, isCommitStopped, writeFileAtomic } from './atomic-write.ts';
+import { fsyncDir, isCommitStopped, writeFileAtomic, writeFilesAtomic } from './atomic-write.ts';
 
 /**
  * The list of files cfmesh wrote, kept in the directory so stale ones can be removed safely.
@@ -93,11 +93,14 @@ export async function writeDirectory(dir: string, resources: readonly Resource[]
       await writeIndex(dir, all);
       // The new index covers everything the old one listed: the old one can go (kubectl stops at it).
       if (legacy) unlinkSync(join(dir, LEGACY_INDEX_FILE));
-      for (const name of written) {
-        if (options.signal?.aborted) throw stop();
-        await writeFileAtomic(join(dir, name), files.get(name) as string, TEMP_PREFIX, 0o644);
-        options.onProgress?.(++done, total);
-      }
+      if (options.signal?.aborted) throw stop();
+      await writeFilesAtomic(
+        dir,
+        written.map((name) => [name, files.get(name) as string] as const),
+        TEMP_PREFIX,
+        0o644,
+        { signal: options.signal, onCommitted: () => options.onProgress?.(++done, total) },
+      );
       for (const name of removed) {
         if (options.signal?.aborted) throw stop();
         unlinkSync(join(dir, name));

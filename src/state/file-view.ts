@@ -55,14 +55,15 @@ export class FileView implements StateView {
     const wanted = (route: RouteRecord) => appsOfRoute(route).some((a) => apps.has(a));
     // Destinations are {"app":...}; rule destinations and mirrors name theirs {"name":...}, which
     // only controls have, so one search for that key serves every app.
-    const needles = ['"name":'];
-    for (const app of apps) needles.push(`"app":${JSON.stringify(app)}`);
-    return this.collectRoutes(needles, wanted);
+    return this.collect([this.lines.search('routes', '"name":'), this.lines.searchStrings('routes', '"app":', (app) => apps.has(app))], wanted);
   }
 
   routesOf(fqdns: ReadonlySet<string>): RouteRecord[] {
-    const needles = [...fqdns].map((fqdn) => `\n${JSON.stringify(fqdn).slice(0, -1)}`);
-    return this.collectRoutes(needles, (route) => fqdns.has(route.fqdn));
+    // A route's key begins with its FQDN (`fqdn`, `fqdn/path`, `fqdn:port`): found by binary search.
+    return this.collect(
+      [...fqdns].map((fqdn) => this.lines.withKeyPrefix('routes', fqdn)),
+      (route) => fqdns.has(route.fqdn),
+    );
   }
 
   routesUnder(suffixes: ReadonlySet<string>): RouteRecord[] {
@@ -86,13 +87,11 @@ export class FileView implements StateView {
       const service = app.extra?.['service'];
       return typeof service === 'string' && services.has(service);
     };
-    for (const service of services) {
-      for (const entry of this.lines.search('apps', `"service":${JSON.stringify(service)}`)) {
-        const name = this.lines.key(entry);
-        if (this.overrides.apps.has(name)) continue;
-        const app = this.appAt(entry, name);
-        if (wanted(app)) found.set(name, app);
-      }
+    for (const entry of this.lines.searchStrings('apps', '"service":', (service) => services.has(service))) {
+      const name = this.lines.key(entry);
+      if (this.overrides.apps.has(name)) continue;
+      const app = this.appAt(entry, name);
+      if (wanted(app)) found.set(name, app);
     }
     for (const [name, app] of this.overrides.apps) if (app && wanted(app)) found.set(name, app);
     return [...found.keys()].sort(byCodeUnit).map((name) => found.get(name) as AppRecord);
@@ -120,9 +119,17 @@ export class FileView implements StateView {
 
   /** Routes on lines containing one of `needles` that pass `wanted`, with the overrides, in key order. */
   private collectRoutes(needles: readonly string[], wanted: (route: RouteRecord) => boolean): RouteRecord[] {
+    return this.collect(
+      needles.map((needle) => this.lines.search('routes', needle)),
+      wanted,
+    );
+  }
+
+  /** Routes of these entries that pass `wanted`, with the overrides, in key order. */
+  private collect(lists: readonly (readonly Entry[])[], wanted: (route: RouteRecord) => boolean): RouteRecord[] {
     const found = new Map<string, RouteRecord>();
-    for (const needle of needles) {
-      for (const entry of this.lines.search('routes', needle)) {
+    for (const list of lists) {
+      for (const entry of list) {
         const key = this.lines.key(entry);
         if (found.has(key) || this.overrides.routes.has(key)) continue;
         const route = this.routeAt(entry, key);

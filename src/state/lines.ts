@@ -134,6 +134,7 @@ export class StateLines {
   private readonly sections: ReadonlyMap<string, Range>;
   private readonly members: ReadonlyMap<string, Member>;
   private readonly searches = new Map<string, readonly Entry[]>();
+  private readonly stringHits = new Map<string, readonly { readonly at: number; readonly value: string }[]>();
 
   private constructor(buf: Buffer, version: number, sections: Map<string, Range>, members: Map<string, Member>) {
     this.buf = buf;
@@ -253,6 +254,59 @@ export class StateLines {
       at = this.buf.indexOf(needle, entry.end);
     }
     this.searches.set(memo, found);
+    return found;
+  }
+
+  /**
+   * Entries of a section whose line holds `prefix` followed at once by a JSON string that `accept`
+   * takes (given decoded): `"app":` and the app names wanted. One pass over the section finds every
+   * such string once, whatever the number of names asked for then or later (one search per name
+   * made a change reaching 500 apps read the routes 500 times).
+   */
+  searchStrings(name: RecordSection, prefix: string, accept: (value: string) => boolean): Entry[] {
+    const memo = `${name}\0${prefix}`;
+    let hits = this.stringHits.get(memo);
+    if (!hits) {
+      const list: { at: number; value: string }[] = [];
+      hits = list;
+      const content = this.content(name);
+      let at = this.buf.indexOf(prefix, content.start);
+      while (at >= 0 && at < content.end) {
+        const start = at + prefix.length;
+        const end = this.buf[start] === QUOTE ? stringEnd(this.buf, start) : -1;
+        if (end > 0) list.push({ at, value: decodeKey(this.buf, start, end) });
+        at = this.buf.indexOf(prefix, end > 0 ? end : start);
+      }
+      this.stringHits.set(memo, hits);
+    }
+    const found: Entry[] = [];
+    let last = -1;
+    for (const hit of hits) {
+      if (hit.at < last || !accept(hit.value)) continue;
+      const entry = this.entryAt(name, hit.at);
+      found.push(entry);
+      last = entry.end;
+    }
+    return found;
+  }
+
+  /** Entries of a section whose key begins with `prefix`: a binary search, the keys being in code-unit order. */
+  withKeyPrefix(name: RecordSection, prefix: string): Entry[] {
+    const content = this.content(name);
+    let lo = content.start;
+    let hi = content.end;
+    while (lo < hi) {
+      const entry = this.entryAt(name, lo + ((hi - lo) >> 1));
+      if (byCodeUnit(this.key(entry), prefix) >= 0) hi = entry.start;
+      else lo = entry.end === content.end ? content.end : entry.end + 2;
+    }
+    const found: Entry[] = [];
+    while (lo < content.end) {
+      const entry = this.entryAt(name, lo);
+      if (!this.key(entry).startsWith(prefix)) break;
+      found.push(entry);
+      lo = entry.end + 2;
+    }
     return found;
   }
 

@@ -7,7 +7,7 @@
 // BENCH_ONLY (comma-separated figure ids), BENCH_TIMEOUT_MS (per large run, default 300000),
 // BENCH_LABEL (also writes .bench/results-<label>.json), BENCH_BIN (the cfmesh binary to measure).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,14 +119,15 @@ function meets(value: number, goal: Goal): boolean {
   return true;
 }
 
-function input(ctx: Ctx, apps: number): { path: string; generated: GeneratedManifest } {
-  let known = ctx.inputs.get(apps);
+function input(ctx: Ctx, apps: number, pathHost = 0): { path: string; generated: GeneratedManifest } {
+  const id = apps + pathHost * 1e9;
+  let known = ctx.inputs.get(id);
   if (!known) {
-    const generated = generateManifest(apps);
-    const path = join(benchDir, `manifest-${apps}.yml`);
+    const generated = generateManifest(apps, { pathHost });
+    const path = join(benchDir, pathHost > 0 ? `manifest-${apps}-paths-${pathHost}.yml` : `manifest-${apps}.yml`);
     writeFileSync(path, generated.text);
     known = { path, generated };
-    ctx.inputs.set(apps, known);
+    ctx.inputs.set(id, known);
   }
   return known;
 }
@@ -220,6 +221,8 @@ const scaling: FigureFn = (ctx) => {
   };
 };
 
+const MEMORY_GOAL_MIB = 400;
+
 const memory: FigureFn = (ctx) => {
   const small = ctx.results.get('scaling')?.floor?.maxRssKiB ?? ctx.results.get('convert-10k')?.subject?.maxRssKiB;
   const big = ctx.results.get('scaling')?.subject?.maxRssKiB;
@@ -236,8 +239,8 @@ const memory: FigureFn = (ctx) => {
     title: 'peak RSS at 40,000 apps',
     value: big / 1024,
     valueText: `${(big / 1024).toFixed(0)} MiB (10k: ${(small / 1024).toFixed(0)} MiB; above node's ${(baseKiB / 1024).toFixed(0)} MiB: ${growth.toFixed(2)}× for 4× apps)`,
-    goal: { text: 'reported; linear' },
-    met: growth <= 4.6,
+    goal: { text: `≤ ${MEMORY_GOAL_MIB} MiB; linear (≤ 4.6× above node's own for 4× apps)`, max: MEMORY_GOAL_MIB },
+    met: big / 1024 <= MEMORY_GOAL_MIB && growth <= 4.6,
     extra: { peakRssKiB40k: big, peakRssKiB10k: small, nodeBaselineKiB: baseKiB, growthAboveBaseline: growth },
   };
 };
@@ -361,6 +364,187 @@ const flood: FigureFn = ({ scratch }) => {
   return { id: 'flood', title: 'a 10 MB flood of YAML tokens refused', subject, floor: series('node -e 0', r.floor), value: extra, valueText: `+${extra.toFixed(0)} ms`, goal, met: meets(extra, goal) };
 };
 
+
+/** Two sizes of one command back to back, so a change in the machine's load hits both. */
+function growthFigure(id: string, title: string, small: { label: string; run: () => Run }, big: { label: string; run: () => Run }, runs: number, goal: Goal): Figure {
+  const s: Run[] = [];
+  const b: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    s.push(small.run());
+    const run = big.run();
+    b.push(run);
+    if (run.timedOut) break;
+  }
+  const base = series(small.label, s);
+  const subject = series(big.label, b);
+  const value = subject.medianMs / base.medianMs;
+  const paired = median(subject.runsMs.map((ms, i) => ms / (base.runsMs[i] ?? Number.NaN)));
+  const cpu = subject.cpuMedianMs !== undefined && base.cpuMedianMs !== undefined ? subject.cpuMedianMs / base.cpuMedianMs : undefined;
+  return { id, title, floor: base, subject, value, valueText: subject.timedOut ? `> ${TIMEOUT_MS / 1000} s` : `${value.toFixed(2)}×`, goal, met: !subject.timedOut && meets(value, goal), extra: { pairedRatio: paired, cpuRatio: cpu } };
+}
+
+const GROWTH_RUNS = Math.max(1, Math.min(LARGE_RUNS, 3));
+
+function pushRun(ctx: Ctx, path: string, what: string): Run {
+  // An empty state each time: a new CFMESH_HOME, removed untimed afterwards.
+  const home = mkdtempSync(join(ctx.scratch, 'push-'));
+  try {
+    return check(runNode({ args: [bin, 'push', '-f', path], env: { ...process.env, CFMESH_HOME: home }, rss: true, timeoutMs: TIMEOUT_MS }, ctx.scratch), what);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+const push5k: FigureFn = (ctx) => {
+  const title = '`push -f` of 5,000 apps into an empty state';
+  if (!hasCommand(ctx, 'push')) return { id: 'push-5k', title, skipped: 'no `push` command in `cfmesh --help` on this branch' };
+  const { path } = input(ctx, 5_000);
+  const floor: SpawnSpec = { args: [bin, 'convert', '-f', path], rss: true, timeoutMs: TIMEOUT_MS };
+  const f: Run[] = [];
+  const s: Run[] = [];
+  for (let i = 0; i < 1 + LARGE_RUNS; i++) {
+    const a = check(runNode(floor, ctx.scratch), 'convert 5000');
+    const b = pushRun(ctx, path, 'push 5000');
+    if (i > 0) {
+      f.push(a);
+      s.push(b);
+    }
+  }
+  return ratioFigure('push-5k', title, series('cfmesh convert (5,000 apps)', f), series('cfmesh push -f (5,000 apps, empty state)', s), { text: '≤ 1.5×', max: 1.5 });
+};
+
+const pushGrowth: FigureFn = (ctx) => {
+  const title = 'growth: `push -f` 10,000 vs 5,000 apps';
+  if (!hasCommand(ctx, 'push')) return { id: 'push-growth', title, skipped: 'no `push` command in `cfmesh --help` on this branch' };
+  const small = input(ctx, 5_000).path;
+  const big = input(ctx, 10_000).path;
+  return growthFigure('push-growth', title, { label: 'cfmesh push -f (5,000 apps)', run: () => pushRun(ctx, small, 'push 5000') }, { label: 'cfmesh push -f (10,000 apps)', run: () => pushRun(ctx, big, 'push 10000') }, GROWTH_RUNS, { text: '≤ 2.3×', max: 2.3 });
+};
+
+/** update-route on the split app of a 10,000-app state whose app 0 is also on a host of `paths` path routes. */
+function pathHostState(ctx: Ctx, paths: number): { env: NodeJS.ProcessEnv; args: (weight: number) => SpawnSpec } {
+  const { path, generated } = input(ctx, 10_000, paths);
+  const home = mkdtempSync(join(ctx.scratch, `home-paths-${paths}-`));
+  const env = { ...process.env, CFMESH_HOME: home };
+  const push = runNode({ args: [bin, 'push', '-f', path], env, timeoutMs: TIMEOUT_MS }, ctx.scratch);
+  if (push.status !== 0) throw new Error(`\`cfmesh push -f\` of the ${paths}-path manifest failed (exit ${push.status}): ${push.stderr.split('\n')[0] ?? ''}`);
+  const { app, domain, hostname } = generated.splitApp;
+  return { env, args: (weight) => ({ args: [bin, 'update-route', app, domain, '--hostname', hostname, '--weight', String(weight)], env }) };
+}
+
+const updateRoutePaths: FigureFn = (ctx) => {
+  const title = '`update-route` on 10,000 routes, the app also on a host with 500 path routes';
+  if (!hasCommand(ctx, 'update-route') || !hasCommand(ctx, 'push')) return { id: 'update-route-paths', title, skipped: 'no `update-route`/`push` command on this branch' };
+  const many = pathHostState(ctx, 500);
+  const few = pathHostState(ctx, 100);
+  const f: Run[] = [];
+  const s: Run[] = [];
+  const s100: Run[] = [];
+  for (let i = 0; i < RUNS + 2; i++) {
+    const weight = i % 2 === 0 ? 60 : 90;
+    const a = check(runNode(NODE_E0, ctx.scratch), 'floor');
+    const b = check(runNode(many.args(weight), ctx.scratch), 'update-route (500 paths)');
+    const c = check(runNode(few.args(weight), ctx.scratch), 'update-route (100 paths)');
+    if (i >= 2) {
+      f.push(a);
+      s.push(b);
+      s100.push(c);
+    }
+  }
+  ctx.results.set('update-route-paths:100', { id: 'update-route-paths:100', title: '', subject: series('cfmesh update-route (100 paths)', s100) });
+  return ratioFigure('update-route-paths', title, series('node -e 0', f), series('cfmesh update-route (500 paths)', s), { text: '≤ 2.5×', max: 2.5 });
+};
+
+const updateRoutePathsGrowth: FigureFn = (ctx) => {
+  const title = 'growth: that `update-route`, 500 vs 100 path routes on the host';
+  const few = ctx.results.get('update-route-paths:100')?.subject;
+  const many = ctx.results.get('update-route-paths')?.subject;
+  if (!few || !many) return { id: 'update-route-paths-growth', title, skipped: 'needs update-route-paths in the same run' };
+  const value = many.medianMs / few.medianMs;
+  const paired = median(many.runsMs.map((ms, i) => ms / (few.runsMs[i] ?? Number.NaN)));
+  const goal = { text: '≤ 1.3×', max: 1.3 };
+  return { id: 'update-route-paths-growth', title, floor: few, subject: many, value, valueText: `${value.toFixed(2)}×`, goal, met: meets(value, goal), extra: { pairedRatio: paired } };
+};
+
+/** The reference output of `convert -o DIR` for a manifest, and the same files as one bundle for the write floor. */
+function outputDirReference(ctx: Ctx, apps: number): { manifest: string; ref: string; bundle: string; files: number } {
+  const { path } = input(ctx, apps);
+  const ref = join(benchDir, `dir-ref-${apps}`);
+  rmSync(ref, { recursive: true, force: true });
+  check(runNode({ args: [bin, 'convert', '-f', path, '-o', ref], timeoutMs: TIMEOUT_MS }, ctx.scratch), `convert ${apps} -o DIR`);
+  const names = readdirSync(ref).sort();
+  const bundle = join(benchDir, `dir-bundle-${apps}.json`);
+  writeFileSync(bundle, JSON.stringify(names.map((name) => [name, readFileSync(join(ref, name), 'utf8')])));
+  return { manifest: path, ref, bundle, files: names.length };
+}
+
+function sameTree(a: string, b: string): boolean {
+  const names = readdirSync(a).sort();
+  const other = readdirSync(b).sort();
+  if (names.join('\n') !== other.join('\n')) return false;
+  return names.every((name) => readFileSync(join(a, name)).equals(readFileSync(join(b, name))));
+}
+
+interface DirRuns {
+  readonly empty: { floor: Run[]; subject: Run[] };
+  readonly upToDate: { floor: Run[]; subject: Run[] };
+  readonly files: number;
+}
+
+/** `convert -o DIR` into an empty DIR and into an up-to-date one, each interleaved with its floor. */
+function outputDirRuns(ctx: Ctx, apps: number, runs: number): DirRuns {
+  const { manifest, ref, bundle, files } = outputDirReference(ctx, apps);
+  const empty = { floor: [] as Run[], subject: [] as Run[] };
+  for (let i = 0; i < runs; i++) {
+    const floorDir = join(ctx.scratch, `dir-floor-${apps}-${i}`);
+    empty.floor.push(check(runNode({ args: [join(root, 'test/bench/write-floor.mjs'), bundle, floorDir], rss: true, timeoutMs: TIMEOUT_MS }, ctx.scratch), 'write floor'));
+    if (i === 0 && !sameTree(floorDir, ref)) throw new Error('the write floor did not write the reference files');
+    rmSync(floorDir, { recursive: true, force: true });
+    const dir = join(ctx.scratch, `dir-cfmesh-${apps}-${i}`);
+    empty.subject.push(check(runNode({ args: [bin, 'convert', '-f', manifest, '-o', dir], rss: true, timeoutMs: TIMEOUT_MS }, ctx.scratch), `convert ${apps} -o DIR`));
+    if (i === 0 && !sameTree(dir, ref)) throw new Error('convert -o DIR into an empty directory did not write the reference files');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const upToDate = { floor: [] as Run[], subject: [] as Run[] };
+  for (let i = 0; i < runs; i++) {
+    upToDate.floor.push(check(runNode({ args: [join(root, 'test/bench/read-floor.mjs'), ref], rss: true, timeoutMs: TIMEOUT_MS }, ctx.scratch), 'read floor'));
+    const run = check(runNode({ args: [bin, 'convert', '-f', manifest, '-o', ref], rss: true, timeoutMs: TIMEOUT_MS }, ctx.scratch), `convert ${apps} -o DIR (up to date)`);
+    if (!new RegExp(`: 0 written, ${files - 1} unchanged, 0 removed`).test(run.stderr)) throw new Error(`an up-to-date DIR was not left alone: ${run.stderr.trim().split('\n').pop() ?? ''}`);
+    upToDate.subject.push(run);
+  }
+  return { empty, upToDate, files };
+}
+
+function dirRuns(ctx: Ctx, apps: number): DirRuns {
+  const key = `output-dir:${apps}`;
+  const known = ctx.results.get(key)?.extra?.['runs'] as DirRuns | undefined;
+  if (known) return known;
+  const runs = outputDirRuns(ctx, apps, apps >= 40_000 ? LARGE_RUNS : GROWTH_RUNS);
+  ctx.results.set(key, { id: key, title: '', extra: { runs } });
+  return runs;
+}
+
+const outputDirEmpty: FigureFn = (ctx) => {
+  const r = dirRuns(ctx, 40_000);
+  return ratioFigure('output-dir-empty', '`convert -o DIR`, 40,000 apps, empty DIR', series('node: temp file + rename per file', r.empty.floor), series(`cfmesh convert -o DIR (${r.files} files)`, r.empty.subject), { text: '≤ 2×', max: 2 }, { files: r.files });
+};
+
+const outputDirUpToDate: FigureFn = (ctx) => {
+  const r = dirRuns(ctx, 40_000);
+  return ratioFigure('output-dir-up-to-date', '`convert -o DIR`, 40,000 apps, DIR up to date', series('node: read every file once', r.upToDate.floor), series('cfmesh convert -o DIR (nothing to write)', r.upToDate.subject), { text: '≤ 2×', max: 2 }, { files: r.files });
+};
+
+function dirGrowth(id: string, title: string, pick: (r: DirRuns) => Run[]): FigureFn {
+  return (ctx) => {
+    const big = series('40,000 apps', pick(dirRuns(ctx, 40_000)));
+    const small = series('10,000 apps', pick(dirRuns(ctx, 10_000)));
+    const value = big.medianMs / small.medianMs;
+    const goal = { text: '≤ 4.6×', max: 4.6 };
+    const cpu = big.cpuMedianMs !== undefined && small.cpuMedianMs !== undefined ? big.cpuMedianMs / small.cpuMedianMs : undefined;
+    return { id, title, floor: small, subject: big, value, valueText: `${value.toFixed(2)}×`, goal, met: meets(value, goal), extra: { cpuRatio: cpu } };
+  };
+}
+
 const FIGURES: readonly [string, FigureFn][] = [
   ['version', version],
   ['convert-2', convertSmall],
@@ -372,6 +556,14 @@ const FIGURES: readonly [string, FigureFn][] = [
   ['complete-hosts', completeHosts],
   ['kube-apply', kubeApply],
   ['flood', flood],
+  ['push-5k', push5k],
+  ['push-growth', pushGrowth],
+  ['update-route-paths', updateRoutePaths],
+  ['update-route-paths-growth', updateRoutePathsGrowth],
+  ['output-dir-empty', outputDirEmpty],
+  ['output-dir-up-to-date', outputDirUpToDate],
+  ['output-dir-empty-growth', dirGrowth('output-dir-empty-growth', 'growth: `convert -o DIR` empty, 40,000 vs 10,000 apps', (r) => r.empty.subject)],
+  ['output-dir-up-to-date-growth', dirGrowth('output-dir-up-to-date-growth', 'growth: `convert -o DIR` up to date, 40,000 vs 10,000 apps', (r) => r.upToDate.subject)],
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,10 @@ import { resourceId } from '../../src/resource/resource.ts';
 import { emptyState } from '../../src/state/index.ts';
 import type { AppRecord, JsonObject, State } from '../../src/state/types.ts';
 
-const settings = { routing: { internalDomains: ['apps.internal'] }, istio: DEFAULT_ISTIO_OPTIONS };
+const ISTIO = { routing: { internalDomains: ['apps.internal'] }, istio: DEFAULT_ISTIO_OPTIONS };
+const GATEWAY_API = { routing: ISTIO.routing, istio: { ...DEFAULT_ISTIO_OPTIONS, api: 'gateway-api' as const } };
+/** The target the tests translate for (istio, except where a test runs for each target). */
+let settings: typeof ISTIO = ISTIO;
 
 function fullDiff(before: State, after: State): string[] {
   const a = new Map(renderState(before, settings).resources.map((r) => [resourceId(r), JSON.stringify(r)]));
@@ -88,7 +91,8 @@ function randomControls(pick: (n: number) => number, apps: readonly string[]): J
   }
 }
 
-test('changed resources, and what they refer to, are the whole-state ones (services, tls, rules, mirrors, methods)', () => {
+for (const [api, used] of [['istio', ISTIO], ['gateway-api', GATEWAY_API]] as const) test(`changed resources, and what they refer to, are the whole-state ones (services, tls, rules, mirrors, methods; ${api})`, () => {
+  settings = used;
   const apps = ['a', 'b', 'c', 'd', 'e', 'f', 'shop-v1'];
   const hosts = ['x', 'y', 'z', 'w'];
   const domains = ['example.com', 'apps.internal'];
@@ -138,6 +142,7 @@ test('changed resources, and what they refer to, are the whole-state ones (servi
     }
   }
   assert.ok(checked > 500, `only ${checked} printed resources were compared`);
+  settings = ISTIO;
 });
 
 test("a change to a wildcard route changes the VirtualServices of the hosts that fall back to it", () => {
