@@ -62,6 +62,20 @@ export function resourceChanges(before: State, after: State, settings: Translate
   return changesBetween(stateView(before), stateView(after), { routes, apps }, settings);
 }
 
+/** The route table of some routes of a view, with their apps and `members` (the apps whose whole service is in play). */
+function partialTable(view: StateView, records: readonly RouteRecord[], members: ReadonlySet<string>, settings: TranslateSettings) {
+  const routes: Record<string, RouteRecord> = {};
+  for (const route of records) routes[routeKey(route)] = route;
+  const appRecords: Record<string, AppRecord> = {};
+  const want = new Set(members);
+  for (const route of Object.values(routes)) for (const app of appsOfRoute(route)) want.add(app);
+  for (const name of want) {
+    const app = view.app(name);
+    if (app) appRecords[name] = app;
+  }
+  return stateToTable({ ...emptyState(), routes, apps: appRecords, settings: view.settings }, settings.routing);
+}
+
 /** Changes between two views of a state, given what differs between them. */
 export function changesBetween(before: StateView, after: StateView, seeds: ChangeSeeds, settings: TranslateSettings): ResourceChanges {
   const views = [before, after];
@@ -107,16 +121,7 @@ export function changesBetween(before: StateView, after: StateView, seeds: Chang
   for (const view of views) for (const name of members) hosts.add(placementOf(view, name, target).host);
 
   const partial = (view: StateView) => {
-    const routes: Record<string, RouteRecord> = {};
-    for (const route of [...view.routesOf(built), ...view.routesTo(members), ...view.gatewayRoutes(internal)]) routes[routeKey(route)] = route;
-    const appRecords: Record<string, AppRecord> = {};
-    const want = new Set(members);
-    for (const route of Object.values(routes)) for (const app of appsOfRoute(route)) want.add(app);
-    for (const name of want) {
-      const app = view.app(name);
-      if (app) appRecords[name] = app;
-    }
-    const table = stateToTable({ ...emptyState(), routes, apps: appRecords, settings: view.settings }, settings.routing);
+    const table = partialTable(view, [...view.routesOf(built), ...view.routesTo(members), ...view.gatewayRoutes(internal)], members, settings);
     const translated = target.translate(table.table);
     const resources = translated.resources.filter((r) => target.changes.builtWhole(r, fqdns, hosts));
     return { resources, warnings: [...table.warnings, ...translated.warnings] };
@@ -142,16 +147,7 @@ function hostsChangedThrough(views: readonly StateView[], members: ReadonlySet<s
   let probes: Map<string, { resource: Resource; json: string }>[];
   try {
     probes = views.map((view, i) => {
-      const routes: Record<string, RouteRecord> = {};
-      for (const route of routesOf[i] as RouteRecord[]) routes[routeKey(route)] = route;
-      const appRecords: Record<string, AppRecord> = {};
-      const want = new Set(members);
-      for (const route of Object.values(routes)) for (const app of appsOfRoute(route)) want.add(app);
-      for (const name of want) {
-        const app = view.app(name);
-        if (app) appRecords[name] = app;
-      }
-      const table = stateToTable({ ...emptyState(), routes, apps: appRecords, settings: view.settings }, settings.routing);
+      const table = partialTable(view, routesOf[i] as RouteRecord[], members, settings);
       const out = new Map<string, { resource: Resource; json: string }>();
       // the resources of those hosts alone (not the ingress's, not a service host's)
       for (const r of target.translate(table.table).resources) {

@@ -10,7 +10,7 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../resource/r
 import { caughtBy, wildcardChain } from '../routing/hosts.ts';
 import type { AppInfo, Destination, Route, RouteTable } from '../routing/route-table.ts';
 import { compare, resolveWeights } from '../routing/route-table.ts';
-import { servingDestinations } from '../routing/serving.ts';
+import { servingDestinations, servingPlan } from '../routing/serving.ts';
 import type { Translation } from '../target/target.ts';
 import { GATEWAY_API_GROUP, GATEWAY_API_V1, REFERENCE_GRANT_API, TCP_ROUTE_API, type GatewayApiOptions } from './options.ts';
 
@@ -36,11 +36,7 @@ import { GATEWAY_API_GROUP, GATEWAY_API_V1, REFERENCE_GRANT_API, TCP_ROUTE_API, 
 export function translateGatewayApi(table: RouteTable, options: GatewayApiOptions): Translation {
   const warnings: Warning[] = [];
   const errors: ToolError[] = [];
-  const apps = new Map(table.apps.map((a) => [a.name, a]));
-  const instancesOf = (app: string) => apps.get(app)?.instances ?? 1;
-  const serving = new Map<Route, Destination[]>();
-  for (const route of table.routes) serving.set(route, servingDestinations(route.destinations, route.weighted, instancesOf));
-  const live = table.routes.filter((r) => (serving.get(r) as Destination[]).length > 0);
+  const { apps, instancesOf, serving, live } = servingPlan(table);
 
   errors.push(...refuseUnsupported(table, apps, options));
   const tls = tlsByHost(table.routes, errors);

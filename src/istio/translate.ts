@@ -3,7 +3,7 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type Resource } from '../resource/r
 import { caughtBy, wildcardChain } from '../routing/hosts.ts';
 import type { AppInfo, Destination, Route, RouteTable } from '../routing/route-table.ts';
 import { compare, resolveWeights } from '../routing/route-table.ts';
-import { servingDestinations } from '../routing/serving.ts';
+import { servingDestinations, servingPlan } from '../routing/serving.ts';
 import { destinationRules, hostPlans, type HostPlans } from './destination-rules.ts';
 import { objectName } from './names.ts';
 import { existingGateway, gatewaySelector, networkingApi, securityApi, type IstioOptions } from './options.ts';
@@ -32,11 +32,7 @@ export interface Translation {
 export function translate(table: RouteTable, options: IstioOptions): Translation {
   const warnings: Warning[] = [];
   const errors: ToolError[] = [];
-  const apps = new Map(table.apps.map((a) => [a.name, a]));
-  const instancesOf = (app: string) => apps.get(app)?.instances ?? 1;
-  const serving = new Map<Route, Destination[]>();
-  for (const route of table.routes) serving.set(route, servingDestinations(route.destinations, route.weighted, instancesOf));
-  const live = table.routes.filter((r) => (serving.get(r) as Destination[]).length > 0);
+  const { apps, instancesOf, serving, live } = servingPlan(table);
   errors.push(...checkHosts(table, apps, options));
   if (errors.length > 0) failWith(errors);
   const plans = hostPlans({ routes: live, apps: table.apps }, apps, options, warnings);

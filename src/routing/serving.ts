@@ -1,4 +1,4 @@
-import type { Destination } from './route-table.ts';
+import type { AppInfo, Destination, Route, RouteTable } from './route-table.ts';
 import { largestRemainder } from './weights.ts';
 
 /**
@@ -20,4 +20,23 @@ export function servingDestinations(destinations: readonly Destination[], weight
   const sum = given.reduce((s, w) => s + w, 0);
   const shares = sum === 100 ? given : sum > 0 ? largestRemainder(given) : largestRemainder(live.map((d) => instancesOf(d.app)));
   return live.map((d, i) => ({ ...d, weight: shares[i] as number }));
+}
+
+/** What a target needs first from a route table: its apps by name, who serves each route, and the live routes. */
+export interface ServingPlan {
+  readonly apps: ReadonlyMap<string, AppInfo>;
+  readonly instancesOf: (app: string) => number;
+  /** servingDestinations of every route; [] for a route none of whose apps runs. */
+  readonly serving: ReadonlyMap<Route, Destination[]>;
+  /** The routes that carry traffic (a route none of whose apps runs is left out: its requests fall through). */
+  readonly live: readonly Route[];
+}
+
+export function servingPlan(table: RouteTable): ServingPlan {
+  const apps = new Map(table.apps.map((a) => [a.name, a]));
+  const instancesOf = (app: string) => apps.get(app)?.instances ?? 1;
+  const serving = new Map<Route, Destination[]>();
+  for (const route of table.routes) serving.set(route, servingDestinations(route.destinations, route.weighted, instancesOf));
+  const live = table.routes.filter((r) => (serving.get(r) as Destination[]).length > 0);
+  return { apps, instancesOf, serving, live };
 }
