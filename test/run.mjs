@@ -28,17 +28,20 @@ function collect(path, out) {
 // list only starts later.
 const LONGEST = [
   'test/workflows/docs-examples.test.ts',
-  'test/completion/shells.test.ts',
-  'test/hostile/hostile-input.test.ts',
+  'test/workflows/change-json.test.ts',
+  'test/metrics/auto-promote.test.ts',
   'test/kube/cluster-state.test.ts',
-  'test/reliability/crash-safety.test.ts',
-  'test/state/crash.test.ts',
-  'test/state/concurrency.test.ts',
-  'test/reliability/secrets.test.ts',
-  'test/fuzz/valid-manifests.test.ts',
+  'test/completion/shells.test.ts',
+  'test/core/yaml-direct.test.ts',
+  'test/kube/gateway-api-cluster.test.ts',
+  'test/hostile/hostile-input.test.ts',
   'test/kube/diff.test.ts',
-  'test/state/scoped.test.ts',
-  'test/kube/kubectl-deletions.test.ts',
+  'test/state/crash.test.ts',
+  'test/e2e/state-processes.test.ts',
+  'test/reliability/secrets.test.ts',
+  'test/core/atomic-write.test.ts',
+  'test/reliability/crash-safety.test.ts',
+  'test/state/resource-changes.test.ts',
 ];
 const rank = (f) => {
   const i = LONGEST.indexOf(f);
