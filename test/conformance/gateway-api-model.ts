@@ -16,7 +16,7 @@
 import { RE2JS } from 're2js';
 import type { HttpRequestDesc, RequestDesc } from './manifest-desc.ts';
 import type { Inventory, Labels } from './inventory.ts';
-import { normalizePath, type KubeObject } from './istio-model.ts';
+import { normalizePath, queryParams, type KubeObject } from './istio-model.ts';
 import { appTarget, refusedOutcome, splitOutcome, statusOutcome, type Outcome, type Target } from './outcome.ts';
 
 type Json = Record<string, unknown>;
@@ -172,20 +172,6 @@ function rulesOf(route: KubeObject): Rule[] {
   });
 }
 
-/** The query parameters of a request target (first value of a name wins, as Envoy reads them). */
-function queryOf(target: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const q = target.indexOf('?');
-  if (q < 0) return out;
-  for (const part of target.slice(q + 1).split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const name = eq >= 0 ? part.slice(0, eq) : part;
-    if (!out.has(name)) out.set(name, eq >= 0 ? part.slice(eq + 1) : '');
-  }
-  return out;
-}
-
 /**
  * HR `matches`: all conditions of a match hold. `PathPrefix` matches element-wise, "/abc" matches
  * "/abc", "/abc/" and "/abc/def" but not "/abcd", a trailing "/" of the value ignored; `Exact` the
@@ -274,7 +260,7 @@ export function gatewayApiDecideHttp(model: GatewayApiModel, request: HttpReques
   const target = normalizePath(request.target);
   const path = target.includes('?') ? target.slice(0, target.indexOf('?')) : target;
   const headers = new Map(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
-  const query = queryOf(target);
+  const query = queryParams(target);
   // Routes on the listener whose hostnames match, most specific hostname first (HR `spec.hostnames`).
   const routes = model.httpRoutes
     .filter((r) => attached(model, r, listener))

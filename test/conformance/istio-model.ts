@@ -565,7 +565,8 @@ function matchHeader(h: HeaderMatcher, headers: ReadonlyMap<string, string>): bo
   return result !== h.invert;
 }
 
-function queryParams(target: string): Map<string, string> {
+/** The query parameters of a request target (first value of a name wins, as Envoy reads them). */
+export function queryParams(target: string): Map<string, string> {
   const out = new Map<string, string>();
   const q = target.indexOf('?');
   if (q < 0) return out;
