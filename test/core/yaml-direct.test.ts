@@ -193,8 +193,7 @@ function mutate(g: Gen, text: string): string {
   return lines.join('\n');
 }
 
-// 1,500 in `npm test` (each document is read four times: both ways, plain and mutated); `npm run fuzz` raises it.
-const RUNS = process.env['FUZZ_RUNS'] ? Number(process.env['FUZZ_RUNS']) : 1500;
+const RUNS = process.env['FUZZ_RUNS'] ? Number(process.env['FUZZ_RUNS']) : 3000;
 const SEED = Number(process.env['FUZZ_SEED'] ?? 0x9e3779b9);
 
 test(`random YAML (${RUNS} documents, and each mutated): read the same both ways, or declined`, (t) => {
@@ -209,9 +208,7 @@ test(`random YAML (${RUNS} documents, and each mutated): read the same both ways
     if (check(mutated, `mutated document ${i}`)) mutatedDirect++;
   }
   t.diagnostic(`${direct} of ${RUNS} documents and ${mutatedDirect} mutated ones read directly`);
-  // The comparison means something only where the reader reads: the generator mostly writes what it
-  // reads (59.5% of the default seed's 1,500 documents, 60% of 3,000), a mutation sometimes keeps it
-  // readable. A floor against the reader declining everything, not a measured value.
-  assert.ok(direct > RUNS * 0.55, `${direct} of ${RUNS} documents read directly`);
+  // the generator mostly writes what the reader reads; a mutation sometimes keeps it readable
+  assert.ok(direct > RUNS * 0.6, `${direct} of ${RUNS} documents read directly`);
   assert.ok(mutatedDirect > RUNS * 0.1, `${mutatedDirect} of ${RUNS} mutated documents read directly`);
 });
