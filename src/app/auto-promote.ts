@@ -117,7 +117,7 @@ export function formatNumber(n: number): string {
 /** Runs the remaining steps to the end, or throws: CANARY_FAILED, METRICS_UNAVAILABLE, INTERRUPTED, or what a change threw. */
 export async function autoPromote(request: AutoRequest, ports: AutoPorts): Promise<void> {
   const { app } = request;
-  const query = (promql: string) => queryScalar(request.prometheus, promql, { signal: ports.signal, log: ports.debug });
+  const query = (promql: string, atMs?: number) => queryScalar(request.prometheus, promql, { signal: ports.signal, log: ports.debug, atMs });
   // Fail fast when Prometheus is not there, before the first wait.
   const probe = await query('vector(1)');
   if (probe !== 1) throw new ToolError('METRICS_UNAVAILABLE', `Prometheus at ${request.prometheus} answered vector(1) with ${probe === undefined ? 'no data' : probe}`, { hint: 'check --prometheus URL; nothing was promoted' });
@@ -164,14 +164,20 @@ export async function autoPromote(request: AutoRequest, ports: AutoPorts): Promi
   }
 }
 
-async function measure(q: CanaryQueries, t: Thresholds, query: (promql: string) => Promise<number | undefined>): Promise<Measurement> {
-  const requests = (await query(q.requests)) ?? 0;
+/**
+ * The three queries of one measurement are evaluated at one instant: evaluated each at its own "now",
+ * a scrape landing between them (or a sample leaving the window) makes the error count and the
+ * histogram disagree with the request count (seen: a 20% error rate read as 100% success).
+ */
+async function measure(q: CanaryQueries, t: Thresholds, query: (promql: string, atMs: number) => Promise<number | undefined>): Promise<Measurement> {
+  const at = Date.now();
+  const requests = (await query(q.requests, at)) ?? 0;
   if (requests <= 0) return { requests: 0, successRate: null, p99Ms: null };
-  const errors = (await query(q.errors)) ?? 0;
+  const errors = (await query(q.errors, at)) ?? 0;
   const successRate = Math.max(0, Math.min(100, 100 * (1 - errors / requests)));
   let p99Ms: number | null = null;
   if (t.maxLatencyMs !== undefined && requests >= t.minRequests) {
-    const p99 = await query(q.p99);
+    const p99 = await query(q.p99, at);
     if (p99 === undefined) {
       throw new ToolError('METRICS_UNAVAILABLE', `Prometheus has requests for the canary but no istio_request_duration_milliseconds histogram to measure its latency with: ${q.p99}`, { hint: 'nothing was promoted; check that the mesh exports the standard metrics, or leave out --max-latency' });
     }

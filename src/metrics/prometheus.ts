@@ -12,12 +12,16 @@ export interface QueryOptions {
   readonly signal?: AbortSignal | undefined;
   readonly timeoutMs?: number | undefined;
   readonly log?: ((line: string) => void) | undefined;
+  /** The evaluation time (ms since the epoch); the server's "now" when absent. Queries that are read
+   *  together must share it, or each sees a different set of scrapes. */
+  readonly atMs?: number | undefined;
 }
 
 /** The query's one value, or undefined when it has no data (no series, or NaN). */
 export async function queryScalar(base: string, promql: string, options: QueryOptions = {}): Promise<number | undefined> {
   const url = new URL('api/v1/query', base.endsWith('/') ? base : `${base}/`);
   url.searchParams.set('query', promql);
+  if (options.atMs !== undefined) url.searchParams.set('time', (options.atMs / 1000).toFixed(3));
   const timeoutMs = options.timeoutMs ?? 10_000;
   options.log?.(`GET ${url.origin}${url.pathname} query=${promql}`);
   let status: number;

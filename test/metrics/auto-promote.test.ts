@@ -1,9 +1,11 @@
 // continue-deployment --auto against a real Prometheus (one per file) scraping an exporter of Istio's
-// metrics every second. Each test has its own app, so the tests run side by side.
+// metrics every 500 ms. Each test has its own app, so the tests run side by side.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sandbox, type Sandbox } from '../commands/helpers.ts';
@@ -139,6 +141,31 @@ describe('continue-deployment --auto on Prometheus', { concurrency: true }, () =
       assert.match(r.err, /error METRICS_UNAVAILABLE Prometheus at http:\/\/127\.0\.0\.1:\d+ (cannot be reached|did not answer the query: HTTP 404)/);
       assert.equal(stateOf(s), state);
     }
+  });
+
+  test('the queries of one measurement are evaluated at one instant (time=), so counts, errors and latency are of the same scrapes', async (t) => {
+    const s = sandbox(t);
+    await canary(s, 'one-instant', '50');
+    // A stand-in Prometheus that records each query with its evaluation time: a real one scrapes
+    // between two queries evaluated at "now", and the error count then disagrees with the request count.
+    const seen: { query: string; time: string | null }[] = [];
+    const fake = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const query = url.searchParams.get('query') ?? '';
+      seen.push({ query, time: url.searchParams.get('time') });
+      const value = query === 'vector(1)' ? '1' : query.includes('response_code=~') ? '0' : query.startsWith('histogram_quantile') ? '12' : '100';
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [0, value] }] } }));
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => fake.close(() => resolve())));
+    const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    const r = await s.run('continue-deployment', 'one-instant', '--auto', '--prometheus', url, '--interval', '1s', '--min-requests', '20', '--max-latency', '500ms', '-o', join(s.dir, 'out'));
+    assert.equal(r.exit, 0, r.err);
+    const measurement = seen.filter((q) => q.query !== 'vector(1)');
+    assert.deepEqual(measurement.map((q) => (q.query.startsWith('histogram_quantile') ? 'p99' : q.query.includes('response_code=~') ? 'errors' : 'requests')), ['requests', 'errors', 'p99']);
+    const times = new Set(measurement.map((q) => q.time));
+    assert.equal(times.size, 1, `one evaluation time, got ${[...times].join(', ')}`);
+    assert.match([...times][0] ?? '', /^\d{10}\.\d{3}$/, 'seconds since the epoch, as the HTTP API takes them');
   });
 
   test('--auto needs a target that delivers, and its flags are checked first', async (t) => {
