@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// `--typecheck` (npm test) runs tsc beside the tests rather than before them: it is 10-15 s of one core.
+// `--typecheck` (npm test) runs tsc beside the tests rather than before them (TypeScript 7, native: ~2 s, ~4 s of CPU).
 const typecheck = process.argv.includes('--typecheck');
 const targets = process.argv.slice(2).filter((a) => a !== '--typecheck');
 const skipDirs = new Set(['fixtures', 'bench', 'node_modules']);
