@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToolError } from '../diagnostics/tool-error.ts';
@@ -47,6 +48,19 @@ export interface DirectoryOptions {
   readonly runSync?: (<T>(work: () => T) => Promise<T>) | undefined;
   /** Called after each file written or removed: (done, total). */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
+  /** Recorded in the index once every file is written, for `readUpToDate` (see DirectoryMemo). */
+  readonly memo?: DirectoryMemo | undefined;
+}
+
+/**
+ * What a run records so that the next identical run can skip its work: `key`, a digest of
+ * everything its files depend on (the caller's to make: inputs, options, the program's own code), and
+ * `data`, what else the run reported (JSON). The index keeps them with a digest of every file it
+ * lists, names and bytes, so that a file changed, removed or replaced since is noticed.
+ */
+export interface DirectoryMemo {
+  readonly key: string;
+  readonly data: unknown;
 }
 
 /**
@@ -106,7 +120,9 @@ export async function writeDirectory(dir: string, resources: readonly Resource[]
         unlinkSync(join(dir, name));
         options.onProgress?.(++done, total);
       }
-      await writeIndex(dir, [...files.keys()].sort());
+      const names = [...files.keys()].sort();
+      const memo = options.memo ? { key: options.memo.key, outputs: outputsDigest(names, (name) => files.get(name) as string), data: options.memo.data } : undefined;
+      await writeIndex(dir, names, memo);
     } catch (error) {
       // Ctrl-C stopped a write before its rename: that file is as it was.
       if (isCommitStopped(error)) throw stop();
@@ -130,6 +146,56 @@ interface Plan {
   readonly written: readonly string[];
   readonly unchanged: readonly string[];
   readonly removed: readonly string[];
+}
+
+/**
+ * The files of DIR when its index records `key` and every file it lists is a regular file with the
+ * bytes recorded (one read of each), with the memo's data; otherwise undefined, and the caller does
+ * the work. A directory with a cfmesh 0.1 index is never up to date (the index must be replaced).
+ */
+export function readUpToDate(dir: string, key: string): { files: readonly string[]; data: unknown } | undefined {
+  const index = readIndexFile(join(dir, INDEX_FILE));
+  const memo = index?.memo;
+  if (!index || !memo || memo.key !== key || typeof memo.outputs !== 'string') return undefined;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  const regular = new Set<string>();
+  for (const entry of entries) {
+    if (entry.name === LEGACY_INDEX_FILE) return undefined;
+    if (entry.isFile()) regular.add(entry.name);
+  }
+  const hash = createHash('sha256');
+  for (const name of index.files) {
+    if (!SAFE_NAME.test(name) || name.includes('..') || !regular.has(name)) return undefined;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(join(dir, name));
+    } catch {
+      return undefined;
+    }
+    hashEntry(hash, name, bytes.length).update(bytes);
+  }
+  if (hash.digest('hex') !== memo.outputs) return undefined;
+  cleanTemporaryFiles(dir);
+  return { files: index.files, data: memo.data };
+}
+
+/** The digest of the files of an index: each name, its length in bytes and its bytes, in the index's order. */
+function outputsDigest(names: readonly string[], content: (name: string) => string): string {
+  const hash = createHash('sha256');
+  for (const name of names) {
+    const text = content(name);
+    hashEntry(hash, name, Buffer.byteLength(text)).update(text, 'utf8');
+  }
+  return hash.digest('hex');
+}
+
+function hashEntry(hash: Hash, name: string, length: number): Hash {
+  return hash.update(`${name}\0${length}\0`);
 }
 
 /** Renders every file and compares it with DIR: no writes. */
@@ -169,19 +235,36 @@ function interrupted(dir: string, done: number, written: readonly string[], remo
  * is removed this time.
  */
 function readIndex(path: string): string[] | undefined {
+  return readIndexFile(path)?.files;
+}
+
+interface IndexMemo {
+  readonly key?: unknown;
+  readonly outputs?: unknown;
+  readonly data?: unknown;
+}
+
+function readIndexFile(path: string): { files: string[]; memo: IndexMemo | undefined } | undefined {
   const text = readIfFile(path);
   if (text === undefined) return undefined;
   try {
-    const parsed = JSON.parse(text) as { generator?: unknown; files?: unknown };
+    const parsed = JSON.parse(text) as { generator?: unknown; files?: unknown; memo?: unknown };
     if (parsed?.generator !== 'cfmesh') return undefined;
-    return Array.isArray(parsed.files) ? parsed.files.filter((f): f is string => typeof f === 'string') : [];
+    const files = Array.isArray(parsed.files) ? parsed.files.filter((f): f is string => typeof f === 'string') : [];
+    const memo = typeof parsed.memo === 'object' && parsed.memo !== null ? (parsed.memo as IndexMemo) : undefined;
+    return { files, memo };
   } catch {
     return undefined;
   }
 }
 
-async function writeIndex(dir: string, files: readonly string[]): Promise<void> {
-  await writeFileAtomic(join(dir, INDEX_FILE), `${JSON.stringify({ generator: 'cfmesh', version: 1, files }, null, 2)}\n`, TEMP_PREFIX, 0o644);
+/**
+ * The index: `{"generator":"cfmesh","version":1,"files":[...]}`, and, written by a run that finished,
+ * its `memo` (`key`, `outputs`, `data`; see DirectoryMemo). A reader that knows no memo ignores it.
+ */
+async function writeIndex(dir: string, files: readonly string[], memo?: { key: string; outputs: string; data: unknown }): Promise<void> {
+  const index = memo ? { generator: 'cfmesh', version: 1, files, memo } : { generator: 'cfmesh', version: 1, files };
+  await writeFileAtomic(join(dir, INDEX_FILE), `${JSON.stringify(index, null, 2)}\n`, TEMP_PREFIX, 0o644);
   await fsyncDir(dir);
 }
 

@@ -1,10 +1,12 @@
-import { convertManifests } from '../../app/convert.ts';
+import { convertManifests, type ConvertInput } from '../../app/convert.ts';
+import { conversionKey, restoreWarnings, storeWarnings } from '../../app/output-memo.ts';
 import { DEFAULT_MAX_INPUT_BYTES, readSources, resolveManifestFiles } from '../../app/read-inputs.ts';
 import { ToolError } from '../../diagnostics/tool-error.ts';
 import { maxTokensFor } from '../../manifest/parse-yaml.ts';
 import { splitVarFlag } from '../../manifest/vars.ts';
 import { render } from '../../render/render.ts';
-import { writeDirectory } from '../../sinks/directory-sink.ts';
+import { readUpToDate, writeDirectory, type DirectoryReport } from '../../sinks/directory-sink.ts';
+import { buildDigest } from '../build-digest.ts';
 import { runPure, throwIfInterrupted, withInterruptDetail } from '../../ui/interrupt.ts';
 import { plural, startProgress, type Progress } from '../../ui/progress.ts';
 import type { CommandContext } from '../context.ts';
@@ -26,11 +28,8 @@ export interface ConvertFlags extends ManifestFlags, TranslateFlags, DeliveryFla
   readonly apply?: boolean | undefined;
 }
 
-/**
- * Reads and converts the manifests: the positional files and `-f` files, else ./manifest.yml (or
- * ./manifest.yaml) as cf does. Parsing and translating run so that Ctrl-C stops them at once.
- */
-export async function loadAndConvert(ctx: CommandContext, flags: ManifestFlags & TranslateFlags, stored: { namespace?: string } = {}, positional: readonly string[] = [], progress?: Progress) {
+/** Reads the manifests and vars files and resolves the options: everything a conversion takes. */
+async function readConvertInput(ctx: CommandContext, flags: ManifestFlags & TranslateFlags, stored: { namespace?: string }, positional: readonly string[]): Promise<ConvertInput & { files: string[] }> {
   const files = resolveManifestFiles(ctx.io.cwd, positional, flags.file);
   const vars = (flags.var ?? []).map(splitVarFlag);
   const routing = routingOptions(flags);
@@ -38,15 +37,29 @@ export async function loadAndConvert(ctx: CommandContext, flags: ManifestFlags &
   const max = flags.maxInputSize !== undefined ? parseSize('--max-input-size', flags.maxInputSize) : DEFAULT_MAX_INPUT_BYTES;
   const manifests = await readSources(ctx.io, files, max);
   const varsFiles = await readSources(ctx.io, flags.varsFile ?? [], max);
-  const bytes = manifests.reduce((n, m) => n + m.text.length, 0);
+  return { files, manifests, varsFiles, vars, routing, istio, limits: { maxTokens: maxTokensFor(max) } };
+}
+
+/** Converts what readConvertInput read. Parsing and translating run so that Ctrl-C stops them at once. */
+async function convertInput(ctx: CommandContext, input: ConvertInput & { files: string[] }, progress?: Progress) {
+  const { files } = input;
+  const bytes = input.manifests.reduce((n, m) => n + m.text.length, 0);
   progress?.update(`Reading and translating ${files.join(', ')}`);
   throwIfInterrupted(ctx.io.signal);
   const result = await runPure(ctx.io, () => {
     ctx.debug(`parsing ${files.join(', ')} (${bytes} characters)`);
-    return convertManifests({ manifests, varsFiles, vars, routing, istio, limits: { maxTokens: maxTokensFor(max) } });
+    return convertManifests(input);
   });
   ctx.debug(`translated ${result.manifest.apps.length} app(s), ${result.table.routes.length} route(s) into ${result.resources.length} resource(s)`);
   return { ...result, files };
+}
+
+/**
+ * Reads and converts the manifests: the positional files and `-f` files, else ./manifest.yml (or
+ * ./manifest.yaml) as cf does.
+ */
+export async function loadAndConvert(ctx: CommandContext, flags: ManifestFlags & TranslateFlags, stored: { namespace?: string } = {}, positional: readonly string[] = [], progress?: Progress) {
+  return convertInput(ctx, await readConvertInput(ctx, flags, stored, positional), progress);
 }
 
 /** `cfmesh convert [manifest.yml...] [-f manifest.yml]... [-o DIR]`: print (or write) the Istio configuration. */
@@ -92,12 +105,29 @@ export async function convertCommand(ctx: CommandContext, flags: ConvertFlags & 
     return;
   }
   const progress = await startProgress(ctx.io, ctx.flags, 'Reading manifests');
+  const dryRun = flags.dryRun !== undefined && flags.dryRun !== false;
+  const summary = (report: DirectoryReport) =>
+    ctx.info(`${flags.outputDir}: ${report.written.length} ${dryRun ? 'to write' : 'written'}, ${report.unchanged.length} unchanged, ${report.removed.length} ${dryRun ? 'to remove' : 'removed'}`);
   try {
-    const result = await loadAndConvert(ctx, flags, {}, positional, progress);
+    const dir = resolve(ctx.io.cwd, flags.outputDir);
+    const input = await readConvertInput(ctx, flags, {}, positional);
+    // A directory whose index records this very conversion, its files untouched since: nothing to
+    // parse, translate or compare (src/app/output-memo.ts).
+    const build = buildDigest();
+    const key = build !== undefined ? conversionKey(build, input, format) : undefined;
+    const memo = key !== undefined ? readUpToDate(dir, key) : undefined;
+    const remembered = memo ? restoreWarnings(memo.data, input) : undefined;
+    if (memo && remembered) {
+      progress.stop();
+      ctx.debug(`${flags.outputDir}: its index records this conversion and its ${memo.files.length} file(s) are as written: nothing translated`);
+      ctx.warn(remembered);
+      summary({ written: [], unchanged: memo.files, removed: [] });
+      return;
+    }
+    const result = await convertInput(ctx, input, progress);
     progress.stop();
     ctx.warn(result.warnings);
-    const dir = resolve(ctx.io.cwd, flags.outputDir);
-    const dryRun = flags.dryRun !== undefined && flags.dryRun !== false;
+    const stored = key !== undefined ? storeWarnings(result.warnings, input) : undefined;
     const writing = await startProgress(ctx.io, ctx.flags, `Rendering ${plural(result.resources.length, 'resource')}`);
     let report;
     try {
@@ -106,6 +136,7 @@ export async function convertCommand(ctx: CommandContext, flags: ConvertFlags & 
         signal: ctx.io.signal,
         runSync: (work) => runPure(ctx.io, work),
         onProgress: (done, total) => writing.count(`Writing ${flags.outputDir}:`, done, total),
+        memo: key !== undefined && stored !== undefined ? { key, data: stored } : undefined,
       });
     } finally {
       writing.stop();
@@ -114,7 +145,7 @@ export async function convertCommand(ctx: CommandContext, flags: ConvertFlags & 
       for (const name of report.written) ctx.io.stdout.write(`would write ${join(flags.outputDir, name)}\n`);
       for (const name of report.removed) ctx.io.stdout.write(`would remove ${join(flags.outputDir, name)}\n`);
     }
-    ctx.info(`${flags.outputDir}: ${report.written.length} ${dryRun ? 'to write' : 'written'}, ${report.unchanged.length} unchanged, ${report.removed.length} ${dryRun ? 'to remove' : 'removed'}`);
+    summary(report);
   } catch (error) {
     // Ctrl-C before the directory was touched (the sink says what it wrote once it writes).
     throw withInterruptDetail(error, `nothing was written to ${flags.outputDir}`);
