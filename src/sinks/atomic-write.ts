@@ -4,7 +4,7 @@
  * process killed at any moment) sees the old file or the new one, never a mix.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { link, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { guardCommit, stoppedBefore } from './commit-check.ts';
@@ -46,20 +46,46 @@ export interface BatchOptions {
  * Many files of one directory replaced, each as writeFileAtomic replaces one (a reader, or a crash at
  * any moment, sees every file old or new), with the fsyncs batched instead of one per file (an fsync
  * waits for the disk: ~4 ms each here, 40 s for 10,000 files): the temporary files of a batch are
- * written, made durable together (durable), renamed into place one at a time (the commit check
- * before each rename, which is awaited, so Ctrl-C is seen between two), and the directory is synced
- * once. Batches grow (32, 128, ... 4,096 files), so a run stopped early has written some files and
- * a long run pays few syncs.
+ * written, made durable together (durable), renamed into place (the commit check before each
+ * rename), and the directory is synced once. Batches grow (32, 128, ... 4,096 files), so a run
+ * stopped early has written some files and a long run pays few syncs.
+ *
+ * The batches overlap: while one batch is made durable (a `sync` process, or fdatasyncs on libuv's
+ * threads), the next one's temporary files are written; a batch is renamed only once its own sync
+ * is done, so a file's data is on disk before its name moves, as without the overlap. Renames are
+ * synchronous, and so are the writes, with a turn of the event loop every RENAME_TURN of either so
+ * that Ctrl-C (an abort of `signal`) is seen within a few milliseconds.
  */
 export async function writeFilesAtomic(dir: string, files: readonly (readonly [name: string, data: string])[], tempPrefix: string, mode: number, options: BatchOptions = {}): Promise<void> {
-  let size = 32;
   const base = randomBytes(6).readUIntBE(0, 6);
   let count = 0;
-  for (let from = 0; from < files.length; from = Math.min(files.length, from + size), size = Math.min(size * 4, 4096)) {
-    const batch = files.slice(from, from + size);
-    const temps: string[] = [];
-    try {
-      for (const [, data] of batch) {
+  // Every batch's temporary names, '' once renamed: what an error or Ctrl-C removes.
+  const written: string[][] = [];
+  const commit = async (batch: readonly (readonly [string, string])[], temps: string[], synced: Promise<void>) => {
+    await synced;
+    for (let i = 0; i < batch.length; i++) {
+      const [name] = batch[i] as readonly [string, string];
+      const target = path.join(dir, name);
+      if (i % RENAME_TURN === RENAME_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
+      if (options.signal?.aborted) throw stoppedBefore(target);
+      guardCommit(target);
+      renameSync(temps[i] as string, target);
+      temps[i] = '';
+      options.onCommitted?.(name);
+    }
+    await fsyncDir(dir);
+  };
+  let pending: { batch: readonly (readonly [string, string])[]; temps: string[]; synced: Promise<void> } | undefined;
+  try {
+    for (let from = 0, size = 32; from < files.length; from += size, size = Math.min(size * 4, 4096)) {
+      const batch = files.slice(from, from + size);
+      const temps: string[] = [];
+      written.push(temps);
+      for (const [name, data] of batch) {
+        if (count % RENAME_TURN === RENAME_TURN - 1) {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (options.signal?.aborted) throw stoppedBefore(path.join(dir, name));
+        }
         // a random start, then counted up: distinct names without 6 random bytes per file
         const tmp = path.join(dir, `${tempPrefix}${process.pid}-${((base + ++count) % 2 ** 48).toString(16).padStart(12, '0')}`);
         const fd = openSync(tmp, 'wx', mode);
@@ -70,23 +96,23 @@ export async function writeFilesAtomic(dir: string, files: readonly (readonly [n
           closeSync(fd);
         }
       }
-      await durable(dir, temps, options.signal);
-      for (let i = 0; i < batch.length; i++) {
-        const [name] = batch[i] as readonly [string, string];
-        const target = path.join(dir, name);
-        if (options.signal?.aborted) throw stoppedBefore(target);
-        guardCommit(target);
-        await rename(temps[i] as string, target);
-        temps[i] = '';
-        options.onCommitted?.(name);
-      }
-      await fsyncDir(dir);
-    } catch (err) {
-      for (const tmp of temps) if (tmp !== '') rmSync(tmp, { force: true });
-      throw err;
+      const synced = durable(dir, temps, options.signal);
+      // Handled now (it is awaited later, after the previous batch's renames): a failure is not an
+      // unhandled rejection in the meantime.
+      synced.catch(() => undefined);
+      if (pending) await commit(pending.batch, pending.temps, pending.synced);
+      pending = { batch, temps, synced };
     }
+    if (pending) await commit(pending.batch, pending.temps, pending.synced);
+  } catch (err) {
+    // A sync still running on files about to be removed only fails quietly (handled above).
+    for (const temps of written) for (const tmp of temps) if (tmp !== '') rmSync(tmp, { force: true });
+    throw err;
   }
 }
+
+/** Files written, or renamed, between two turns of the event loop (each ~30-200 µs here). */
+const RENAME_TURN = 128;
 
 /** Fewer files than this are fsynced one by one (in parallel); more are flushed with one syncfs. */
 const SYNCFS_MIN = 256;
