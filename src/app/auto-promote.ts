@@ -22,7 +22,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ToolError } from '../diagnostics/tool-error.ts';
-import { queryScalar } from '../metrics/prometheus.ts';
 import type { AppRecord, DeploymentRecord, State } from '../state/types.ts';
 import { interruptedError } from '../ui/interrupt.ts';
 import { deploymentOf, deploymentView, type DeploymentView } from './deployment.ts';
@@ -117,6 +116,9 @@ export function formatNumber(n: number): string {
 /** Runs the remaining steps to the end, or throws: CANARY_FAILED, METRICS_UNAVAILABLE, INTERRUPTED, or what a change threw. */
 export async function autoPromote(request: AutoRequest, ports: AutoPorts): Promise<void> {
   const { app } = request;
+  // Loaded here, not at the top: it brings undici (~100 ms to load), which `push` (importing this
+  // module through the deployment commands) must not pay.
+  const { queryScalar } = await import('../metrics/prometheus.ts');
   const query = (promql: string, atMs?: number) => queryScalar(request.prometheus, promql, { signal: ports.signal, log: ports.debug, atMs });
   // Fail fast when Prometheus is not there, before the first wait.
   const probe = await query('vector(1)');
