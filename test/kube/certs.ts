@@ -1,11 +1,18 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
 import forge from 'node-forge';
 
 /**
  * A throwaway PKI for the test API server: one CA, a server certificate for 127.0.0.1/localhost, one whose
  * only name is kubernetes.default.svc (for hostname-mismatch and tls-server-name tests), and a client
  * certificate for certificate auth. Keys come from node:crypto (fast, native); node-forge only builds and signs
- * the X.509 structures, so no openssl binary is needed. Generated once per test process.
+ * the X.509 structures, so no openssl binary is needed. Generating it is ~1.5 s of CPU (forge signs in
+ * JavaScript), and two dozen test files start an API server: so it is kept in a file of the system temp
+ * directory (PKI_FILE, mode 0600 in a 0700 directory) and made again when older than PKI_MAX_AGE_MS
+ * (the certificates are valid for a day), or when the file is missing or unreadable. Test files that
+ * start at once may each make one; each process keeps the one it read or made.
  */
 export interface TestPki {
   readonly caCert: string;
@@ -71,8 +78,31 @@ function makeCert(opts: {
   return cert;
 }
 
+const PKI_DIR = join(tmpdir(), `cfmesh-test-pki-${userInfo().uid}`);
+const PKI_FILE = join(PKI_DIR, 'pki-v1.json');
+const PKI_MAX_AGE_MS = 6 * 60 * 60 * 1000;
+
 export function testPki(): TestPki {
   if (cached) return cached;
+  try {
+    const stored = JSON.parse(readFileSync(PKI_FILE, 'utf8')) as { made: number; pki: TestPki };
+    if (Date.now() - stored.made < PKI_MAX_AGE_MS && typeof stored.pki?.caCert === 'string') return (cached = stored.pki);
+  } catch {
+    // none yet, or unreadable: make one
+  }
+  const made = makePki();
+  try {
+    mkdirSync(PKI_DIR, { recursive: true, mode: 0o700 });
+    const temp = `${PKI_FILE}.${process.pid}`;
+    writeFileSync(temp, JSON.stringify({ made: Date.now(), pki: made }), { mode: 0o600 });
+    renameSync(temp, PKI_FILE);
+  } catch {
+    // only costs the next process the time to make its own
+  }
+  return (cached = made);
+}
+
+function makePki(): TestPki {
   const ca = keyPair();
   const caCert = makeCert({ subjectCn: 'cfmesh-test-ca', publicKey: ca.publicKey, signKey: ca.privateKey, ca: true });
   const server = keyPair();
@@ -103,7 +133,7 @@ export function testPki(): TestPki {
     issuer: caCert,
     client: true,
   });
-  cached = {
+  return {
     caCert: forge.pki.certificateToPem(caCert),
     serverCert: forge.pki.certificateToPem(serverCert),
     serverKey: server.privatePem,
@@ -113,5 +143,4 @@ export function testPki(): TestPki {
     clientKey: client.privatePem,
     clientName: 'cfmesh-tester',
   };
-  return cached;
 }
