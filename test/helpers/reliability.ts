@@ -2,7 +2,7 @@
 // in-process, and assert the contract every run must keep whatever the input — a known exit code,
 // no stack trace, a positioned error, and (on success) Istio output that holds together.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, lstatSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -46,9 +46,25 @@ export function fuzzSeed(): { seed?: number } {
   return process.env['FUZZ_RUNS'] ? {} : { seed: 20261121 };
 }
 
+/** A new directory in the system temp directory, removed when the test process exits. */
 export function tempDir(prefix = 'cfmesh-rel-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (made.length === 0) {
+    process.once('exit', () => {
+      for (const d of made) {
+        try {
+          rmSync(d, { recursive: true, force: true });
+        } catch {
+          // a directory a test made unreadable: left behind
+        }
+      }
+    });
+  }
+  made.push(dir);
+  return dir;
 }
+
+const made: string[] = [];
 
 /** A V8 stack frame (`    at fn (file:1:2)`), which must never reach a user without CFMESH_DEBUG. */
 export const STACK_FRAME = /^\s+at .+(:\d+:\d+\)?|\(native\)|<anonymous>\)?)$/m;
