@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { EXIT_CODES, type ExitCode } from './diagnostics/exit-codes.ts';
 import { ToolError } from './diagnostics/tool-error.ts';
-import { buildProgram, VERSION } from './cli/program.ts';
+import { buildProgram, commandOf, VERSION } from './cli/program.ts';
 import { colorFor, printProblems } from './ui/diagnostics.ts';
 import { setCommitCheck } from './sinks/commit-check.ts';
 import { interruptedError, runBreakingOnSigint, throwIfInterrupted } from './ui/interrupt.ts';
@@ -23,7 +23,7 @@ export async function main(argv: readonly string[], io: Io): Promise<ExitCode> {
       await completeCommand(argv.slice(1), io);
       return 0;
     }
-    await buildProgram(io).parseAsync([...argv], { from: 'user' });
+    await buildProgram(io, commandOf(argv)).parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {
     return reportFailure(error, argv, io);
