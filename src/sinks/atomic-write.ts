@@ -4,7 +4,7 @@
  * process killed at any moment) sees the old file or the new one, never a mix.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { link, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { guardCommit, stoppedBefore } from './commit-check.ts';
@@ -52,9 +52,9 @@ export interface BatchOptions {
  *
  * The batches overlap: while one batch is made durable (a `sync` process, or fdatasyncs on libuv's
  * threads), the next one's temporary files are written; a batch is renamed only once its own sync
- * is done, so a file's data is on disk before its name moves, as without the overlap. Renames are
- * synchronous, and so are the writes, with a turn of the event loop every RENAME_TURN of either so
- * that Ctrl-C (an abort of `signal`) is seen within a few milliseconds.
+ * is done, so a file's data is on disk before its name moves, as without the overlap. Each rename
+ * is awaited (Ctrl-C, an abort of `signal`, is seen between two); the writes of temporary files
+ * are synchronous, with a turn of the event loop every WRITE_TURN of them.
  */
 export async function writeFilesAtomic(dir: string, files: readonly (readonly [name: string, data: string])[], tempPrefix: string, mode: number, options: BatchOptions = {}): Promise<void> {
   const base = randomBytes(6).readUIntBE(0, 6);
@@ -66,10 +66,11 @@ export async function writeFilesAtomic(dir: string, files: readonly (readonly [n
     for (let i = 0; i < batch.length; i++) {
       const [name] = batch[i] as readonly [string, string];
       const target = path.join(dir, name);
-      if (i % RENAME_TURN === RENAME_TURN - 1) await new Promise((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) throw stoppedBefore(target);
       guardCommit(target);
-      renameSync(temps[i] as string, target);
+      // Awaited one by one: the SIGINT handler runs between two, so no file lands after Ctrl-C was
+      // seen but the one in flight (test/workflows/ctrl-c.test.ts counts them).
+      await rename(temps[i] as string, target);
       temps[i] = '';
       options.onCommitted?.(name);
     }
@@ -82,7 +83,7 @@ export async function writeFilesAtomic(dir: string, files: readonly (readonly [n
       const temps: string[] = [];
       written.push(temps);
       for (const [name, data] of batch) {
-        if (count % RENAME_TURN === RENAME_TURN - 1) {
+        if (count % WRITE_TURN === WRITE_TURN - 1) {
           await new Promise((resolve) => setImmediate(resolve));
           if (options.signal?.aborted) throw stoppedBefore(path.join(dir, name));
         }
@@ -111,8 +112,8 @@ export async function writeFilesAtomic(dir: string, files: readonly (readonly [n
   }
 }
 
-/** Files written, or renamed, between two turns of the event loop (each ~30-200 µs here). */
-const RENAME_TURN = 128;
+/** Temporary files written between two turns of the event loop (each ~30-200 µs here). */
+const WRITE_TURN = 128;
 
 /** Fewer files than this are fsynced one by one (in parallel); more are flushed with one syncfs. */
 const SYNCFS_MIN = 256;
