@@ -7,6 +7,7 @@ import {
   isPair,
   isScalar,
   isSeq,
+  visit,
   type Alias,
   type Document,
   type Node,
@@ -178,13 +179,16 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
     return range ? span(range[0], Math.max(range[1], range[0] + 1)) : fallback;
   };
 
+  let targets: Map<Alias, Node | undefined> | undefined;
+  const resolveAlias = (alias: Alias): Node | undefined => (targets ??= aliasTargets(doc)).get(alias);
+
   const sizeOf = (node: Node | null | undefined, depth: number): number => {
     if (!node) return 1;
     const known = sizes.get(node);
     if (known !== undefined) return known;
     if (depth > maxDepth) return 1;
     let size = 1;
-    if (isAlias(node)) size = sizeOf(node.resolve(doc) as Node | undefined, depth + 1);
+    if (isAlias(node)) size = sizeOf(resolveAlias(node), depth + 1);
     else if (isMap(node)) for (const pair of node.items) size += sizeOf(pair.value as Node, depth + 1) + 1;
     else if (isSeq(node)) for (const item of node.items) size += sizeOf(item as Node, depth + 1);
     sizes.set(node, size);
@@ -197,7 +201,7 @@ export function parseYaml(source: SourceFile, options: ParseYamlOptions = {}): P
     }
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
-      const target = (node as Alias).resolve(doc) as Node | undefined;
+      const target = resolveAlias(node as Alias);
       if (!target) {
         const name = (node as Alias).source;
         stop(new ToolError('YAML_SYNTAX', `unknown alias *${name}`, { span: nodeSpan(node, at), hint: aliasHint(name) }));
@@ -413,4 +417,21 @@ function firstLine(message: string): string {
 function isLayout(lexeme: string): boolean {
   const c = lexeme.charCodeAt(0);
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x23 /* # */;
+}
+
+/**
+ * What each alias of `doc` refers to: the last node before it (in document order) with its anchor,
+ * as the library's Alias.resolve finds it (yaml 2.9.1 src/nodes/Alias.ts `resolve`) — which walks
+ * the whole document on every call, so a manifest of many aliases was quadratic; one walk here.
+ */
+export function aliasTargets(doc: Document.Parsed): Map<Alias, Node | undefined> {
+  const targets = new Map<Alias, Node | undefined>();
+  const latest = new Map<string, Node>();
+  visit(doc, {
+    Node: (_key, n) => {
+      if (isAlias(n)) targets.set(n, latest.get(n.source));
+      else if (typeof n.anchor === 'string') latest.set(n.anchor, n);
+    },
+  });
+  return targets;
 }

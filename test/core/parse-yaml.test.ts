@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SourceFile } from '../../src/diagnostics/source-file.ts';
-import { parseYaml } from '../../src/manifest/parse-yaml.ts';
+import { parseDocument, visit } from 'yaml';
+import { aliasTargets, parseYaml } from '../../src/manifest/parse-yaml.ts';
 import { interpolateVars } from '../../src/manifest/vars.ts';
 
 const parse = (text: string) => parseYaml(new SourceFile('m.yml', text));
@@ -126,4 +127,39 @@ test('unquoted *.example.com: the alias error says to quote it', () => {
   const r = parse('applications:\n- name: a\n  routes:\n  - route: *.example.com\n');
   assert.equal(r.errors[0]?.code, 'YAML_SYNTAX');
   assert.match(r.errors[0]?.hint ?? '', /quote it: "\*\.example\.com"/);
+});
+
+test("aliasTargets finds for every alias the node the library's Alias.resolve finds (redefined anchors, self-reference, nesting, random documents)", () => {
+  const docs = [
+    'a: &x 1\nb: *x\nc: &x 2\nd: *x\ne: [*x, &x 3, *x]\n',
+    'm: &m\n  k: 1\n  self: *m\nn: *m\n',
+    'list: &l [&i 1, *i, {k: &i 2, v: *i}]\nafter: [*i, *l]\n',
+    'early: *late\nlate: &late v\n',
+    '- &a {x: &b [1, 2]}\n- *b\n- &b z\n- [*a, *b]\n',
+  ];
+  // Random documents: anchors redefined many times, aliases anywhere, in block and flow styles.
+  let seed = 7;
+  const pick = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+  for (let d = 0; d < 60; d++) {
+    const names = ['a', 'b', 'c'];
+    let text = '';
+    for (let i = 0; i < 12; i++) {
+      const anchor = pick(3) === 0 ? `&${names[pick(3)]} ` : '';
+      const value = pick(3) === 0 ? `*${names[pick(3)]}` : pick(2) === 0 ? `${anchor}[${anchor ? '' : `&${names[pick(3)]} `}x${i}, *${names[pick(3)]}]` : `${anchor}v${i}`;
+      text += `k${i}: ${value}\n`;
+    }
+    docs.push(text);
+  }
+  let compared = 0;
+  for (const text of docs) {
+    const doc = parseDocument(text, { version: '1.1', uniqueKeys: false });
+    const targets = aliasTargets(doc);
+    visit(doc, {
+      Alias: (_key, alias) => {
+        assert.equal(targets.get(alias), alias.resolve(doc), `${text}: *${alias.source}`);
+        compared++;
+      },
+    });
+  }
+  assert.ok(compared > 200, `only ${compared} aliases compared`);
 });
