@@ -77,33 +77,25 @@ export function restoreWarnings(data: unknown, input: ConvertInput): Warning[] |
   return out;
 }
 
-/** JSON with sorted keys, Maps and Sets as sorted entries; undefined for anything that is not plain data. */
+/**
+ * JSON with every object's keys sorted and undefined properties dropped; undefined when anything is
+ * not plain data (a Map, a Set, a class instance, a function, a non-finite number), which JSON would
+ * flatten into something another value could equal.
+ */
 function canonical(value: unknown): string | undefined {
-  const seen = new Set<unknown>();
   const walk = (v: unknown): unknown => {
     if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v)) throw new NotPlain();
-      return v;
-    }
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
     if (typeof v !== 'object') throw new NotPlain();
-    if (seen.has(v)) throw new NotPlain();
-    seen.add(v);
-    try {
-      if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : walk(x)));
-      if (v instanceof Map) return { $map: [...v].map(([k, x]) => [walk(k), walk(x)]).sort((a, b) => (JSON.stringify(a[0]) < JSON.stringify(b[0]) ? -1 : 1)) };
-      if (v instanceof Set) return { $set: [...v].map(walk).map((x) => JSON.stringify(x)).sort() };
-      const proto = Object.getPrototypeOf(v) as unknown;
-      if (proto !== Object.prototype && proto !== null) throw new NotPlain();
-      const out: Record<string, unknown> = {};
-      for (const key of Object.keys(v).sort()) {
-        const x = (v as Record<string, unknown>)[key];
-        if (x !== undefined) out[key] = walk(x);
-      }
-      return out;
-    } finally {
-      seen.delete(v);
+    if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : walk(x)));
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto !== Object.prototype && proto !== null) throw new NotPlain();
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(v).sort()) {
+      const x = (v as Record<string, unknown>)[key];
+      if (x !== undefined) out[key] = walk(x);
     }
+    return out;
   };
   try {
     return JSON.stringify(walk(value));

@@ -33,6 +33,8 @@ const LEGACY_TEMP_FILE = /^\.(?:[a-z0-9][a-z0-9.-]*\.(?:yaml|json)|\.cfmesh-file
 /** NAME_MAX: the longest file name (in bytes) Linux, macOS and Windows file systems take. */
 export const NAME_MAX = 255;
 const SAFE_NAME = /^[a-z0-9][a-z0-9.-]*\.(yaml|json)$/;
+/** A name cfmesh writes, or trusts from an index: no path, no `..`, a resource file's extension. */
+const isSafeName = (name: string) => SAFE_NAME.test(name) && !name.includes('..');
 
 export interface DirectoryReport {
   readonly written: readonly string[];
@@ -170,7 +172,7 @@ export function readUpToDate(dir: string, key: string): { files: readonly string
   }
   const hash = createHash('sha256');
   for (const name of index.files) {
-    if (!SAFE_NAME.test(name) || name.includes('..') || !regular.has(name)) return undefined;
+    if (!isSafeName(name) || !regular.has(name)) return undefined;
     let bytes: Buffer;
     try {
       bytes = readFileSync(join(dir, name));
@@ -203,13 +205,13 @@ function planDirectory(dir: string, resources: readonly Resource[], format: Outp
   const files = new Map<string, string>();
   for (const resource of resources) {
     const name = resourceFileName(resource, format);
-    if (!SAFE_NAME.test(name) || name.includes('..')) throw new ToolError('INTERNAL', `refusing to write unsafe file name ${JSON.stringify(name)}`);
+    if (!isSafeName(name)) throw new ToolError('INTERNAL', `refusing to write unsafe file name ${JSON.stringify(name)}`);
     if (files.has(name)) throw new ToolError('INTERNAL', `two resources map to the same file ${name}`);
     files.set(name, renderFile(resource, format));
   }
   const current = exists ? readIndex(join(dir, INDEX_FILE)) : undefined;
   const legacy = exists ? readIndex(join(dir, LEGACY_INDEX_FILE)) : undefined;
-  const previous = [...new Set([...(current ?? []), ...(legacy ?? [])])].filter((n) => SAFE_NAME.test(n) && !n.includes('..'));
+  const previous = [...new Set([...(current ?? []), ...(legacy ?? [])])].filter(isSafeName);
   const written: string[] = [];
   const unchanged: string[] = [];
   for (const [name, content] of files) {
