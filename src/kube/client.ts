@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { Agent, buildConnector, ProxyAgent, request, type Dispatcher } from 'undici';
+import { Agent, buildConnector, ProxyAgent, request, type Dispatcher } from '../http/undici.ts';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import type { JsonPatchOp, Resource } from '../resource/resource.ts';
 import { AttemptTimeout, errorCode, networkError, parseStatus, statusError } from './errors.ts';

@@ -5,7 +5,7 @@
  * {"resultType":"vector"|"scalar",...}}`, more than one series) is METRICS_UNAVAILABLE: the caller
  * must never take a value it could not read for a good one. An empty vector, or NaN, is "no data".
  */
-import { request } from 'undici';
+import { request } from '../http/undici.ts';
 import { ToolError } from '../diagnostics/tool-error.ts';
 
 export interface QueryOptions {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request } from 'undici';
+import { request } from '../http/undici.ts';
 import { buildDispatcher } from '../kube/client.ts';
 import { isLoopbackHost } from '../kube/loopback.ts';
 import { ToolError } from '../diagnostics/tool-error.ts';
