@@ -18,6 +18,8 @@ import { buildGorouter, gorouterDecide } from './gorouter-model.ts';
 import { ISTIO_PROXY_PORTS } from './inventory.ts';
 import { renderManifest, type ManifestDesc } from './manifest-desc.ts';
 import { REGRESSIONS, type Expected } from './regressions.ts';
+import { assertValidIstio } from '../istio/validate-istio.ts';
+import type { Resource } from '../../src/resource/resource.ts';
 
 const runs = fuzzRuns(60);
 
@@ -84,6 +86,8 @@ for (const c of REGRESSIONS) {
     const result = checkCase(c.manifest, c.requests.map((r) => r.request), c.options);
     const failure = formatFailure(result, 10);
     if (failure) assert.fail(failure);
+    // and what routes right is also what `istioctl analyze` and the API server take
+    if (result.kind === 'checked') assertValidIstio(result.cfmesh.objects as unknown as readonly Resource[]);
   });
 }
 

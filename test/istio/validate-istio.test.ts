@@ -368,12 +368,29 @@ const CASES: readonly Case[] = [
     selector: { istio: 'ingressgateway' },
     servers: [{ port: { number: 443, name: 'https-2', protocol: 'HTTPS' }, hosts: ['bookinfo.example.com'], tls: { mode: 'SIMPLE', credentialName: 'other-cert' } }],
   })) },
+  { name: 'two gateways with same selector, port and host, one host written with ./', rule: 'IST0145', input: () => plus(gw('bookinfo-gateway-2', {
+    selector: { istio: 'ingressgateway' },
+    servers: [{ port: { number: 443, name: 'https-2', protocol: 'HTTPS' }, hosts: ['./x.example.com', 'bookinfo.example.com'], tls: { mode: 'SIMPLE', credentialName: 'other-cert' } }],
+  })) },
 ];
 
 describe('validateIstio', () => {
   it('accepts the valid bookinfo set with zero problems', () => {
     const problems = validateIstio(validSet());
     assert.deepEqual(problems, [], formatProblems(problems));
+  });
+
+  it('IST0145 compares hosts as written (Istio 1.30.3 CheckDuplicates): a Gateway for *.example.com beside one for a host under it is no conflict', () => {
+    const wildcardBesideExact = (hosts: string[]) =>
+      plus(gw('bookinfo-gateway-2', {
+        selector: { istio: 'ingressgateway' },
+        servers: [{ port: { number: 443, name: 'https-2', protocol: 'HTTPS' }, hosts, tls: { mode: 'SIMPLE', credentialName: 'other-cert' } }],
+      }));
+    // the set's first Gateway serves bookinfo.example.com and *.apps.example.com on 443
+    assert.deepEqual(validateIstio(wildcardBesideExact(['*.example.com'])), []);
+    assert.deepEqual(validateIstio(wildcardBesideExact(['shop.apps.example.com'])), []);
+    assert.deepEqual(validateIstio(wildcardBesideExact(['other/bookinfo.example.com'])), []);
+    assert.deepEqual(validateIstio(wildcardBesideExact(['*.apps.example.com'])).map((p) => p.rule), ['IST0145']);
   });
 
   it('accepts every served apiVersion', () => {

@@ -20,7 +20,7 @@
  * `ns/name` in a namespace the set emits Gateways into; other `ns/name` refs are external and skipped), IST0101
  * every destination/mirror subset is defined by a DestinationRule for that host (short names resolved in the
  * resource's namespace), IST0132 VS hosts covered by the bound gateway's server hosts, IST0145 no two Gateways
- * with the same selector + port (+ bind) and overlapping hosts, IST0130/IST0131 unreachable rules / ineffective
+ * with the same selector + port (+ bind) and a host written the same in both, IST0130/IST0131 unreachable rules / ineffective
  * matches (implication-based: an earlier match that matches a superset of a later match shadows it).
  *
  * Checked, beyond schema + CEL (research/istio.md part b; Istio 1.30.3 pkg/config/validation):
@@ -1308,7 +1308,14 @@ function crossChecks(vss: readonly VsInfo[], gws: readonly GwInfo[], drs: readon
     }
   }
 
-  // IST0145: no two Gateways with the same selector + port (+ bind) and overlapping hosts.
+  // IST0145: no two Gateways with the same selector and port where a server of one lists a host, as
+  // written, that a server of the other lists with the same bind. Istio 1.30.3
+  // pkg/config/analysis/analyzers/gateway/conflictinggateway.go `isGWConflict` ->
+  // pilot/pkg/model/gateway.go `CheckDuplicates`: a map lookup of each host string (`ns/` prefix
+  // included), so `*.example.com` beside `shop.example.com` is no conflict (Envoy picks the exact SNI
+  // first: the conformance model's selectTlsServer). Not copied: CheckDuplicates adds a server's hosts
+  // to the other Gateway's known hosts when it finds none, so a later server of the same Gateway can
+  // be reported against hosts the other never listed.
   for (let a = 0; a < gws.length; a++) {
     for (let b = a + 1; b < gws.length; b++) {
       const ga = gws[a];
@@ -1322,9 +1329,9 @@ function crossChecks(vss: readonly VsInfo[], gws: readonly GwInfo[], drs: readon
           const pa = obj(obj(sa)['port'])['number'];
           const pb = obj(obj(sb)['port'])['number'];
           if (pa !== pb || str(obj(sa)['bind']) !== str(obj(sb)['bind'])) return;
-          const ha = arr(obj(sa)['hosts']).map((h) => splitNsHost(str(h)).host);
-          const hb = arr(obj(sb)['hosts']).map((h) => splitNsHost(str(h)).host);
-          const clash = ha.find((x) => hb.some((y) => hostsOverlap(x, y)));
+          const ha = arr(obj(sa)['hosts']).map((h) => str(h));
+          const hb = new Set(arr(obj(sb)['hosts']).map((h) => str(h)));
+          const clash = ha.find((x) => hb.has(x));
           if (clash !== undefined) {
             push(`Gateway/${gb.ns}/${gb.name}`, `spec.servers[${j}]`, 'IST0145', `conflicts with Gateway/${ga.ns}/${ga.name}: same selector, port ${String(pa)} and host "${clash}"`);
           }
