@@ -7,6 +7,7 @@
 // BENCH_ONLY (comma-separated figure ids), BENCH_TIMEOUT_MS (per large run, default 300000),
 // BENCH_LABEL (also writes .bench/results-<label>.json), BENCH_BIN (the cfmesh binary to measure).
 import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -345,6 +346,40 @@ const kubeApply: FigureFn = async (ctx) => {
   return { id: 'kube-apply', title, subject: { label: `applyResources (${resources.length}, fresh server each run)`, medianMs: median(runsMs), runsMs }, value: rate, valueText: `${rate.toFixed(0)} resources/s`, goal, met: meets(rate, goal) };
 };
 
+/**
+ * A command on the cluster as the state: `routes --target kubernetes` against the API double (its own
+ * process, on loopback: TLS, a token, one list of VirtualServices after `push` put some there). What
+ * it adds to Node's start is loading undici, one TLS handshake and a request or two; the goal keeps
+ * that bounded. V8's tier-up of undici's WebAssembly HTTP parser (a TurboFan compile the process
+ * waited for at exit, ~0.2 s; src/http/undici.ts) took it from ~4.2× to ~3.1× `node -e 0`.
+ */
+const clusterRoutes: FigureFn = async (ctx) => {
+  const title = '`routes --target kubernetes` against the test API server';
+  const home = mkdtempSync(join(ctx.scratch, 'cluster-'));
+  const kubeconfig = join(home, 'kubeconfig');
+  const double = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/bench/kube-double.ts'), kubeconfig], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      double.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('ready\n')) resolve();
+      });
+      double.once('exit', (code) => reject(new Error(`the API double exited (${String(code)}) before it was ready`)));
+    });
+    const childEnv = { ...process.env, CFMESH_HOME: join(home, 'cfmesh'), KUBECONFIG: kubeconfig };
+    check(runNode({ args: [bin, 'push', '-f', join(root, 'test/workflows/docs-fixtures/reviews.yml'), '--target', 'kubernetes'], env: childEnv }, ctx.scratch), 'push --target kubernetes');
+    const r = interleaved(ctx.scratch, NODE_E0, { args: [bin, 'routes', '--target', 'kubernetes', '--json'], env: childEnv }, RUNS, 2);
+    return ratioFigure('cluster-routes', title, series('node -e 0', r.floor), series('cfmesh routes --target kubernetes', r.subject), { text: '≤ 3.5×', max: 3.5 });
+  } finally {
+    double.stdin.end();
+    await new Promise((resolve) => {
+      if (double.exitCode !== null) resolve(undefined);
+      else double.once('exit', resolve);
+    });
+  }
+};
+
 // A 10 MB flood of YAML tokens is refused by the pre-scan before the lexer runs (the tests prove that
 // by counting the work: test/core/prescan.test.ts); this is what it costs, against a bare node start.
 const flood: FigureFn = ({ scratch }) => {
@@ -573,6 +608,7 @@ const FIGURES: readonly [string, FigureFn][] = [
   ['complete-apps', completeApps],
   ['complete-hosts', completeHosts],
   ['kube-apply', kubeApply],
+  ['cluster-routes', clusterRoutes],
   ['flood', flood],
   ['push-5k', push5k],
   ['push-growth', pushGrowth],
