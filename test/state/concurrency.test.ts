@@ -6,13 +6,14 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readState, routeKey } from '../../src/state/index.ts';
 import { makeRoute, tempDir } from './helpers.ts';
-import { TS_NODE_ARGS } from '../helpers/ts-loader.ts';
+import { bundledScript } from '../helpers/ts-loader.ts';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+// One bundled file: ~20 and ~10 processes of it per file (test/helpers/ts-loader.ts says what it saves).
+const WORKER = bundledScript(fileURLToPath(new URL('./worker.ts', import.meta.url)));
 
 function run(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...TS_NODE_ARGS, WORKER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [WORKER, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);

@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { emptyState, readState, serializeState, updateState } from '../../src/state/index.ts';
 import { addRoute, bigState, makeRoute, tempDir } from './helpers.ts';
 import { fuzzRuns } from '../helpers/reliability.ts';
-import { TS_NODE_ARGS } from '../helpers/ts-loader.ts';
+import { bundledScript } from '../helpers/ts-loader.ts';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+// One bundled file: ~20 and ~10 processes of it per file (test/helpers/ts-loader.ts says what it saves).
+const WORKER = bundledScript(fileURLToPath(new URL('./worker.ts', import.meta.url)));
 const ROUTES = 3000;
 // FUZZ_RUNS (npm run fuzz) raises it: each kill is a worker process and a 3,000-route state.
 const KILLS = Math.min(fuzzRuns(8), 40);
@@ -26,7 +27,7 @@ interface Worker {
 }
 
 function startWorker(args: readonly string[]): Worker {
-  const child = spawn(process.execPath, [...TS_NODE_ARGS, WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let buf = '';
   let stderr = '';

@@ -1,5 +1,5 @@
 /**
- * A separate process for the concurrency and crash tests: `node --import ../loader/register.mjs worker.ts MODE DIR ...`
+ * A separate process for the concurrency and crash tests: `node worker.ts MODE DIR ...`, bundled (test/helpers/ts-loader.ts bundledScript)
  *   add DIR I [scoped] add route I (one read-modify-write; scoped: reading only its line) and exit
  *   hold DIR           take the lock, print "LOCKED", then wait forever (to be SIGKILLed)
  *   churn DIR N START  write big states of N routes tagged START, START+1, ... forever,
