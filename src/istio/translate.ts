@@ -54,10 +54,15 @@ export function translate(table: RouteTable, options: IstioOptions): Translation
   if (errors.length > 0) failWith(errors);
   if (external.length > 0 && !shared) resources.push(...gateways(external, tls, options));
   const liveByHost = new Map<string, Route[]>();
-  for (const route of live) liveByHost.set(route.fqdn, [...(liveByHost.get(route.fqdn) ?? []), route]);
+  for (const route of live) {
+    const list = liveByHost.get(route.fqdn);
+    if (list) list.push(route);
+    else liveByHost.set(route.fqdn, [route]);
+  }
+  const fallbacks = tlsFallbacks(liveByHost, tls);
   const emitted = new Map<string, Route[]>();
   for (const [fqdn, routes] of liveByHost) {
-    const vs = virtualService(fqdn, routes, liveByHost, tls, ctx);
+    const vs = virtualService(fqdn, routes, liveByHost, tls, fallbacks, ctx);
     if (vs) {
       resources.push(vs);
       emitted.set(fqdn, routes);
@@ -240,7 +245,7 @@ function tlsHostFor(fqdn: string, tls: ReadonlyMap<string, TlsSettings>): string
  * A route none of whose apps runs is left out (routing/serving.ts): its requests fall through.
  * Nothing is emitted for a host without a live route: its requests go to the wildcard host.
  */
-function virtualService(fqdn: string, routes: readonly Route[], liveByHost: ReadonlyMap<string, Route[]>, tls: ReadonlyMap<string, TlsSettings>, ctx: Ctx): Resource | undefined {
+function virtualService(fqdn: string, routes: readonly Route[], liveByHost: ReadonlyMap<string, Route[]>, tls: ReadonlyMap<string, TlsSettings>, fallbacks: ReadonlyMap<string, readonly string[]>, ctx: Ctx): Resource | undefined {
   const shared = existingGateway(ctx.options) !== undefined;
   const internal = routes.some((r) => r.internal);
   const own = routes.filter((r) => r.protocol === 'http');
@@ -269,7 +274,7 @@ function virtualService(fqdn: string, routes: readonly Route[], liveByHost: Read
   if (http.length === 0 && tcp.length === 0) return undefined;
   const spec: Record<string, unknown> = {
     hosts: [fqdn],
-    gateways: internal ? ['mesh'] : gatewaysOf(fqdn, http.length > 0, liveByHost, tls, shared, ctx.options),
+    gateways: internal ? ['mesh'] : gatewaysOf(fqdn, http.length > 0, tls, fallbacks, shared, ctx.options),
   };
   if (http.length > 0) spec['http'] = http;
   if (tcp.length > 0) spec['tcp'] = tcp;
@@ -286,19 +291,33 @@ function virtualService(fqdn: string, routes: readonly Route[], liveByHost: Read
  * one VirtualService ever makes a given virtual host of a server, so no two are merged in an order
  * Istio leaves to creation time.
  */
-function gatewaysOf(fqdn: string, hasHttp: boolean, liveByHost: ReadonlyMap<string, Route[]>, tls: ReadonlyMap<string, TlsSettings>, shared: boolean, options: IstioOptions): string[] {
+function gatewaysOf(fqdn: string, hasHttp: boolean, tls: ReadonlyMap<string, TlsSettings>, fallbacks: ReadonlyMap<string, readonly string[]>, shared: boolean, options: IstioOptions): string[] {
   if (shared) return [options.gateway];
   const out = new Set<string>([options.gateway]);
   const own = tlsHostFor(fqdn, tls);
   if (own !== undefined) out.add(tlsGatewayName(own, options));
-  if (hasHttp) {
-    const httpHost = (h: string) => (liveByHost.get(h) ?? []).some((r) => r.protocol === 'http' && !r.internal);
-    for (const t of [...tls.keys()].sort(compare)) {
-      if (t === fqdn || httpHost(t)) continue;
-      if (wildcardChain(t).find(httpHost) === fqdn) out.add(tlsGatewayName(t, options));
-    }
-  }
+  if (hasHttp) for (const t of fallbacks.get(fqdn) ?? []) out.add(tlsGatewayName(t, options));
   return [...out];
+}
+
+/**
+ * For gatewaysOf, made once per translation: each host's tls hosts T (in `compare` order) with no
+ * live HTTP route of their own to which it is the nearest fallback, the first host of T's wildcard
+ * chain with live HTTP routes. (A pass over every tls host for every host was quadratic: 10,000 tls
+ * hosts took 39 s.)
+ */
+function tlsFallbacks(liveByHost: ReadonlyMap<string, Route[]>, tls: ReadonlyMap<string, TlsSettings>): Map<string, string[]> {
+  const httpHost = (h: string) => (liveByHost.get(h) ?? []).some((r) => r.protocol === 'http' && !r.internal);
+  const out = new Map<string, string[]>();
+  for (const t of [...tls.keys()].sort(compare)) {
+    if (httpHost(t)) continue;
+    const nearest = wildcardChain(t).find(httpHost);
+    if (nearest === undefined) continue;
+    const list = out.get(nearest);
+    if (list) list.push(t);
+    else out.set(nearest, [t]);
+  }
+  return out;
 }
 
 /** A host's HTTP routes as VirtualService entries, most specific path first. */
