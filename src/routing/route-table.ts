@@ -81,7 +81,20 @@ interface Draft {
   weighted: boolean;
   /** Destinations by app and port: cf lets one app serve a route on several ports (CC destination identity is app, process and port). */
   explicit: Map<string, ExplicitDestination>;
+  /** The keys of `explicit` by app, in the order they were added: what an app mapping the route looks up. */
+  keysByApp: Map<string, string[]>;
   span: SourceSpan | undefined;
+}
+
+/** Sets a destination of the route, keeping `keysByApp` (a route shared by n apps was O(n²) to build with a scan per mapping). */
+function setExplicit(draft: Draft, destination: ExplicitDestination): void {
+  const key = destinationKey(destination.app, destination.port);
+  if (!draft.explicit.has(key)) {
+    const keys = draft.keysByApp.get(destination.app);
+    if (keys) keys.push(key);
+    else draft.keysByApp.set(destination.app, [key]);
+  }
+  draft.explicit.set(key, destination);
 }
 
 /**
@@ -99,7 +112,7 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     const key = routeKey(address);
     let draft = drafts.get(key);
     if (!draft) {
-      draft = { address, protocol, loadBalancing: {}, controls: {}, spans: {}, weighted: false, explicit: new Map(), span };
+      draft = { address, protocol, loadBalancing: {}, controls: {}, spans: {}, weighted: false, explicit: new Map(), keysByApp: new Map(), span };
       drafts.set(key, draft);
     }
     noteSpelling(key, written, span);
@@ -146,7 +159,7 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     mergeInto(draft, route, route.span, 'routes:');
     draft.weighted = route.destinations.some((d) => d.weight !== undefined);
     for (const d of route.destinations) {
-      draft.explicit.set(destinationKey(d.app, d.port), { app: d.app, weight: d.weight, port: d.port, protocol: d.protocol ?? (route.protocol === 'http2' ? 'http2' : undefined) });
+      setExplicit(draft, { app: d.app, weight: d.weight, port: d.port, protocol: d.protocol ?? (route.protocol === 'http2' ? 'http2' : undefined) });
     }
   }
   const routed = new Set(manifest.routes.flatMap((r) => r.destinations.map((d) => d.app)));
@@ -159,11 +172,11 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
       const draft = draftFor(route.address, route.protocol === 'tcp' ? 'tcp' : 'http', route.span, route.written);
       mergeInto(draft, route, route.span, `app "${app.name}"`);
       // An app mapping a route that already lists the app (on any port) joins those destinations.
-      const own = [...draft.explicit.entries()].filter(([, d]) => d.app === app.name);
+      const own = draft.keysByApp.get(app.name) ?? [];
       if (own.length === 0) {
-        draft.explicit.set(destinationKey(app.name, undefined), { app: app.name, weight: undefined, port: undefined, protocol: route.protocol === 'http2' ? 'http2' : undefined });
+        setExplicit(draft, { app: app.name, weight: undefined, port: undefined, protocol: route.protocol === 'http2' ? 'http2' : undefined });
       } else if (route.protocol === 'http2') {
-        for (const [key, current] of own) draft.explicit.set(key, { ...current, protocol: 'http2' });
+        for (const key of own) draft.explicit.set(key, { ...(draft.explicit.get(key) as ExplicitDestination), protocol: 'http2' });
       }
     }
   }
@@ -175,7 +188,7 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
     const address = defaultAddress(app, options, errors, warnings);
     if (!address) continue;
     const draft = draftFor(address, 'http', app.span);
-    draft.explicit.set(destinationKey(app.name, undefined), { app: app.name, weight: undefined, port: undefined, protocol: undefined });
+    setExplicit(draft, { app: app.name, weight: undefined, port: undefined, protocol: undefined });
   }
   for (const draft of drafts.values()) {
     if (draft.explicit.size === 0) {
