@@ -30,6 +30,15 @@ const RESERVED = /^(?:y|n|yes|no|true|false|on|off|null|e[-+]?\d+)$/i;
 // float.js; null.js), which it therefore writes double-quoted; `yEs` it writes plain, so that
 // case is left to the library.
 const QUOTED = /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON|N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF|[Nn]ull|NULL|[eE][-+]?[0-9]+)$/;
+// Values with words after the first: a safe first word, then single spaces before words of the
+// same characters and parentheses (route rule names: `h.example.com https-redirect`,
+// `h.example.com/api (fallback for a.example.com)`). No `:`, `#`, leading or trailing space or tab,
+// so no indicator a plain scalar must avoid, and no YAML 1.1 tag matches a string with a space and
+// a letter first (timestamps, the only tag with spaces, start with a digit): written plain.
+const SAFE_WORDS = /^[A-Za-z_/][\w./-]*(?: [\w./()-]+)+$/;
+// A wildcard host (`*.example.com`, also with words after it): `*` is the alias indicator, so the
+// library double-quotes it, and none of these characters needs an escape there.
+const STAR = /^\*[\w./-]*(?: [\w./()-]+)*$/;
 // Longer keys are written as explicit `? key` entries by the library.
 const MAX_KEY = 1000;
 
@@ -45,14 +54,16 @@ function safeString(s: string): boolean {
 
 /**
  * The scalar as written after `key: ` or `- `, or undefined when the library must decide. Besides
- * plain strings it knows two that the library double-quotes: the YAML 1.1 words above (`"yes"`)
- * and `*` (an alias indicator; every Gateway has `hosts: ["*"]`).
+ * plain strings (one word, or SAFE_WORDS) it knows two that the library double-quotes: the YAML 1.1
+ * words above (`"yes"`) and strings starting with `*` (an alias indicator: every Gateway has
+ * `hosts: ["*"]`, and wildcard hosts are `"*.example.com"`).
  */
 function scalar(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
       if (SAFE_PLAIN.test(value)) return !RESERVED.test(value) ? value : QUOTED.test(value) ? `"${value}"` : undefined;
-      return value === '*' ? '"*"' : undefined;
+      if (SAFE_WORDS.test(value)) return value;
+      return STAR.test(value) ? `"${value}"` : undefined;
     case 'number':
       return Number.isSafeInteger(value) && !Object.is(value, -0) ? String(value) : undefined;
     case 'boolean':

@@ -34,12 +34,18 @@ test('writes the Gateway wildcard and YAML 1.1 words quoted, as the library does
   for (const value of [{ hosts: ['*'] }, { a: 'yes', b: ['No', 'e0', 'E-12'] }]) assert.notEqual(agree(value), undefined, JSON.stringify(value));
 });
 
+test('writes rule names with words and wildcard hosts as the library does', () => {
+  for (const value of [
+    { name: 'x.example.com https-redirect', hosts: ['*.example.com'] },
+    { name: '*.d.example.com/api (fallback for h.example.com)', b: ['*', '*.a.b', 'a (b) c'] },
+  ]) assert.notEqual(agree(value), undefined, JSON.stringify(value));
+});
+
 test('declines what needs a quoting decision, and the library decides', () => {
   for (const value of [
     { y: 1 },
     { a: '' },
     { a: '1.0' },
-    { a: 'a b' },
     { a: 1.5 },
     { a: null },
     { a: {} },
@@ -47,6 +53,11 @@ test('declines what needs a quoting decision, and the library decides', () => {
     { a: [[1]] },
     { a: undefined },
     { a: 'x: y' },
+    { a: 'a b ' },
+    { a: 'a  b' },
+    { a: 'a #b' },
+    { a: '*a: b' },
+    { a: '1 2' },
     { a: '2024-01-01' },
     { a: 'multi\nline' },
     { ['k'.repeat(1001)]: 1 },
@@ -57,7 +68,12 @@ test('declines what needs a quoting decision, and the library decides', () => {
 });
 
 // strings the emitter would write plain (so every near-miss of a YAML 1.1 tag is tried) and others
-const word = fc.oneof(fc.stringMatching(/^[A-Za-z_/][\w./-]{0,5}$/), fc.stringMatching(/^[A-Za-z_/.0-9:* -]{0,12}$/));
+const word = fc.oneof(
+  fc.stringMatching(/^[A-Za-z_/][\w./-]{0,5}$/),
+  fc.stringMatching(/^[A-Za-z_/.0-9:* -]{0,12}$/),
+  // words with spaces and parentheses, a wildcard first or not (rule names, wildcard hosts)
+  fc.stringMatching(/^\*?[A-Za-z_/.0-9()#:*' -]{0,16}$/),
+);
 const leaf = fc.oneof(word, fc.integer(), fc.boolean(), fc.constantFrom('yes', 'No', 'ON', 'null', '~', '-1', '0x1F', '1:20', '.inf', 'y', '/api/v1', 'a.b-c_d'));
 const tree = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, leaf, tie('map'), tie('list')),
