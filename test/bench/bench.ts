@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateManifest, TWO_APP_MANIFEST, type GeneratedManifest } from './generate.ts';
+import { generateManifest, generateShape, TWO_APP_MANIFEST, type GeneratedManifest, type ManifestShape } from './generate.ts';
 import { HAVE_GNU_TIME, median, runNode, type Run, type SpawnSpec } from './measure.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -598,6 +598,23 @@ function dirGrowth(id: string, title: string, pick: (r: DirRuns) => Run[]): Figu
   };
 }
 
+/**
+ * Growth on a manifest of another shape (generate.ts generateShape): `convert` of 10,000 apps
+ * against 2,500, interleaved, goal ≤ 4.6× for 4× the apps as for the foundation mix (linear with
+ * room for the fixed start). Each of these shapes once hit work quadratic in the number of apps.
+ */
+function shapeGrowth(shape: ManifestShape): FigureFn {
+  return (ctx) => {
+    const paths = [2_500, 10_000].map((apps) => {
+      const path = join(benchDir, `manifest-${shape}-${apps}.yml`);
+      writeFileSync(path, generateShape(shape, apps));
+      return path;
+    });
+    const r = interleaved(ctx.scratch, { args: [bin, 'convert', '-f', paths[0] as string], timeoutMs: TIMEOUT_MS }, { args: [bin, 'convert', '-f', paths[1] as string], timeoutMs: TIMEOUT_MS }, Math.max(1, Math.min(LARGE_RUNS, 3)), 1);
+    return ratioFigure(`growth-${shape}`, `growth: \`convert\` 10,000 vs 2,500 apps, ${shape} shape`, series('2,500 apps', r.floor), series('10,000 apps', r.subject), { text: '≤ 4.6×', max: 4.6 });
+  };
+}
+
 const FIGURES: readonly [string, FigureFn][] = [
   ['version', version],
   ['convert-2', convertSmall],
@@ -618,6 +635,9 @@ const FIGURES: readonly [string, FigureFn][] = [
   ['output-dir-up-to-date', outputDirUpToDate],
   ['output-dir-empty-growth', dirGrowth('output-dir-empty-growth', 'growth: `convert -o DIR` empty, 40,000 vs 10,000 apps', (r) => r.empty.subject)],
   ['output-dir-up-to-date-growth', dirGrowth('output-dir-up-to-date-growth', 'growth: `convert -o DIR` up to date, 40,000 vs 10,000 apps', (r) => r.upToDate.subject)],
+  ['growth-tls', shapeGrowth('tls')],
+  ['growth-shared-host', shapeGrowth('shared-host')],
+  ['growth-wildcard', shapeGrowth('wildcard')],
 ];
 
 // ---------------------------------------------------------------------------------------------
