@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateManifest, generateShape, TWO_APP_MANIFEST, type GeneratedManifest, type ManifestShape } from './generate.ts';
+import { appName, generateManifest, generateShape, TWO_APP_MANIFEST, type GeneratedManifest, type ManifestShape } from './generate.ts';
 import { HAVE_GNU_TIME, median, runNode, type Run, type SpawnSpec } from './measure.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -615,6 +615,34 @@ function shapeGrowth(shape: ManifestShape): FigureFn {
   };
 }
 
+/**
+ * `map-route` of one more host for an app of a route that 10,000 apps share, against 2,500: the
+ * state commands look apps up in the state file by line (src/state/lines.ts); a text search per
+ * app made this quadratic (4.6 s at 10,000). Each run maps a new host, so each does the work.
+ */
+const sharedHostMapRoute: FigureFn = (ctx) => {
+  const homes = [2_500, 10_000].map((apps) => {
+    const path = join(benchDir, `manifest-shared-host-${apps}.yml`);
+    writeFileSync(path, generateShape('shared-host', apps));
+    const home = mkdtempSync(join(ctx.scratch, `shared-${apps}-`));
+    check(runNode({ args: [bin, 'push', '-f', path], env: { ...process.env, CFMESH_HOME: home }, timeoutMs: TIMEOUT_MS }, ctx.scratch), `push shared-host ${apps}`);
+    return home;
+  });
+  let n = 0;
+  const mapRoute = (home: string): SpawnSpec => ({ args: [bin, 'map-route', appName(1 + (n % 50)), 'example.com', '--hostname', `bench-${n++}`], env: { ...process.env, CFMESH_HOME: home }, timeoutMs: TIMEOUT_MS });
+  const small: Run[] = [];
+  const big: Run[] = [];
+  for (let i = 0; i < 1 + Math.max(1, Math.min(LARGE_RUNS, 5)); i++) {
+    const a = check(runNode(mapRoute(homes[0] as string), ctx.scratch), 'map-route (2,500)');
+    const b = check(runNode(mapRoute(homes[1] as string), ctx.scratch), 'map-route (10,000)');
+    if (i > 0) {
+      small.push(a);
+      big.push(b);
+    }
+  }
+  return ratioFigure('growth-shared-host-map-route', 'growth: `map-route` for an app of a route 10,000 vs 2,500 apps share', series('2,500 apps', small), series('10,000 apps', big), { text: '≤ 4.6×', max: 4.6 });
+};
+
 const FIGURES: readonly [string, FigureFn][] = [
   ['version', version],
   ['convert-2', convertSmall],
@@ -638,6 +666,7 @@ const FIGURES: readonly [string, FigureFn][] = [
   ['growth-tls', shapeGrowth('tls')],
   ['growth-shared-host', shapeGrowth('shared-host')],
   ['growth-wildcard', shapeGrowth('wildcard')],
+  ['growth-shared-host-map-route', sharedHostMapRoute],
 ];
 
 // ---------------------------------------------------------------------------------------------
