@@ -39,6 +39,9 @@ const SAFE_WORDS = /^[A-Za-z_/][\w./-]*(?: [\w./()-]+)+$/;
 // A wildcard host (`*.example.com`, also with words after it): `*` is the alias indicator, so the
 // library double-quotes it, and none of these characters needs an escape there.
 const STAR = /^\*[\w./-]*(?: [\w./()-]+)*$/;
+// Digits, with a fraction or not (`"1"`, `"0.5"`: header values of rules): YAML 1.1 reads them as
+// ints or floats, so the library double-quotes them.
+const NUMERIC = /^[0-9]+(?:\.[0-9]+)?$/;
 // Longer keys are written as explicit `? key` entries by the library.
 const MAX_KEY = 1000;
 
@@ -55,14 +58,15 @@ function safeString(s: string): boolean {
 /**
  * The scalar as written after `key: ` or `- `, or undefined when the library must decide. Besides
  * plain strings (one word, or SAFE_WORDS) it knows two that the library double-quotes: the YAML 1.1
- * words above (`"yes"`) and strings starting with `*` (an alias indicator: every Gateway has
- * `hosts: ["*"]`, and wildcard hosts are `"*.example.com"`).
+ * words above (`"yes"`), digits (`"1"`, `"0.5"`) and strings starting with `*` (an alias
+ * indicator: every Gateway has `hosts: ["*"]`, and wildcard hosts are `"*.example.com"`).
  */
 function scalar(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
       if (SAFE_PLAIN.test(value)) return !RESERVED.test(value) ? value : QUOTED.test(value) ? `"${value}"` : undefined;
       if (SAFE_WORDS.test(value)) return value;
+      if (NUMERIC.test(value)) return `"${value}"`;
       return STAR.test(value) ? `"${value}"` : undefined;
     case 'number':
       return Number.isSafeInteger(value) && !Object.is(value, -0) ? String(value) : undefined;

@@ -38,6 +38,7 @@ test('writes rule names with words and wildcard hosts as the library does', () =
   for (const value of [
     { name: 'x.example.com https-redirect', hosts: ['*.example.com'] },
     { name: '*.d.example.com/api (fallback for h.example.com)', b: ['*', '*.a.b', 'a (b) c'] },
+    { exact: '1', b: ['007', '08', '0.5', '1.0', '10.25', '123456789012345678901234567890'] },
   ]) assert.notEqual(agree(value), undefined, JSON.stringify(value));
 });
 
@@ -45,7 +46,6 @@ test('declines what needs a quoting decision, and the library decides', () => {
   for (const value of [
     { y: 1 },
     { a: '' },
-    { a: '1.0' },
     { a: 1.5 },
     { a: null },
     { a: {} },
@@ -73,6 +73,8 @@ const word = fc.oneof(
   fc.stringMatching(/^[A-Za-z_/.0-9:* -]{0,12}$/),
   // words with spaces and parentheses, a wildcard first or not (rule names, wildcard hosts)
   fc.stringMatching(/^\*?[A-Za-z_/.0-9()#:*' -]{0,16}$/),
+  // numbers as strings (header values), with near misses
+  fc.stringMatching(/^[-+.0-9_:eE]{1,10}$/),
 );
 const leaf = fc.oneof(word, fc.integer(), fc.boolean(), fc.constantFrom('yes', 'No', 'ON', 'null', '~', '-1', '0x1F', '1:20', '.inf', 'y', '/api/v1', 'a.b-c_d'));
 const tree = fc.letrec((tie) => ({
