@@ -57,7 +57,7 @@ function safeString(s: string): boolean {
 
 /**
  * The scalar as written after `key: ` or `- `, or undefined when the library must decide. Besides
- * plain strings (one word, or SAFE_WORDS) it knows two that the library double-quotes: the YAML 1.1
+ * plain strings (one word, or SAFE_WORDS) it knows three kinds that the library double-quotes: the YAML 1.1
  * words above (`"yes"`), digits (`"1"`, `"0.5"`) and strings starting with `*` (an alias
  * indicator: every Gateway has `hosts: ["*"]`, and wildcard hosts are `"*.example.com"`).
  */
