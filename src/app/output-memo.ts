@@ -79,8 +79,8 @@ export function restoreWarnings(data: unknown, input: ConvertInput): Warning[] |
 
 /**
  * JSON with every object's keys sorted and undefined properties dropped; undefined when anything is
- * not plain data (a Map, a Set, a class instance, a function, a non-finite number), which JSON would
- * flatten into something another value could equal.
+ * not plain data (a Map, a Set, a class instance, a function, a non-finite number, a cycle), which
+ * JSON would flatten into something another value could equal.
  */
 function canonical(value: unknown): string | undefined {
   const walk = (v: unknown): unknown => {
@@ -100,7 +100,8 @@ function canonical(value: unknown): string | undefined {
   try {
     return JSON.stringify(walk(value));
   } catch (error) {
-    if (error instanceof NotPlain) return undefined;
+    // a cycle: the walk recursed until the stack ran out (no memo, the whole work is done)
+    if (error instanceof NotPlain || error instanceof RangeError) return undefined;
     throw error;
   }
 }
