@@ -116,7 +116,7 @@ export async function writeFilesAtomic(dir: string, files: readonly (readonly [n
 }
 
 /** Temporary files written between two turns of the event loop (each ~30-200 µs here). */
-const WRITE_TURN = 128;
+export const WRITE_TURN = 128;
 
 /** Fewer files than this are fsynced one by one (in parallel); more are flushed with one syncfs. */
 const SYNCFS_MIN = 256;
@@ -127,7 +127,7 @@ const SYNCFS_MIN = 256;
  * file system's dirty data at once (0.3 s where 8,600 fsyncs in a row took 30 s and 4 in parallel
  * 3.3 s); anywhere else, or when that fails, an fdatasync per file, several at a time.
  */
-async function durable(dir: string, files: readonly string[], signal: AbortSignal | undefined): Promise<void> {
+export async function durable(dir: string, files: readonly string[], signal: AbortSignal | undefined): Promise<void> {
   if (files.length >= SYNCFS_MIN && process.platform === 'linux' && (await syncfs(dir))) return;
   if (signal?.aborted) return; // nothing will be renamed: the caller stops at its commit check
   let next = 0;

@@ -1,10 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { ToolError } from '../diagnostics/tool-error.ts';
 import { fileNameFor, renderFile, type OutputFormat } from '../render/render.ts';
 import type { Resource } from '../resource/resource.ts';
-import { fsyncDir, isCommitStopped, writeFileAtomic, writeFilesAtomic } from './atomic-write.ts';
+import { durable, fsyncDir, isCommitStopped, tempName, writeFileAtomic, writeFilesAtomic } from './atomic-write.ts';
+import { guardCommit } from './commit-check.ts';
 
 /**
  * The list of files cfmesh wrote, kept in the directory so stale ones can be removed safely.
@@ -96,10 +97,16 @@ export async function writeDirectory(dir: string, resources: readonly Resource[]
   try {
     const stat = statSync(dir, { throwIfNoEntry: false });
     if (stat && !stat.isDirectory()) throw new ToolError('FILE_WRITE', `${dir} exists and is not a directory`, { hint: '-o takes a directory; use shell redirection (> file) for one file' });
+    // (a dangling symlink at DIR is no new directory: it is left to fail below as before)
+    if (!stat && !options.dryRun && !lstatSync(dir, { throwIfNoEntry: false })) {
+      const written = await writeNewDirectory(dir, fileNames(resources, format), format, options);
+      if (written) return { written, unchanged: [], removed: [] };
+      // DIR appeared while this run wrote its copy: it is now an existing directory like any other.
+      return await writeDirectory(dir, resources, format, options);
+    }
     const plan = await runSync(() => planDirectory(dir, resources, format, stat !== undefined));
     const { files, previous, legacy, written, unchanged, removed } = plan;
     if (options.dryRun) return { written, unchanged, removed };
-    if (!stat) mkdirSync(dir, { recursive: true });
 
     const total = written.length + removed.length;
     let done = 0;
@@ -136,6 +143,118 @@ export async function writeDirectory(dir: string, resources: readonly Resource[]
     if (error instanceof ToolError) throw error;
     const e = error as NodeJS.ErrnoException;
     throw new ToolError('FILE_WRITE', `cannot write to ${dir}: ${e.code ?? ''} ${e.message}`.replace('  ', ' '), { cause: error });
+  }
+}
+
+/**
+ * A directory that does not exist yet is made whole or not at all: its files (final names, and the
+ * index) are written into a temporary directory beside it, made durable, and that directory is
+ * renamed to DIR, one rename(2) for every file (a reader, kubectl, or a crash at any moment sees no
+ * DIR or all of it). Each file pays an open, a write and a close, no temporary name and rename of its
+ * own (34,000 files: ~0.5 s less). Files are rendered and written in chunks, with a turn of the event
+ * loop between two (Ctrl-C is seen there). The temporary directory, `.<DIR's name>.cfmesh-tmp-PID-HEX`
+ * in DIR's parent, is removed on an error or Ctrl-C, and by the next run to that DIR when its writer
+ * was killed. Returns the names written, or undefined when DIR was made by someone else meanwhile
+ * (nothing of this run's is left then).
+ */
+async function writeNewDirectory(dir: string, entries: readonly (readonly [string, Resource])[], format: OutputFormat, options: DirectoryOptions): Promise<string[] | undefined> {
+  const parent = dirname(dir);
+  mkdirSync(parent, { recursive: true });
+  removeLeftoverDirectories(parent, basename(dir));
+  const temp = tempName(parent, `.${basename(dir)}${TEMP_DIR_INFIX}`);
+  mkdirSync(temp);
+  const names = entries.map(([name]) => name);
+  const stop = () => newDirectoryInterrupted(dir, names.length);
+  try {
+    const outputs = options.memo ? createHash('sha256') : undefined;
+    for (let from = 0; from < entries.length; from += RENDER_CHUNK) {
+      if (options.signal?.aborted) throw stop();
+      const chunk = entries.slice(from, from + RENDER_CHUNK);
+      const texts = chunk.map(([, resource]) => renderFile(resource, format));
+      if (outputs) chunk.forEach(([name], i) => hashEntry(outputs, name, Buffer.byteLength(texts[i] as string)).update(texts[i] as string, 'utf8'));
+      chunk.forEach(([name], i) => {
+        writeNew(join(temp, name), texts[i] as string);
+        options.onProgress?.(from + i + 1, names.length);
+      });
+      // A turn of the event loop: Ctrl-C (the abort of `signal`) is seen there.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const memo = options.memo && outputs ? { key: options.memo.key, outputs: outputs.digest('hex'), data: options.memo.data } : undefined;
+    writeNew(join(temp, INDEX_FILE), indexText(names, memo));
+    if (options.signal?.aborted) throw stop();
+    await durable(temp, [...names, INDEX_FILE].map((name) => join(temp, name)), options.signal);
+    await fsyncDir(temp);
+    if (options.signal?.aborted) throw stop();
+    try {
+      guardCommit(dir);
+    } catch {
+      throw stop();
+    }
+    try {
+      renameSync(temp, dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ENOTEMPTY' || code === 'ENOTDIR' || code === 'EISDIR') {
+        rmSync(temp, { recursive: true, force: true });
+        return undefined;
+      }
+      throw error;
+    }
+  } catch (error) {
+    rmSync(temp, { recursive: true, force: true });
+    throw error;
+  }
+  await fsyncDir(parent);
+  return names;
+}
+
+/** A file nobody can see yet (in a new directory's temporary copy): created, written, closed. */
+function writeNew(file: string, data: string): void {
+  const fd = openSync(file, 'wx', 0o644);
+  try {
+    writeFileSync(fd, data, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Files rendered and written between two turns of the event loop (each ~50 µs here). */
+const RENDER_CHUNK = 256;
+
+/** Every resource's file name, sorted, with the checks planDirectory makes. */
+function fileNames(resources: readonly Resource[], format: OutputFormat): [string, Resource][] {
+  const entries = new Map<string, Resource>();
+  for (const resource of resources) {
+    const name = resourceFileName(resource, format);
+    if (!isSafeName(name)) throw new ToolError('INTERNAL', `refusing to write unsafe file name ${JSON.stringify(name)}`);
+    if (entries.has(name)) throw new ToolError('INTERNAL', `two resources map to the same file ${name}`);
+    entries.set(name, resource);
+  }
+  return [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+function newDirectoryInterrupted(dir: string, files: number): ToolError {
+  const detail = `0 of ${files} changed file(s) written: ${dir} was not created (a new directory appears whole or not at all)`;
+  return new ToolError('INTERRUPTED', `interrupted (Ctrl-C): ${detail}`, { detail, hint: 'run the same command again' });
+}
+
+/** The infix of a new directory's temporary copy: `.<name>.cfmesh-tmp-PID-HEX`. */
+const TEMP_DIR_INFIX = '.cfmesh-tmp-';
+
+/** Temporary copies of `name` in `parent` whose writer is gone (killed before its rename). */
+function removeLeftoverDirectories(parent: string, name: string): void {
+  const prefix = `.${name}${TEMP_DIR_INFIX}`;
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const match = /^(\d+)-[0-9a-f]{12}$/.exec(entry.slice(prefix.length));
+    if (!match || processAlive(Number(match[1]))) continue;
+    rmSync(join(parent, entry), { recursive: true, force: true });
   }
 }
 
@@ -265,9 +384,13 @@ function readIndexFile(path: string): { files: string[]; memo: IndexMemo | undef
  * its `memo` (`key`, `outputs`, `data`; see DirectoryMemo). A reader that knows no memo ignores it.
  */
 async function writeIndex(dir: string, files: readonly string[], memo?: { key: string; outputs: string; data: unknown }): Promise<void> {
-  const index = memo ? { generator: 'cfmesh', version: 1, files, memo } : { generator: 'cfmesh', version: 1, files };
-  await writeFileAtomic(join(dir, INDEX_FILE), `${JSON.stringify(index, null, 2)}\n`, TEMP_PREFIX, 0o644);
+  await writeFileAtomic(join(dir, INDEX_FILE), indexText(files, memo), TEMP_PREFIX, 0o644);
   await fsyncDir(dir);
+}
+
+function indexText(files: readonly string[], memo?: { key: string; outputs: string; data: unknown }): string {
+  const index = memo ? { generator: 'cfmesh', version: 1, files, memo } : { generator: 'cfmesh', version: 1, files };
+  return `${JSON.stringify(index, null, 2)}\n`;
 }
 
 function readIfFile(path: string): string | undefined {

@@ -10,7 +10,7 @@
 // seen so far (npm run fuzz raises KILLS).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
@@ -140,5 +140,51 @@ test('SIGKILL at random moments during -o DIR: every file old or new, whole, and
   assert.deepEqual([...entries.keys()].sort(), [...(refs[1]?.keys() ?? [])].sort(), 'stale files removed, temporary files cleaned');
   for (const [name, content] of entries) assert.equal(content, refs[1]?.get(name));
   t.diagnostic(`${kills} kills, ${completed} runs completed, ${mixed} kills left a mix of old and new files, ${tempLeft} temporary files seen after kills, ${migrations} directories of 0.1 migrated under kills; a full run takes ${fullRunMs} ms for ${refs[0]?.size} files`);
+  assert.ok(kills >= 3, `only ${kills} kills landed`);
+});
+
+test('SIGKILL at random moments while -o DIR makes a new directory: DIR is absent or whole, and the next run removes what a killed one left', { timeout: 240_000 }, async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'a.yml'), manifest(0, 200, 1));
+  const out = join(dir, 'out');
+  const copies = () => readdirSync(dir).filter((n) => n.startsWith('.out.cfmesh-tmp-'));
+  let started = Date.now();
+  const first = spawnConvert(dir, 'a.yml', []);
+  assert.equal((await first.done).code, 0);
+  let fullRunMs = Date.now() - started;
+  // What a whole run writes (the binary's: its index's memo records the binary's build).
+  const expected = readDir(out);
+  assert.ok(expected.size > 200, `${expected.size} files`);
+  rmSync(out, { recursive: true });
+
+  let kills = 0;
+  let absent = 0;
+  let leftCopies = 0;
+  for (let round = 0; kills < KILLS && round < MAX_ROUNDS; round++) {
+    started = Date.now();
+    const run = spawnConvert(dir, 'a.yml', []);
+    const delay = Math.floor(fullRunMs * (0.45 + Math.random() * 0.6));
+    const timer = setTimeout(run.kill, delay);
+    const result = await run.done;
+    clearTimeout(timer);
+    if (result.signal === 'SIGKILL') kills++;
+    else {
+      assert.equal(result.code, 0, result.stderr);
+      fullRunMs = Math.min(fullRunMs, Date.now() - started);
+      assert.deepEqual(copies(), [], 'a run that completes leaves no temporary copy beside DIR');
+    }
+    if (!existsSync(out)) absent++;
+    else {
+      // Whole: exactly the files of a completed run, byte for byte (the index and its memo included).
+      assert.deepEqual(readDir(out), expected, `round ${round}: DIR exists but is not what a whole run writes (killed after ${delay} ms)`);
+      rmSync(out, { recursive: true });
+    }
+    leftCopies += copies().length;
+  }
+  const final = spawnConvert(dir, 'a.yml', []);
+  assert.equal((await final.done).code, 0);
+  assert.deepEqual(readDir(out), expected);
+  assert.deepEqual(copies(), [], "the killed runs' temporary copies were removed");
+  t.diagnostic(`${kills} kills, ${absent} left no DIR, ${leftCopies} temporary copies seen after kills; a full run takes ${fullRunMs} ms`);
   assert.ok(kills >= 3, `only ${kills} kills landed`);
 });

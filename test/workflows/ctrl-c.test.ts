@@ -4,7 +4,7 @@
 // and said so). The bounds are counts of files, never times.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
@@ -57,10 +57,12 @@ function interruptWhen(args: readonly string[], cwd: string, when: (err: string,
 
 const resources = (names: readonly string[]) => names.filter((n) => RESOURCE.test(n));
 
-test('Ctrl-C while convert -o DIR writes: no more files are written, each is whole (old or new), exit 130; the next run completes', { timeout: 180_000 }, async () => {
+test('Ctrl-C while convert -o DIR writes into an existing directory: no more files are written, each is whole (old or new), exit 130; the next run completes', { timeout: 180_000 }, async () => {
   const work = tempDir('cfmesh-sigint-');
   writeFileSync(join(work, 'manifest.yml'), generateManifest(300).text);
   const out = join(work, 'out');
+  // An existing directory gets its files one by one (a new one is made whole: the next test).
+  mkdirSync(out);
   const run = await interruptWhen(['convert', '-f', 'manifest.yml', '-o', 'out'], work, (_err, files) => resources(files).length >= 20, out);
   assert.equal(run.code, 130, `exit ${run.code} (signal ${run.signal}):\n${run.err}`);
   assertNoStackTrace(run.err);
@@ -87,6 +89,26 @@ test('Ctrl-C while convert -o DIR writes: no more files are written, each is who
     assert.equal(content, readFileSync(join(out, name), 'utf8'), `${name} is whole`);
     assert.ok(parseAllDocuments(content).every((d) => d.errors.length === 0));
   }
+});
+
+test('Ctrl-C while convert -o DIR writes a new directory: DIR is not created, nothing is left beside it, exit 130; the next run completes', { timeout: 180_000 }, async () => {
+  const work = tempDir('cfmesh-sigint-');
+  writeFileSync(join(work, 'manifest.yml'), generateManifest(300).text);
+  // The new directory's files go into a temporary copy beside it (directory-sink.ts writeNewDirectory).
+  const copies = () => readdirSync(work).filter((n) => n.startsWith('.out.cfmesh-tmp-'));
+  const written = () => copies().reduce((n, copy) => n + (existsSync(join(work, copy)) ? readdirSync(join(work, copy)).length : 0), 0);
+  const run = await interruptWhen(['convert', '-f', 'manifest.yml', '-o', 'out'], work, () => written() >= 20);
+  assert.equal(run.code, 130, `exit ${run.code} (signal ${run.signal}):\n${run.err}`);
+  assertNoStackTrace(run.err);
+  assert.match(run.err, /error INTERRUPTED interrupted \(Ctrl-C\): 0 of \d+ changed file\(s\) written: .*out was not created/);
+  assert.ok(!existsSync(join(work, 'out')), 'no directory, not a part of one');
+  assert.deepEqual(copies(), [], 'the temporary copy was removed');
+
+  const finish = await runCli(['convert', '-f', 'manifest.yml', '-o', 'out'], { cwd: work });
+  assert.equal(finish.exit, 0, finish.err);
+  const all = resources(readdirSync(join(work, 'out')));
+  assert.ok(all.length > 20, `${all.length} files`);
+  assert.match(finish.err, new RegExp(`out: ${all.length} written, 0 unchanged, 0 removed`));
 });
 
 test('Ctrl-C while convert parses: nothing is written, exit 130', { timeout: 180_000 }, async () => {
