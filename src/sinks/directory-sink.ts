@@ -99,8 +99,9 @@ export async function writeDirectory(dir: string, resources: readonly Resource[]
     if (stat && !stat.isDirectory()) throw new ToolError('FILE_WRITE', `${dir} exists and is not a directory`, { hint: '-o takes a directory; use shell redirection (> file) for one file' });
     // (a dangling symlink at DIR is no new directory: it is left to fail below as before)
     if (!stat && !options.dryRun && !lstatSync(dir, { throwIfNoEntry: false })) {
-      const written = await writeNewDirectory(dir, fileNames(resources, format), format, options);
-      if (written) return { written, unchanged: [], removed: [] };
+      const entries = fileNames(resources, format);
+      // reported in the resources' order, as for an existing directory
+      if (await writeNewDirectory(dir, [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)), format, options)) return { written: entries.map(([name]) => name), unchanged: [], removed: [] };
       // DIR appeared while this run wrote its copy: it is now an existing directory like any other.
       return await writeDirectory(dir, resources, format, options);
     }
@@ -154,10 +155,10 @@ export async function writeDirectory(dir: string, resources: readonly Resource[]
  * own (34,000 files: ~0.5 s less). Files are rendered and written in chunks, with a turn of the event
  * loop between two (Ctrl-C is seen there). The temporary directory, `.<DIR's name>.cfmesh-tmp-PID-HEX`
  * in DIR's parent, is removed on an error or Ctrl-C, and by the next run to that DIR when its writer
- * was killed. Returns the names written, or undefined when DIR was made by someone else meanwhile
- * (nothing of this run's is left then).
+ * was killed. `entries` come sorted by name (the index's order). Returns false when DIR was made by
+ * someone else meanwhile (nothing of this run's is left then).
  */
-async function writeNewDirectory(dir: string, entries: readonly (readonly [string, Resource])[], format: OutputFormat, options: DirectoryOptions): Promise<string[] | undefined> {
+async function writeNewDirectory(dir: string, entries: readonly (readonly [string, Resource])[], format: OutputFormat, options: DirectoryOptions): Promise<boolean> {
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
   removeLeftoverDirectories(parent, basename(dir));
@@ -196,7 +197,7 @@ async function writeNewDirectory(dir: string, entries: readonly (readonly [strin
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' || code === 'ENOTEMPTY' || code === 'ENOTDIR' || code === 'EISDIR') {
         rmSync(temp, { recursive: true, force: true });
-        return undefined;
+        return false;
       }
       throw error;
     }
@@ -205,7 +206,7 @@ async function writeNewDirectory(dir: string, entries: readonly (readonly [strin
     throw error;
   }
   await fsyncDir(parent);
-  return names;
+  return true;
 }
 
 /** A file nobody can see yet (in a new directory's temporary copy): created, written, closed. */
@@ -221,7 +222,7 @@ function writeNew(file: string, data: string): void {
 /** Files rendered and written between two turns of the event loop (each ~50 µs here). */
 const RENDER_CHUNK = 256;
 
-/** Every resource's file name, sorted, with the checks planDirectory makes. */
+/** Every resource's file name, in the resources' order, with the checks planDirectory makes. */
 function fileNames(resources: readonly Resource[], format: OutputFormat): [string, Resource][] {
   const entries = new Map<string, Resource>();
   for (const resource of resources) {
@@ -230,7 +231,7 @@ function fileNames(resources: readonly Resource[], format: OutputFormat): [strin
     if (entries.has(name)) throw new ToolError('INTERNAL', `two resources map to the same file ${name}`);
     entries.set(name, resource);
   }
-  return [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return [...entries];
 }
 
 function newDirectoryInterrupted(dir: string, files: number): ToolError {

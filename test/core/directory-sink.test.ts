@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -30,6 +31,43 @@ test('writes one file per resource, then removes only the stale ones it wrote', 
   assert.equal(statSync(join(dir, 'virtualservice-a.example.com.yaml')).mtimeMs, mtime, 'an unchanged file is not rewritten');
   assert.deepEqual(readdirSync(dir).sort(), [INDEX_FILE, 'README.md', 'virtualservice-a.example.com.yaml', 'virtualservice-c.example.com.yaml', 'virtualservice-handwritten.yaml']);
   assert.equal(readFileSync(join(dir, 'README.md'), 'utf8'), 'mine');
+});
+
+test('a new directory: made from a temporary copy beside it, with the very files and index an existing empty one gets', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'cfmesh-dir-'));
+  const resources = [vs('b.example.com'), vs('a.example.com', 90), vs('c.example.com')];
+  const memo = { key: 'k', data: { warnings: [] } };
+  const made = await writeDirectory(join(parent, 'new'), resources, 'yaml', { memo });
+  mkdirSync(join(parent, 'existing'));
+  const filled = await writeDirectory(join(parent, 'existing'), resources, 'yaml', { memo });
+  assert.deepEqual(made, filled);
+  assert.deepEqual(readdirSync(parent).sort(), ['existing', 'new'], 'nothing else is left beside DIR');
+  const names = readdirSync(join(parent, 'new')).sort();
+  assert.deepEqual(names, readdirSync(join(parent, 'existing')).sort());
+  for (const name of names) assert.equal(readFileSync(join(parent, 'new', name), 'utf8'), readFileSync(join(parent, 'existing', name), 'utf8'), name);
+  assert.equal(statSync(join(parent, 'new', names[1] as string)).mode & 0o777, 0o644);
+});
+
+test("a new directory: a killed writer's temporary copy is removed by the next run, a running writer's is not", async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'cfmesh-dir-'));
+  const gone = spawnSync(process.execPath, ['-e', '0']).pid as number;
+  const dead = `.out.cfmesh-tmp-${gone}-0123456789ab`;
+  const alive = `.out.cfmesh-tmp-${process.pid}-0123456789ab`;
+  const other = `.other.cfmesh-tmp-${gone}-0123456789ab`;
+  for (const copy of [dead, alive, other]) {
+    mkdirSync(join(parent, copy));
+    writeFileSync(join(parent, copy, 'virtualservice-x.yaml'), 'half');
+  }
+  await writeDirectory(join(parent, 'out'), [vs('a.example.com')], 'yaml');
+  assert.deepEqual(readdirSync(parent).sort(), [alive, other, 'out'].sort());
+});
+
+test('a dangling symbolic link at DIR is not replaced by a new directory', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'cfmesh-dir-'));
+  symlinkSync(join(parent, 'nowhere'), join(parent, 'out'));
+  await assert.rejects(writeDirectory(join(parent, 'out'), [vs('a.example.com')], 'yaml'), (e: ToolError) => e.code === 'FILE_WRITE');
+  assert.ok(lstatSync(join(parent, 'out')).isSymbolicLink());
+  assert.deepEqual(readdirSync(parent), ['out']);
 });
 
 test('dry run reports and writes nothing', async () => {
