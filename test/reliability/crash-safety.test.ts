@@ -23,7 +23,7 @@ const LEGACY_INDEX = '.cfmesh-files.json';
 const TEMP = /^\..+\.tmp-\d+-[0-9a-f]{12}$/;
 /** What `kubectl apply -f DIR` reads (k8s.io/cli-runtime v0.32.4 pkg/resource/builder.go FileExtensions). */
 const KUBECTL_READS = /\.(json|yaml|yml)$/;
-const KILLS = process.env['FUZZ_RUNS'] ? 60 : 8;
+const KILLS = process.env['FUZZ_RUNS'] ? 60 : 8; // FUZZ_RUNS=1 node test/run.mjs test/reliability
 const MAX_ROUNDS = KILLS * 4;
 
 function manifest(from: number, to: number, instances: number): string {
