@@ -20,7 +20,12 @@ let server: KubeApiServer;
 before(async () => {
   exporter = new Exporter();
   await exporter.start();
-  [prometheus, server] = await Promise.all([startPrometheus(exporter.port), startKubeApiServer()]);
+  // Each one that started is kept for after() to stop, even when the other failed (Prometheus not
+  // installed): a server left running would keep this file's process alive and the run would hang.
+  const [prom, api] = await Promise.allSettled([startPrometheus(exporter.port), startKubeApiServer()]);
+  if (prom.status === 'fulfilled') prometheus = prom.value;
+  if (api.status === 'fulfilled') server = api.value;
+  for (const result of [prom, api]) if (result.status === 'rejected') throw result.reason;
 });
 after(async () => {
   await prometheus?.close();
