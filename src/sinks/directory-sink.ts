@@ -161,8 +161,8 @@ export async function writeDirectory(dir: string, resources: readonly Resource[]
 async function writeNewDirectory(dir: string, entries: readonly (readonly [string, Resource])[], format: OutputFormat, options: DirectoryOptions): Promise<boolean> {
   const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
-  removeLeftoverDirectories(parent, basename(dir));
-  const temp = tempName(parent, `.${basename(dir)}${TEMP_DIR_INFIX}`);
+  removeLeftoverDirectories(parent, copyStem(dir));
+  const temp = tempName(parent, `.${copyStem(dir)}${TEMP_DIR_INFIX}`);
   mkdirSync(temp);
   const names = entries.map(([name]) => name);
   const stop = () => newDirectoryInterrupted(dir, names.length);
@@ -237,6 +237,15 @@ function fileNames(resources: readonly Resource[], format: OutputFormat): [strin
 function newDirectoryInterrupted(dir: string, files: number): ToolError {
   const detail = `0 of ${files} changed file(s) written: ${dir} was not created (a new directory appears whole or not at all)`;
   return new ToolError('INTERRUPTED', `interrupted (Ctrl-C): ${detail}`, { detail, hint: 'run the same command again' });
+}
+
+/**
+ * DIR's name in its copy's name; a name too long to take the 33 more bytes (NAME_MAX) is replaced
+ * by 16 hex digits of its SHA-256.
+ */
+function copyStem(dir: string): string {
+  const name = basename(dir);
+  return Buffer.byteLength(name) <= 200 ? name : createHash('sha256').update(name).digest('hex').slice(0, 16);
 }
 
 /** The infix of a new directory's temporary copy: `.<name>.cfmesh-tmp-PID-HEX`. */

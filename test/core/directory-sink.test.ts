@@ -62,6 +62,14 @@ test("a new directory: a killed writer's temporary copy is removed by the next r
   assert.deepEqual(readdirSync(parent).sort(), [alive, other, 'out'].sort());
 });
 
+test('a new directory with a 255-byte name: its temporary copy has a name short enough too', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'cfmesh-dir-'));
+  const name = 'd'.repeat(255);
+  await writeDirectory(join(parent, name), [vs('a.example.com')], 'yaml');
+  assert.deepEqual(readdirSync(parent), [name]);
+  assert.deepEqual(readdirSync(join(parent, name)).sort(), [INDEX_FILE, 'virtualservice-a.example.com.yaml']);
+});
+
 test('a dangling symbolic link at DIR is not replaced by a new directory', async () => {
   const parent = mkdtempSync(join(tmpdir(), 'cfmesh-dir-'));
   symlinkSync(join(parent, 'nowhere'), join(parent, 'out'));
