@@ -116,7 +116,7 @@ export async function writeFilesAtomic(dir: string, files: readonly (readonly [n
 }
 
 /** Temporary files written between two turns of the event loop (each ~30-200 µs here). */
-export const WRITE_TURN = 128;
+const WRITE_TURN = 128;
 
 /** Fewer files than this are fsynced one by one (in parallel); more are flushed with one syncfs. */
 const SYNCFS_MIN = 256;
