@@ -6,8 +6,9 @@
 // dot-files too) is anything but a whole resource. Every few rounds the directory is turned back into
 // one written by cfmesh 0.1 (index `.cfmesh-files.json`), so the migration is killed too. A final run
 // completes and leaves exactly the new set. Bounded by rounds, not by time: it runs until KILLS kills
-// have landed (at most MAX_ROUNDS runs), each kill at a random moment of a run as long as the runs
-// seen so far (npm run fuzz raises KILLS).
+// have landed (at most MAX_ROUNDS runs), each kill at a random moment after the run's temporary files
+// were seen (FUZZ_RUNS set raises KILLS: FUZZ_RUNS=1 node test/run.mjs test/reliability). A second
+// test kills runs that make a new DIR: it is absent or whole after each kill.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,8 +24,14 @@ const LEGACY_INDEX = '.cfmesh-files.json';
 const TEMP = /^\..+\.tmp-\d+-[0-9a-f]{12}$/;
 /** What `kubectl apply -f DIR` reads (k8s.io/cli-runtime v0.32.4 pkg/resource/builder.go FileExtensions). */
 const KUBECTL_READS = /\.(json|yaml|yml)$/;
-const KILLS = process.env['FUZZ_RUNS'] ? 60 : 8; // FUZZ_RUNS=1 node test/run.mjs test/reliability
+const KILLS = process.env['FUZZ_RUNS'] ? 60 : 8;
 const MAX_ROUNDS = KILLS * 4;
+/**
+ * Per poll (1 ms) once the writes are seen: a kill ~40 polls in on average, so that some land among
+ * the renames of an existing DIR; a new DIR has no such later phase, so ~12 in.
+ */
+const KILL_CHANCE = 1 / 40;
+const NEW_DIR_KILL_CHANCE = 1 / 12;
 
 function manifest(from: number, to: number, instances: number): string {
   let text = 'applications:\n';
@@ -32,12 +39,36 @@ function manifest(from: number, to: number, instances: number): string {
   return text;
 }
 
-function spawnConvert(cwd: string, file: string, extra: readonly string[]): { done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>; kill: () => void } {
+function spawnConvert(cwd: string, file: string, extra: readonly string[]): { done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>; kill: () => void; pid: number } {
   const child = spawn(process.execPath, [bin, 'convert', '-f', file, '-o', 'out', ...extra], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
-  return { done, kill: () => void child.kill('SIGKILL') };
+  return { done, kill: () => void child.kill('SIGKILL'), pid: child.pid as number };
+}
+
+/**
+ * One run with a SIGKILL at a random moment of its writes: the files are polled every millisecond,
+ * and once `writing(pid)` sees the run's own temporary files (a killed run's stay until a run completes) each poll kills it with `chance` (kills
+ * spread over the writes, the renames included; some runs finish first). A run the kill missed must
+ * succeed. `polls`: how many polls after the writes were seen the kill came.
+ */
+async function runKilledWhileWriting(cwd: string, file: string, extra: readonly string[], writing: (pid: number) => boolean, chance: number): Promise<{ killed: boolean; polls: number }> {
+  const run = spawnConvert(cwd, file, extra);
+  let polls = -1;
+  const poll = setInterval(() => {
+    if (polls < 0 && !writing(run.pid)) return;
+    polls++;
+    if (Math.random() < chance) {
+      clearInterval(poll);
+      run.kill();
+    }
+  }, 1);
+  const result = await run.done;
+  clearInterval(poll);
+  const killed = result.signal === 'SIGKILL';
+  if (!killed) assert.equal(result.code, 0, result.stderr);
+  return { killed, polls };
 }
 
 function readDir(dir: string): Map<string, string> {
@@ -69,12 +100,9 @@ test('SIGKILL at random moments during -o DIR: every file old or new, whole, and
   );
 
   const out = join(dir, 'out');
-  let started = Date.now();
   const first = spawnConvert(dir, 'a.yml', []);
   assert.equal((await first.done).code, 0);
-  // How long a whole run takes here, now: the kills are placed within it. A run that ends before its
-  // kill shortens it (the machine got faster), so kills keep landing on a loaded or an idle machine.
-  let fullRunMs = Date.now() - started;
+  const writing = (pid: number) => readdirSync(out).some((name) => TEMP.test(name) && name.includes(`.tmp-${pid}-`));
 
   let kills = 0;
   let completed = 0;
@@ -83,19 +111,9 @@ test('SIGKILL at random moments during -o DIR: every file old or new, whole, and
   let migrations = 0;
   for (let round = 0; kills < KILLS && round < MAX_ROUNDS; round++) {
     const target = targets[round % 2] as (typeof targets)[number];
-    started = Date.now();
-    const run = spawnConvert(dir, target.file, target.extra);
-    // Mostly while files are written (start-up and parsing come first), sometimes at the very end.
-    const delay = Math.floor(fullRunMs * (0.45 + Math.random() * 0.6));
-    const timer = setTimeout(run.kill, delay);
-    const result = await run.done;
-    clearTimeout(timer);
-    if (result.signal === 'SIGKILL') kills++;
-    else {
-      assert.equal(result.code, 0, result.stderr);
-      completed++;
-      fullRunMs = Math.min(fullRunMs, Date.now() - started);
-    }
+    const { killed, polls } = await runKilledWhileWriting(dir, target.file, target.extra, writing, KILL_CHANCE);
+    if (killed) kills++;
+    else completed++;
 
     const entries = readDir(out);
     const index = entries.get(INDEX);
@@ -115,7 +133,7 @@ test('SIGKILL at random moments during -o DIR: every file old or new, whole, and
       assert.ok(!name.startsWith('.'), `unexpected hidden file ${name}`);
       const a = refs[0]?.get(name);
       const b = refs[1]?.get(name);
-      assert.ok(content === a || content === b, `${name} is neither the old nor the new content (round ${round}, killed after ${delay} ms):\n${content.slice(0, 300)}`);
+      assert.ok(content === a || content === b, `${name} is neither the old nor the new content (round ${round}, killed ${polls} polls into the writes):\n${content.slice(0, 300)}`);
       if (content === a) fromA++;
       else fromB++;
       const docs = parseAllDocuments(content);
@@ -139,8 +157,9 @@ test('SIGKILL at random moments during -o DIR: every file old or new, whole, and
   entries.delete(INDEX);
   assert.deepEqual([...entries.keys()].sort(), [...(refs[1]?.keys() ?? [])].sort(), 'stale files removed, temporary files cleaned');
   for (const [name, content] of entries) assert.equal(content, refs[1]?.get(name));
-  t.diagnostic(`${kills} kills, ${completed} runs completed, ${mixed} kills left a mix of old and new files, ${tempLeft} temporary files seen after kills, ${migrations} directories of 0.1 migrated under kills; a full run takes ${fullRunMs} ms for ${refs[0]?.size} files`);
+  t.diagnostic(`${kills} kills, ${completed} runs completed, ${mixed} kills left a mix of old and new files, ${tempLeft} temporary files seen after kills, ${migrations} directories of 0.1 migrated under kills; ${refs[0]?.size} files`);
   assert.ok(kills >= 3, `only ${kills} kills landed`);
+  assert.ok(tempLeft > 0, 'some kill landed while temporary files were there (mid-write)');
 });
 
 test('SIGKILL at random moments while -o DIR makes a new directory: DIR is absent or whole, and the next run removes what a killed one left', { timeout: 240_000 }, async (t) => {
@@ -148,10 +167,8 @@ test('SIGKILL at random moments while -o DIR makes a new directory: DIR is absen
   writeFileSync(join(dir, 'a.yml'), manifest(0, 200, 1));
   const out = join(dir, 'out');
   const copies = () => readdirSync(dir).filter((n) => n.startsWith('.out.cfmesh-tmp-'));
-  let started = Date.now();
   const first = spawnConvert(dir, 'a.yml', []);
   assert.equal((await first.done).code, 0);
-  let fullRunMs = Date.now() - started;
   // What a whole run writes (the binary's: its index's memo records the binary's build).
   const expected = readDir(out);
   assert.ok(expected.size > 200, `${expected.size} files`);
@@ -161,22 +178,13 @@ test('SIGKILL at random moments while -o DIR makes a new directory: DIR is absen
   let absent = 0;
   let leftCopies = 0;
   for (let round = 0; kills < KILLS && round < MAX_ROUNDS; round++) {
-    started = Date.now();
-    const run = spawnConvert(dir, 'a.yml', []);
-    const delay = Math.floor(fullRunMs * (0.45 + Math.random() * 0.6));
-    const timer = setTimeout(run.kill, delay);
-    const result = await run.done;
-    clearTimeout(timer);
-    if (result.signal === 'SIGKILL') kills++;
-    else {
-      assert.equal(result.code, 0, result.stderr);
-      fullRunMs = Math.min(fullRunMs, Date.now() - started);
-      assert.deepEqual(copies(), [], 'a run that completes leaves no temporary copy beside DIR');
-    }
+    const { killed, polls } = await runKilledWhileWriting(dir, 'a.yml', [], (pid) => copies().some((name) => name.includes(`-tmp-${pid}-`)), NEW_DIR_KILL_CHANCE);
+    if (killed) kills++;
+    else assert.deepEqual(copies(), [], 'a run that completes leaves no temporary copy beside DIR');
     if (!existsSync(out)) absent++;
     else {
       // Whole: exactly the files of a completed run, byte for byte (the index and its memo included).
-      assert.deepEqual(readDir(out), expected, `round ${round}: DIR exists but is not what a whole run writes (killed after ${delay} ms)`);
+      assert.deepEqual(readDir(out), expected, `round ${round}: DIR exists but is not what a whole run writes (killed ${polls} polls into the writes)`);
       rmSync(out, { recursive: true });
     }
     leftCopies += copies().length;
@@ -185,6 +193,7 @@ test('SIGKILL at random moments while -o DIR makes a new directory: DIR is absen
   assert.equal((await final.done).code, 0);
   assert.deepEqual(readDir(out), expected);
   assert.deepEqual(copies(), [], "the killed runs' temporary copies were removed");
-  t.diagnostic(`${kills} kills, ${absent} left no DIR, ${leftCopies} temporary copies seen after kills; a full run takes ${fullRunMs} ms`);
+  t.diagnostic(`${kills} kills, ${absent} left no DIR, ${leftCopies} temporary copies seen after kills`);
   assert.ok(kills >= 3, `only ${kills} kills landed`);
+  assert.ok(leftCopies > 0, 'some kill landed while the copy was being written');
 });
