@@ -135,9 +135,12 @@ export function hostPlans(table: RouteTable, apps: ReadonlyMap<string, AppInfo>,
     ids.add(identity(version, policy));
   };
   const usePolicy = (host: string, policy: Policy | undefined) => (policy && hosts.get(host)?.loadBalancer === undefined ? policy : undefined);
-  for (const { app, route } of routed) {
-    const t = target(app);
-    want(t.host, t.version, usePolicy(t.host, policies.get(route)));
+  // A destination of no version on a route of no policy wants no subset (most of them): skipped.
+  const plain = ({ app, route }: { app: string; route: Route }) => policies.get(route) === undefined && target(app).version === undefined;
+  for (const entry of routed) {
+    if (plain(entry)) continue;
+    const t = target(entry.app);
+    want(t.host, t.version, usePolicy(t.host, policies.get(entry.route)));
   }
   const subsetName = (app: string, route: Route | undefined): string | undefined => {
     const t = target(app);
@@ -148,7 +151,9 @@ export function hostPlans(table: RouteTable, apps: ReadonlyMap<string, AppInfo>,
     if (!ids || ids.size <= 1 || policy === undefined) return name;
     return dnsLabel(`${name}-${shortHash(identity(t.version, policy))}`);
   };
-  for (const { app, route } of routed) {
+  for (const entry of routed) {
+    if (plain(entry)) continue;
+    const { app, route } = entry;
     const name = subsetName(app, route);
     if (name === undefined) continue;
     const t = target(app);

@@ -125,11 +125,13 @@ function checkDestinations(
  * an app's own route list that slipped to the top level (no entry has destinations), say so.
  */
 const topLevelRoutesHaveDestinations: Rule = ({ manifest, errors }) => {
+  const lacking = manifest.routes.filter((r) => r.destinations.length === 0);
+  if (lacking.length === 0) return; // (the set of mapped routes below is built only when needed)
   const mapped = new Set(manifest.apps.filter((a) => !a.noRoute).flatMap((a) => a.routes.map((r) => routeKey(r.address))));
   const looksLikeAppRoutes = manifest.routes.length > 0 && manifest.routes.every((r) => r.destinations.length === 0);
   const owner = manifest.apps.filter((a) => !a.hasRoutesKey && a.name);
-  for (const route of manifest.routes) {
-    if (route.destinations.length > 0 || mapped.has(routeKey(route.address))) continue;
+  for (const route of lacking) {
+    if (mapped.has(routeKey(route.address))) continue;
     const hint = looksLikeAppRoutes
       ? `this \`routes:\` is at the top level, where each route needs \`destinations:\`; an app's own routes go inside the app: indent \`routes:\` under \`- name: ${owner.length === 1 ? (owner[0] as Manifest['apps'][number]).name : 'APP'}\``
       : 'add `destinations:` or map it from an app';
@@ -158,8 +160,9 @@ const appRoutesAgreeWithWeightedRoutes: Rule = ({ manifest, errors }) => {
 
 /** Apps named by rule destinations and mirrors exist (as destinations must). */
 const referencedAppsExist: Rule = ({ manifest, errors }) => {
+  const entries = [...manifest.routes, ...manifest.apps.filter((a) => !a.noRoute).flatMap((a) => a.routes)].filter((r) => r.references !== undefined && r.references.length > 0);
+  if (entries.length === 0) return;
   const apps = new Map(manifest.apps.map((a) => [a.name, a]));
-  const entries = [...manifest.routes, ...manifest.apps.filter((a) => !a.noRoute).flatMap((a) => a.routes)];
   for (const route of entries) {
     for (const ref of route.references ?? []) {
       const app = apps.get(ref.app);
@@ -184,7 +187,9 @@ const serviceVersions: Rule = ({ manifest, errors }) => {
     const { service, version } = app.extensions;
     if (service === undefined && version === undefined) continue;
     const key = service ?? app.name;
-    byService.set(key, [...(byService.get(key) ?? []), app]);
+    const list = byService.get(key);
+    if (list) list.push(app);
+    else byService.set(key, [app]);
   }
   for (const [service, apps] of byService) {
     const seen = new Map<string, string>();
