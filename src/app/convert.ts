@@ -28,11 +28,11 @@ export interface ConvertResult {
 }
 
 /** manifest text → model → route table → the target's resources. No I/O: the CLI reads and writes. */
-export function convertManifests(input: ConvertInput): ConvertResult {
+export function convertManifests(input: ConvertInput, emit?: (resource: Resource) => void): ConvertResult {
   const loaded = loadManifest({ manifests: input.manifests, varsFiles: input.varsFiles, vars: input.vars, limits: input.limits, internalDomains: input.routing.internalDomains });
   const routed = buildRouteTable(loaded.manifest, input.routing);
   const target = targetFor(input);
-  const translated = target.translate(routed.table);
+  const translated = target.translate(routed.table, emit);
   return {
     manifest: loaded.manifest,
     table: routed.table,

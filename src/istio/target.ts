@@ -10,7 +10,7 @@ export function istioTarget(options: IstioOptions): Target {
   const security = securityApi(options);
   return {
     label: 'Istio',
-    translate: (table) => translate(table, options),
+    translate: (table, emit) => translate(table, options, emit),
     sort: sortResources,
     kinds: [
       { apiVersion: networking, kind: 'Gateway' },

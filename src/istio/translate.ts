@@ -29,7 +29,7 @@ export interface Translation {
  * catch-all last, TCP rules by port; DestinationRules, ServiceEntries and policies only where
  * needed. The result is sorted by KIND_ORDER, then name, and is a pure function of its inputs.
  */
-export function translate(table: RouteTable, options: IstioOptions): Translation {
+export function translate(table: RouteTable, options: IstioOptions, emit?: (resource: Resource) => void): Translation {
   const warnings: Warning[] = [];
   const errors: ToolError[] = [];
   const { apps, instancesOf, serving, live } = servingPlan(table);
@@ -65,6 +65,7 @@ export function translate(table: RouteTable, options: IstioOptions): Translation
     const vs = virtualService(fqdn, routes, liveByHost, tls, fallbacks, ctx);
     if (vs) {
       resources.push(vs);
+      emit?.(vs);
       emitted.set(fqdn, routes);
     }
   }

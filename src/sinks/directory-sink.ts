@@ -159,11 +159,7 @@ export async function writeDirectory(dir: string, resources: readonly Resource[]
  * someone else meanwhile (nothing of this run's is left then).
  */
 async function writeNewDirectory(dir: string, entries: readonly (readonly [string, Resource])[], format: OutputFormat, options: DirectoryOptions): Promise<boolean> {
-  const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
-  removeLeftoverDirectories(parent, copyStem(dir));
-  const temp = tempName(parent, `.${copyStem(dir)}${TEMP_DIR_INFIX}`);
-  mkdirSync(temp);
+  const temp = makeCopy(dir);
   const names = entries.map(([name]) => name);
   const stop = () => newDirectoryInterrupted(dir, names.length);
   try {
@@ -181,33 +177,239 @@ async function writeNewDirectory(dir: string, entries: readonly (readonly [strin
       await new Promise((resolve) => setImmediate(resolve));
     }
     const memo = options.memo && outputs ? { key: options.memo.key, outputs: outputs.digest('hex'), data: options.memo.data } : undefined;
-    writeNew(join(temp, INDEX_FILE), indexText(names, memo));
-    if (options.signal?.aborted) throw stop();
-    await durable(temp, [...names, INDEX_FILE].map((name) => join(temp, name)), options.signal);
-    await fsyncDir(temp);
-    if (options.signal?.aborted) throw stop();
-    try {
-      guardCommit(dir);
-    } catch {
-      throw stop();
-    }
-    try {
-      renameSync(temp, dir);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST' || code === 'ENOTEMPTY' || code === 'ENOTDIR' || code === 'EISDIR') {
-        rmSync(temp, { recursive: true, force: true });
-        return false;
-      }
-      throw error;
-    }
+    return await commitCopy(dir, temp, names, memo, options.signal);
   } catch (error) {
     rmSync(temp, { recursive: true, force: true });
     throw error;
   }
-  await fsyncDir(parent);
+}
+
+/** The empty temporary copy of a new DIR, in DIR's parent (made if need be); leftovers of killed runs removed first. */
+function makeCopy(dir: string): string {
+  const parent = dirname(dir);
+  mkdirSync(parent, { recursive: true });
+  removeLeftoverDirectories(parent, copyStem(dir));
+  const temp = tempName(parent, `.${copyStem(dir)}${TEMP_DIR_INFIX}`);
+  mkdirSync(temp);
+  return temp;
+}
+
+/**
+ * The end of a new directory: its index written into the copy, the copy made durable and renamed
+ * to DIR, DIR's parent synced. False (the copy removed) when DIR was made by someone else meanwhile;
+ * an error or Ctrl-C leaves the copy for the caller to remove.
+ */
+async function commitCopy(dir: string, temp: string, names: readonly string[], memo: { key: string; outputs: string; data: unknown } | undefined, signal: AbortSignal | undefined): Promise<boolean> {
+  const stop = () => newDirectoryInterrupted(dir, names.length);
+  writeNew(join(temp, INDEX_FILE), indexText(names, memo));
+  if (signal?.aborted) throw stop();
+  await durable(temp, [...names, INDEX_FILE].map((name) => join(temp, name)), signal);
+  await fsyncDir(temp);
+  if (signal?.aborted) throw stop();
+  try {
+    guardCommit(dir);
+  } catch {
+    throw stop();
+  }
+  try {
+    renameSync(temp, dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTEMPTY' || code === 'ENOTDIR' || code === 'EISDIR') {
+      rmSync(temp, { recursive: true, force: true });
+      return false;
+    }
+    throw error;
+  }
+  await fsyncDir(dirname(dir));
   return true;
 }
+
+/**
+ * A new DIR written while the resources are still being made: `add` renders each resource as the
+ * translation hands it out and a worker thread writes its file into the temporary copy, so the
+ * file system's work (most of a 34,000-file run) overlaps the rest of the translation and the
+ * rendering instead of following them. `finish` takes the translation's final list: what was not
+ * handed out is written then, and the copy is committed as writeNewDirectory commits it (the same
+ * files, index and report). A resource handed out that is not in the final list as it was given, or
+ * a name refused, gives up the stream (`finish` returns undefined; the caller writes the usual way).
+ * `abort` stops the worker and removes the copy (an error, Ctrl-C).
+ */
+export class NewDirectoryStream {
+  readonly #dir: string;
+  readonly #temp: string;
+  readonly #format: OutputFormat;
+  readonly #worker: import('node:worker_threads').Worker;
+  readonly #sent = new Map<string, Resource>();
+  /** Every file's text, for the index's digest (in the names' order, once all are known). */
+  readonly #texts = new Map<string, string>();
+  #names: string[] = [];
+  #batch: string[] = [];
+  #written = 0;
+  #failure: Error | undefined;
+  #broken = false;
+  #closed = false;
+  readonly #waiters: (() => void)[] = [];
+
+  private constructor(dir: string, temp: string, format: OutputFormat) {
+    this.#dir = dir;
+    this.#temp = temp;
+    this.#format = format;
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
+    this.#worker = new Worker(WRITER, { eval: true, workerData: { dir: temp } });
+    this.#worker.on('message', (m: { written?: number; error?: { code?: string; message: string } }) => {
+      if (m.written !== undefined) this.#written = m.written;
+      if (m.error) this.#failure = Object.assign(new Error(m.error.message), { code: m.error.code });
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+    this.#worker.on('error', (error) => {
+      this.#failure ??= error;
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+  }
+
+  /** A stream for DIR when DIR does not exist (a dangling symlink is no new directory) and its copy can be made; else undefined. */
+  static start(dir: string, format: OutputFormat): NewDirectoryStream | undefined {
+    try {
+      if (lstatSync(dir, { throwIfNoEntry: false })) return undefined;
+      return new NewDirectoryStream(dir, makeCopy(dir), format);
+    } catch {
+      return undefined; // the usual path reports what is wrong
+    }
+  }
+
+  /** A resource the translation will not change again. Never throws: a problem gives up the stream. */
+  add(resource: Resource): void {
+    if (this.#broken || this.#closed) return;
+    const name = resourceFileName(resource, this.#format);
+    if (!isSafeName(name) || this.#sent.has(name)) {
+      this.#broken = true;
+      return;
+    }
+    this.#sent.set(name, resource);
+    const text = renderFile(resource, this.#format);
+    this.#texts.set(name, text);
+    this.#names.push(name);
+    this.#batch.push(text);
+    if (this.#names.length >= STREAM_BATCH) this.#post();
+  }
+
+  #post(): void {
+    if (this.#names.length === 0) return;
+    this.#worker.postMessage([this.#names, this.#batch]);
+    this.#names = [];
+    this.#batch = [];
+  }
+
+  /**
+   * The translation's final resources: DIR made from them, with the report writeDirectory gives; or
+   * undefined when the stream was given up (its copy removed) or DIR appeared meanwhile.
+   */
+  async finish(resources: readonly Resource[], options: DirectoryOptions): Promise<DirectoryReport | undefined> {
+    const entries = fileNames(resources, this.#format);
+    const total = entries.length;
+    const stop = () => newDirectoryInterrupted(this.#dir, total);
+    try {
+      let matched = 0;
+      const rest: (readonly [string, Resource])[] = [];
+      for (const entry of entries) {
+        const sent = this.#sent.get(entry[0]);
+        if (sent === entry[1]) matched++;
+        else if (sent !== undefined) this.#broken = true;
+        else rest.push(entry);
+      }
+      if (this.#broken || matched !== this.#sent.size) {
+        await this.abort();
+        return undefined;
+      }
+      for (let from = 0; from < rest.length; from += RENDER_CHUNK) {
+        if (options.signal?.aborted) throw stop();
+        for (const [name, resource] of rest.slice(from, from + RENDER_CHUNK)) {
+          const text = renderFile(resource, this.#format);
+          this.#texts.set(name, text);
+          this.#names.push(name);
+          this.#batch.push(text);
+        }
+        this.#post();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      this.#post();
+      this.#closed = true;
+      this.#worker.postMessage(null);
+      // Wait for the worker: its progress is reported, Ctrl-C (the abort of `signal`) stops the wait.
+      const wakeAll = () => {
+        for (const wake of this.#waiters.splice(0)) wake();
+      };
+      options.signal?.addEventListener('abort', wakeAll);
+      try {
+        for (;;) {
+          if (this.#failure) throw this.#failure;
+          if (options.signal?.aborted) throw stop();
+          options.onProgress?.(this.#written, total);
+          if (this.#written >= total) break;
+          await new Promise<void>((resolve) => this.#waiters.push(resolve));
+        }
+      } finally {
+        options.signal?.removeEventListener('abort', wakeAll);
+      }
+      await this.#worker.terminate();
+      const names = entries.map(([name]) => name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const memo = options.memo ? { key: options.memo.key, outputs: outputsDigest(names, (name) => this.#texts.get(name) as string), data: options.memo.data } : undefined;
+      this.#texts.clear();
+      if (!(await commitCopy(this.#dir, this.#temp, names, memo, options.signal))) return undefined;
+      return { written: entries.map(([name]) => name), unchanged: [], removed: [] };
+    } catch (error) {
+      await this.abort();
+      if (error instanceof ToolError) throw error;
+      const e = error as NodeJS.ErrnoException;
+      throw new ToolError('FILE_WRITE', `cannot write to ${this.#dir}: ${e.code ?? ''} ${e.message}`.replace('  ', ' '), { cause: error });
+    }
+  }
+
+  /** Stops the worker (a write in flight is finished) and removes the copy. */
+  async abort(): Promise<void> {
+    this.#closed = true;
+    this.#texts.clear();
+    await this.#worker.terminate();
+    rmSync(this.#temp, { recursive: true, force: true });
+  }
+}
+
+/** Files handed to the writer at a time (one message each). */
+const STREAM_BATCH = 256;
+
+/**
+ * The writer thread: each message a batch of [names, texts] created, written and closed in the copy
+ * (`wx`: nothing there is overwritten); null asks for the count once every batch before it is done.
+ * It stops at its first error and reports it.
+ */
+const WRITER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { closeSync, openSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+let written = 0;
+let failed = false;
+parentPort.on('message', (m) => {
+  if (failed) return;
+  if (m === null) return parentPort.postMessage({ written });
+  const [names, texts] = m;
+  try {
+    for (let i = 0; i < names.length; i++) {
+      const fd = openSync(join(workerData.dir, names[i]), 'wx', 0o644);
+      try {
+        writeFileSync(fd, texts[i], 'utf8');
+      } finally {
+        closeSync(fd);
+      }
+      written++;
+    }
+    parentPort.postMessage({ written });
+  } catch (error) {
+    failed = true;
+    parentPort.postMessage({ error: { code: error.code, message: error.message } });
+  }
+});
+`;
 
 /** A file nobody can see yet (in a new directory's temporary copy): created, written, closed. */
 function writeNew(file: string, data: string): void {

@@ -24,7 +24,12 @@ export interface EmittedKind {
 export interface Target {
   /** How messages name what it emits: `Istio` ("No Istio resource changed"). */
   readonly label: string;
-  translate(table: RouteTable): Translation;
+  /**
+   * `emit`, when given, is called with resources as soon as they are final (each also in the result,
+   * the same object, never changed after), so a writer can start before the translation ends; a
+   * target may call it for some resources or none.
+   */
+  translate(table: RouteTable, emit?: (resource: Resource) => void): Translation;
   /** Resources in this target's output order. */
   sort(resources: readonly Resource[]): Resource[];
   /** Every kind it may emit: what a whole-state `kubectl apply --prune` must be allowed to prune. */

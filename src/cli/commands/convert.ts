@@ -5,7 +5,8 @@ import { ToolError } from '../../diagnostics/tool-error.ts';
 import { maxTokensFor } from '../../manifest/parse-yaml.ts';
 import { splitVarFlag } from '../../manifest/vars.ts';
 import { render } from '../../render/render.ts';
-import { readUpToDate, writeDirectory, type DirectoryReport } from '../../sinks/directory-sink.ts';
+import { NewDirectoryStream, readUpToDate, writeDirectory, type DirectoryOptions, type DirectoryReport } from '../../sinks/directory-sink.ts';
+import type { Resource } from '../../resource/resource.ts';
 import { buildDigest } from '../build-digest.ts';
 import { runPure, throwIfInterrupted, withInterruptDetail } from '../../ui/interrupt.ts';
 import { plural, startProgress, type Progress } from '../../ui/progress.ts';
@@ -41,14 +42,14 @@ async function readConvertInput(ctx: CommandContext, flags: ManifestFlags & Tran
 }
 
 /** Converts what readConvertInput read. Parsing and translating run so that Ctrl-C stops them at once. */
-async function convertInput(ctx: CommandContext, input: ConvertInput & { files: string[] }, progress?: Progress) {
+async function convertInput(ctx: CommandContext, input: ConvertInput & { files: string[] }, progress?: Progress, emit?: (resource: Resource) => void) {
   const { files } = input;
   const bytes = input.manifests.reduce((n, m) => n + m.text.length, 0);
   progress?.update(`Reading and translating ${files.join(', ')}`);
   throwIfInterrupted(ctx.io.signal);
   const result = await runPure(ctx.io, () => {
     ctx.debug(`parsing ${files.join(', ')} (${bytes} characters)`);
-    return convertManifests(input);
+    return convertManifests(input, emit);
   });
   ctx.debug(`translated ${result.manifest.apps.length} app(s), ${result.table.routes.length} route(s) into ${result.resources.length} resource(s)`);
   return { ...result, files };
@@ -124,22 +125,33 @@ export async function convertCommand(ctx: CommandContext, flags: ConvertFlags & 
       summary({ written: [], unchanged: memo.files, removed: [] });
       return;
     }
-    const result = await convertInput(ctx, input, progress);
-    progress.stop();
-    ctx.warn(result.warnings);
-    const stored = key !== undefined ? storeWarnings(result.warnings, input) : undefined;
-    const writing = await startProgress(ctx.io, ctx.flags, `Rendering ${plural(result.resources.length, 'resource')}`);
-    let report;
+    // A DIR that does not exist yet is written while the translation goes on (NewDirectoryStream).
+    const stream = dryRun ? undefined : NewDirectoryStream.start(dir, format);
+    let report: DirectoryReport | undefined;
     try {
-      report = await writeDirectory(dir, result.resources, format, {
-        dryRun,
-        signal: ctx.io.signal,
-        runSync: (work) => runPure(ctx.io, work),
-        onProgress: (done, total) => writing.count(`Writing ${flags.outputDir}:`, done, total),
-        memo: key !== undefined && stored !== undefined ? { key, data: stored } : undefined,
-      });
-    } finally {
-      writing.stop();
+      const result = await convertInput(ctx, input, progress, stream ? (resource) => stream.add(resource) : undefined);
+      progress.stop();
+      ctx.warn(result.warnings);
+      const stored = key !== undefined ? storeWarnings(result.warnings, input) : undefined;
+      const writing = await startProgress(ctx.io, ctx.flags, `Rendering ${plural(result.resources.length, 'resource')}`);
+      try {
+        const options: DirectoryOptions = {
+          dryRun,
+          signal: ctx.io.signal,
+          runSync: (work) => runPure(ctx.io, work),
+          onProgress: (done, total) => writing.count(`Writing ${flags.outputDir}:`, done, total),
+          memo: key !== undefined && stored !== undefined ? { key, data: stored } : undefined,
+        };
+        if (stream) report = await stream.finish(result.resources, options);
+        report ??= await writeDirectory(dir, result.resources, format, options);
+      } finally {
+        writing.stop();
+      }
+    } catch (error) {
+      // (Ctrl-C while the translation still ran: the copy had files, DIR never existed, and the
+      // message is that of any Ctrl-C before DIR was touched)
+      await stream?.abort();
+      throw error;
     }
     if (dryRun) {
       for (const name of report.written) ctx.io.stdout.write(`would write ${join(flags.outputDir, name)}\n`);
