@@ -78,7 +78,8 @@ export function hostPlans(table: RouteTable, apps: ReadonlyMap<string, AppInfo>,
   };
   const target = (app: string) => appTarget(app, apps.get(app), options);
   const policies = new Map<Route, Policy | undefined>();
-  const usesByHost = new Map<string, Set<string>>();
+  // Per host: the first route to it, and whether every route to it has that route's policy key.
+  const usesByHost = new Map<string, { readonly first: Route; readonly only: string; mixed: boolean }>();
   const routed: { app: string; route: Route }[] = [];
 
   for (const route of table.routes) {
@@ -97,9 +98,10 @@ export function hostPlans(table: RouteTable, apps: ReadonlyMap<string, AppInfo>,
     for (const app of names) {
       const t = target(app);
       planFor(t.host);
-      const uses = usesByHost.get(t.host) ?? new Set<string>();
-      uses.add(policy?.key ?? '');
-      usesByHost.set(t.host, uses);
+      const key = policy?.key ?? '';
+      const uses = usesByHost.get(t.host);
+      if (!uses) usesByHost.set(t.host, { first: route, only: key, mixed: false });
+      else if (uses.only !== key) uses.mixed = true;
       routed.push({ app, route });
     }
     for (const d of route.destinations) if (d.protocol === 'http2') planFor(target(d.app).host).http2 = true;
@@ -111,11 +113,11 @@ export function hostPlans(table: RouteTable, apps: ReadonlyMap<string, AppInfo>,
     }
   }
   // One policy for every route to the host: it belongs to the host itself.
+  // (the first route to the host stands for all of them; finding it by a search of every routed
+  // destination per host was quadratic when many hosts have a policy)
   for (const [host, uses] of usesByHost) {
-    const [only] = [...uses];
-    if (uses.size === 1 && only !== '') {
-      const route = routed.find((r) => target(r.app).host === host)?.route as Route;
-      (hosts.get(host) as HostPlan).loadBalancer = policies.get(route)?.loadBalancer;
+    if (!uses.mixed && uses.only !== '') {
+      (hosts.get(host) as HostPlan).loadBalancer = policies.get(uses.first)?.loadBalancer;
     }
   }
   // Subset names: a version's subset is named after the version; a route's load-balancing subset

@@ -203,7 +203,7 @@ async function commitCopy(dir: string, temp: string, names: readonly string[], m
   const stop = () => newDirectoryInterrupted(dir, names.length);
   writeNew(join(temp, INDEX_FILE), indexText(names, memo));
   if (signal?.aborted) throw stop();
-  await durable(temp, [...names, INDEX_FILE].map((name) => join(temp, name)), signal);
+  await durable(temp, { count: names.length + 1, paths: () => [...names, INDEX_FILE].map((name) => join(temp, name)) }, signal);
   await fsyncDir(temp);
   if (signal?.aborted) throw stop();
   try {
@@ -241,6 +241,8 @@ export class NewDirectoryStream {
   readonly #format: OutputFormat;
   readonly #worker: import('node:worker_threads').Worker;
   readonly #sent = new Map<string, Resource>();
+  /** The file name of each resource handed out (checked safe). */
+  readonly #nameOf = new Map<Resource, string>();
   /** Every file's text, for the index's digest (in the names' order, once all are known). */
   readonly #texts = new Map<string, string>();
   #names: string[] = [];
@@ -287,6 +289,7 @@ export class NewDirectoryStream {
       return;
     }
     this.#sent.set(name, resource);
+    this.#nameOf.set(resource, name);
     const text = renderFile(resource, this.#format);
     this.#texts.set(name, text);
     this.#names.push(name);
@@ -306,7 +309,7 @@ export class NewDirectoryStream {
    * undefined when the stream was given up (its copy removed) or DIR appeared meanwhile.
    */
   async finish(resources: readonly Resource[], options: DirectoryOptions): Promise<DirectoryReport | undefined> {
-    const entries = fileNames(resources, this.#format);
+    const entries = fileNames(resources, this.#format, this.#nameOf);
     const total = entries.length;
     const stop = () => newDirectoryInterrupted(this.#dir, total);
     try {
@@ -425,11 +428,13 @@ function writeNew(file: string, data: string): void {
 const RENDER_CHUNK = 256;
 
 /** Every resource's file name, in the resources' order, with the checks planDirectory makes. */
-function fileNames(resources: readonly Resource[], format: OutputFormat): [string, Resource][] {
+function fileNames(resources: readonly Resource[], format: OutputFormat, checked?: ReadonlyMap<Resource, string>): [string, Resource][] {
   const entries = new Map<string, Resource>();
   for (const resource of resources) {
-    const name = resourceFileName(resource, format);
-    if (!isSafeName(name)) throw new ToolError('INTERNAL', `refusing to write unsafe file name ${JSON.stringify(name)}`);
+    // (`checked`: names already made and found safe for these very objects)
+    const known = checked?.get(resource);
+    const name = known ?? resourceFileName(resource, format);
+    if (known === undefined && !isSafeName(name)) throw new ToolError('INTERNAL', `refusing to write unsafe file name ${JSON.stringify(name)}`);
     if (entries.has(name)) throw new ToolError('INTERNAL', `two resources map to the same file ${name}`);
     entries.set(name, resource);
   }

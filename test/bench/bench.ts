@@ -666,6 +666,7 @@ const FIGURES: readonly [string, FigureFn][] = [
   ['growth-tls', shapeGrowth('tls')],
   ['growth-shared-host', shapeGrowth('shared-host')],
   ['growth-wildcard', shapeGrowth('wildcard')],
+  ['growth-load-balancing', shapeGrowth('load-balancing')],
   ['growth-shared-host-map-route', sharedHostMapRoute],
 ];
 
