@@ -172,14 +172,19 @@ export function hostPlans(table: RouteTable, apps: ReadonlyMap<string, AppInfo>,
     plan.breakers.set(t.version ?? '', cb);
     if (t.version !== undefined && !plan.subsets.has(t.version)) plan.subsets.set(t.version, { version: t.version, loadBalancer: undefined });
   }
-  return { hosts, subsetFor: subsetName };
+  // With no version and no policy anywhere, no destination has a subset: asked per destination of
+  // every VirtualService, the answer needs no lookups then.
+  const none = ![...policies.values()].some((p) => p !== undefined) && ![...apps.values()].some((a) => a.version !== undefined);
+  return { hosts, subsetFor: none ? () => undefined : subsetName };
 }
 
 /** One DestinationRule per host that needs one; never an empty trafficPolicy. */
 export function destinationRules(plans: HostPlans, _apps: ReadonlyMap<string, AppInfo>, options: IstioOptions): Resource[] {
   const out: Resource[] = [];
   const mutual = options.mtls === 'istio-mutual';
-  for (const plan of [...plans.hosts.values()].sort((a, b) => compare(a.host, b.host))) {
+  // (a host that needs nothing gets no DestinationRule: left out before sorting, most hosts are so)
+  const needed = [...plans.hosts.values()].filter((p) => mutual || p.loadBalancer !== undefined || p.http2 || p.subsets.size > 0 || p.breakers.size > 0);
+  for (const plan of needed.sort((a, b) => compare(a.host, b.host))) {
     const top = trafficPolicy(plan.loadBalancer, plan.breakers.get(''), plan.http2, mutual);
     const subsets = [...plan.subsets.entries()].sort((a, b) => compare(a[0], b[0])).map(([name, s]) => {
       const subset: Record<string, unknown> = { name };

@@ -61,7 +61,8 @@ export function loadManifest(input: LoadInput): LoadResult {
       unreadable = true;
       continue;
     }
-    const interpolated = interpolateVars(parsed.value, parsed.spans, varsRead.vars, { incomplete: varsRead.errors.length > 0 });
+    const mayHaveVars = source.text.includes('((') || source.text.includes('\\');
+    const interpolated = interpolateVars(parsed.value, parsed.spans, varsRead.vars, { incomplete: varsRead.errors.length > 0, mayHaveVars });
     errors.push(...interpolated.errors);
     warnings.push(...interpolated.warnings);
     const value = interpolated.value;

@@ -45,6 +45,12 @@ export interface InterpolateResult {
 export interface InterpolateOptions {
   /** The vars could not all be read (a bad vars file): undefined ones are not reported again. */
   readonly incomplete?: boolean | undefined;
+  /**
+   * False when no string of `value` can hold a `((`: its text has none and no backslash (a
+   * double-quoted escape, `\x28` or an escaped line break, is the only way YAML makes one out of
+   * text without it). Then nothing is walked.
+   */
+  readonly mayHaveVars?: boolean | undefined;
 }
 
 /**
@@ -181,7 +187,7 @@ export function interpolateVars(value: unknown, spans: SpanIndex, vars: Vars, op
     return node;
   };
 
-  const result = typeof value === 'string' ? substitute(value, undefined) : walk(value);
+  const result = typeof value === 'string' ? substitute(value, undefined) : options.mayHaveVars === false ? value : walk(value);
   checkDefinitions(result, spans, processed, noteMissing, errors);
   if (missing.size > 0 && !options.incomplete) {
     const names = [...missing.keys()].sort();

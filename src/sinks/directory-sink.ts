@@ -248,19 +248,24 @@ export class NewDirectoryStream {
   #names: string[] = [];
   #batch: string[] = [];
   #written = 0;
+  /** The worker's digest of every file (outputsDigest), when it keeps the texts for one. */
+  #outputs: string | undefined;
+  readonly #digest: boolean;
   #failure: Error | undefined;
   #broken = false;
   #closed = false;
   readonly #waiters: (() => void)[] = [];
 
-  private constructor(dir: string, temp: string, format: OutputFormat) {
+  private constructor(dir: string, temp: string, format: OutputFormat, digest: boolean) {
     this.#dir = dir;
     this.#temp = temp;
     this.#format = format;
+    this.#digest = digest;
     const { Worker } = process.getBuiltinModule('node:worker_threads');
-    this.#worker = new Worker(WRITER, { eval: true, workerData: { dir: temp } });
-    this.#worker.on('message', (m: { written?: number; error?: { code?: string; message: string } }) => {
+    this.#worker = new Worker(WRITER, { eval: true, workerData: { dir: temp, digest } });
+    this.#worker.on('message', (m: { written?: number; outputs?: string; error?: { code?: string; message: string } }) => {
       if (m.written !== undefined) this.#written = m.written;
+      if (m.outputs !== undefined) this.#outputs = m.outputs;
       if (m.error) this.#failure = Object.assign(new Error(m.error.message), { code: m.error.code });
       for (const wake of this.#waiters.splice(0)) wake();
     });
@@ -270,11 +275,15 @@ export class NewDirectoryStream {
     });
   }
 
-  /** A stream for DIR when DIR does not exist (a dangling symlink is no new directory) and its copy can be made; else undefined. */
-  static start(dir: string, format: OutputFormat): NewDirectoryStream | undefined {
+  /**
+   * A stream for DIR when DIR does not exist (a dangling symlink is no new directory) and its copy
+   * can be made; else undefined. `digest`: the index will record a memo (DirectoryOptions.memo), so
+   * the worker makes the digest of the files it writes, off the main thread.
+   */
+  static start(dir: string, format: OutputFormat, options: { readonly digest?: boolean } = {}): NewDirectoryStream | undefined {
     try {
       if (lstatSync(dir, { throwIfNoEntry: false })) return undefined;
-      return new NewDirectoryStream(dir, makeCopy(dir), format);
+      return new NewDirectoryStream(dir, makeCopy(dir), format, options.digest === true);
     } catch {
       return undefined; // the usual path reports what is wrong
     }
@@ -291,7 +300,7 @@ export class NewDirectoryStream {
     this.#sent.set(name, resource);
     this.#nameOf.set(resource, name);
     const text = renderFile(resource, this.#format);
-    this.#texts.set(name, text);
+    if (!this.#digest) this.#texts.set(name, text);
     this.#names.push(name);
     this.#batch.push(text);
     if (this.#names.length >= STREAM_BATCH) this.#post();
@@ -329,7 +338,7 @@ export class NewDirectoryStream {
         if (options.signal?.aborted) throw stop();
         for (const [name, resource] of rest.slice(from, from + RENDER_CHUNK)) {
           const text = renderFile(resource, this.#format);
-          this.#texts.set(name, text);
+          if (!this.#digest) this.#texts.set(name, text);
           this.#names.push(name);
           this.#batch.push(text);
         }
@@ -338,7 +347,8 @@ export class NewDirectoryStream {
       }
       this.#post();
       this.#closed = true;
-      this.#worker.postMessage(null);
+      const names = entries.map(([name]) => name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      this.#worker.postMessage({ end: this.#digest ? names : undefined });
       // Wait for the worker: its progress is reported, Ctrl-C (the abort of `signal`) stops the wait.
       const wakeAll = () => {
         for (const wake of this.#waiters.splice(0)) wake();
@@ -349,15 +359,16 @@ export class NewDirectoryStream {
           if (this.#failure) throw this.#failure;
           if (options.signal?.aborted) throw stop();
           options.onProgress?.(this.#written, total);
-          if (this.#written >= total) break;
+          if (this.#written >= total && (!this.#digest || this.#outputs !== undefined)) break;
           await new Promise<void>((resolve) => this.#waiters.push(resolve));
         }
       } finally {
         options.signal?.removeEventListener('abort', wakeAll);
       }
       await this.#worker.terminate();
-      const names = entries.map(([name]) => name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const memo = options.memo ? { key: options.memo.key, outputs: outputsDigest(names, (name) => this.#texts.get(name) as string), data: options.memo.data } : undefined;
+      const outputs = () => (this.#digest ? (this.#outputs as string) : outputsDigest(names, (name) => this.#texts.get(name) as string));
+      if (options.memo && !this.#digest) throw new Error('a memo needs the stream started with digest: true');
+      const memo = options.memo ? { key: options.memo.key, outputs: outputs(), data: options.memo.data } : undefined;
       this.#texts.clear();
       if (!(await commitCopy(this.#dir, this.#temp, names, memo, options.signal))) return undefined;
       return { written: entries.map(([name]) => name), unchanged: [], removed: [] };
@@ -383,27 +394,40 @@ const STREAM_BATCH = 256;
 
 /**
  * The writer thread: each message a batch of [names, texts] created, written and closed in the copy
- * (`wx`: nothing there is overwritten); null asks for the count once every batch before it is done.
- * It stops at its first error and reports it.
+ * (`wx`: nothing there is overwritten); `{ end }` asks for the count once every batch before it is
+ * done, and with `workerData.digest` the digest of the files in the order of `end` (the names),
+ * made as outputsDigest makes it (name, NUL, length in bytes, NUL, bytes; SHA-256): the texts are
+ * kept for it. It stops at its first error and reports it.
  */
 const WRITER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { closeSync, openSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
+const texts = workerData.digest ? new Map() : undefined;
 let written = 0;
 let failed = false;
 parentPort.on('message', (m) => {
   if (failed) return;
-  if (m === null) return parentPort.postMessage({ written });
-  const [names, texts] = m;
+  if (!Array.isArray(m)) {
+    if (!texts) return parentPort.postMessage({ written });
+    const hash = require('node:crypto').createHash('sha256');
+    for (const name of m.end) {
+      const text = texts.get(name);
+      hash.update(name + '\\0' + Buffer.byteLength(text) + '\\0').update(text, 'utf8');
+    }
+    texts.clear();
+    return parentPort.postMessage({ written, outputs: hash.digest('hex') });
+  }
+  const [names, batch] = m;
   try {
     for (let i = 0; i < names.length; i++) {
       const fd = openSync(join(workerData.dir, names[i]), 'wx', 0o644);
       try {
-        writeFileSync(fd, texts[i], 'utf8');
+        writeFileSync(fd, batch[i], 'utf8');
       } finally {
         closeSync(fd);
       }
+      texts?.set(names[i], batch[i]);
       written++;
     }
     parentPort.postMessage({ written });

@@ -31,18 +31,22 @@ test('a streamed new directory has the very files, index and report of writeDire
   const resources = [gateway, ...streamed].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
   const memo = { key: 'k', data: { warnings: ['w'] } };
   const expected = await writeDirectory(join(parent, 'plain'), resources, 'yaml', { memo });
+  const expectedBare = await writeDirectory(join(parent, 'plain-bare'), resources, 'yaml');
 
   for (const handedOut of [0, 1, 255, 256, 599, 600]) {
-    const dir = join(parent, `streamed-${handedOut}`);
-    const stream = NewDirectoryStream.start(dir, 'yaml');
-    assert.ok(stream, 'a DIR that does not exist gets a stream');
-    // handed out in another order than the final one (as the translation does)
-    for (const r of [...streamed].reverse().slice(0, handedOut)) stream.add(r);
-    const progress: number[] = [];
-    const report = await stream.finish(resources, { memo, onProgress: (done) => progress.push(done) });
-    assert.deepEqual(report, expected, `report, ${handedOut} handed out`);
-    assert.deepEqual(tree(dir), tree(join(parent, 'plain')), `files and index, ${handedOut} handed out`);
-    assert.equal(progress.at(-1), resources.length, 'progress ends at every file');
+    // with a memo (the worker makes the index's digest of the files) and without one
+    for (const withMemo of [true, false]) {
+      const dir = join(parent, `streamed-${handedOut}${withMemo ? '' : '-bare'}`);
+      const stream = NewDirectoryStream.start(dir, 'yaml', { digest: withMemo });
+      assert.ok(stream, 'a DIR that does not exist gets a stream');
+      // handed out in another order than the final one (as the translation does)
+      for (const r of [...streamed].reverse().slice(0, handedOut)) stream.add(r);
+      const progress: number[] = [];
+      const report = await stream.finish(resources, { memo: withMemo ? memo : undefined, onProgress: (done) => progress.push(done) });
+      assert.deepEqual(report, withMemo ? expected : expectedBare, `report, ${handedOut} handed out`);
+      assert.deepEqual(tree(dir), tree(join(parent, withMemo ? 'plain' : 'plain-bare')), `files and index, ${handedOut} handed out, memo ${withMemo}`);
+      assert.equal(progress.at(-1), resources.length, 'progress ends at every file');
+    }
   }
   assert.deepEqual(copiesIn(parent), [], 'no copy is left');
   const index = JSON.parse(readFileSync(join(parent, 'streamed-600', INDEX_FILE), 'utf8'));

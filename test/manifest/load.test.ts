@@ -191,3 +191,12 @@ test('mutually exclusive keys name both keys and point at the later one', () => 
   assert.deepEqual(errors.map(pos), ['SCHEMA@4:3']);
   assert.match(errors[0]?.message ?? '', /Buildpack and Buildpacks fields cannot be used together/);
 });
+
+test('a (( made by a YAML escape is a var as any other (bosh interpolates the parsed values); a text with no (( and no backslash has none', () => {
+  // "\x28(" is "((" once parsed; an escaped line break joins two lines without a space.
+  const escaped = load('applications:\n- name: a\n  env:\n    A: "\\x28(v))"\n    B: "(\\\n      (v))"\n', { vars: { v: 'x' } });
+  const env = (escaped.manifest.apps[0]?.data as { env?: Record<string, unknown> }).env;
+  assert.deepEqual({ ...env }, { A: 'x', B: 'x' });
+  const plain = load('applications:\n- name: a\n  env: {A: "( (v))", B: "(v)"}\n', { vars: { v: 'x' } });
+  assert.deepEqual({ ...(plain.manifest.apps[0]?.data as { env?: Record<string, unknown> }).env }, { A: '( (v))', B: '(v)' });
+});

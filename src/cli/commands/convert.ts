@@ -126,7 +126,7 @@ export async function convertCommand(ctx: CommandContext, flags: ConvertFlags & 
       return;
     }
     // A DIR that does not exist yet is written while the translation goes on (NewDirectoryStream).
-    const stream = dryRun ? undefined : NewDirectoryStream.start(dir, format);
+    const stream = dryRun ? undefined : NewDirectoryStream.start(dir, format, { digest: key !== undefined });
     let report: DirectoryReport | undefined;
     try {
       const result = await convertInput(ctx, input, progress, stream ? (resource) => stream.add(resource) : undefined);
