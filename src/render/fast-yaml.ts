@@ -52,8 +52,29 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function safeString(s: string): boolean {
-  return SAFE_PLAIN.test(s) && !RESERVED.test(s);
+  return SAFE_PLAIN.test(s) && !reserved(s);
 }
+
+/** RESERVED.test(s), without the test for a string none of its words can be (longer than 5, not starting with e). */
+function reserved(s: string): boolean {
+  if (s.length > 5) {
+    const c = s.charCodeAt(0);
+    if (c !== 0x65 && c !== 0x45) return false;
+  }
+  return RESERVED.test(s);
+}
+
+/** Whether a key may be written plain: keys repeat from resource to resource, so the answer is kept. */
+function safeKey(key: string): boolean {
+  let safe = SAFE_KEYS.get(key);
+  if (safe === undefined) {
+    safe = key.length <= MAX_KEY && safeString(key);
+    if (SAFE_KEYS.size < 4096) SAFE_KEYS.set(key, safe);
+  }
+  return safe;
+}
+
+const SAFE_KEYS = new Map<string, boolean>();
 
 /**
  * The scalar as written after `key: ` or `- `, or undefined when the library must decide. Besides
@@ -64,7 +85,7 @@ function safeString(s: string): boolean {
 function scalar(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
-      if (SAFE_PLAIN.test(value)) return !RESERVED.test(value) ? value : QUOTED.test(value) ? `"${value}"` : undefined;
+      if (SAFE_PLAIN.test(value)) return !reserved(value) ? value : QUOTED.test(value) ? `"${value}"` : undefined;
       if (SAFE_WORDS.test(value)) return value;
       if (NUMERIC.test(value)) return `"${value}"`;
       return STAR.test(value) ? `"${value}"` : undefined;
@@ -84,7 +105,7 @@ function writeMap(map: Record<string, unknown>, indent: string, out: string[], s
   if (keys.length === 0) return false;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
-    if (key.length > MAX_KEY || !safeString(key)) return false;
+    if (!safeKey(key)) return false;
     const value = map[key];
     const lead = i === 0 && firstPrefix !== undefined ? firstPrefix : indent;
     if (typeof value === 'object' && value !== null) {
