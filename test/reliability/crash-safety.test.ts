@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { runCli, tempDir } from '../helpers/reliability.ts';
+import { STREAM_MIN_CHARS } from '../../src/cli/commands/convert.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'cfmesh.js');
@@ -165,33 +166,41 @@ test('SIGKILL at random moments during -o DIR: every file old or new, whole, and
 test('SIGKILL at random moments while -o DIR makes a new directory: DIR is absent or whole, and the next run removes what a killed one left', { timeout: 240_000 }, async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'a.yml'), manifest(0, 200, 1));
+  // The same apps padded with a comment past STREAM_MIN_CHARS: its files are written by the writer
+  // thread while the translation goes on (NewDirectoryStream); a.yml's after it.
+  writeFileSync(join(dir, 'p.yml'), `${manifest(0, 200, 1)}${`# ${'x'.repeat(98)}\n`.repeat(Math.ceil(STREAM_MIN_CHARS / 100) + 1)}`);
   const out = join(dir, 'out');
   const copies = () => readdirSync(dir).filter((n) => n.startsWith('.out.cfmesh-tmp-'));
-  const first = spawnConvert(dir, 'a.yml', []);
-  assert.equal((await first.done).code, 0);
-  // What a whole run writes (the binary's: its index's memo records the binary's build).
-  const expected = readDir(out);
-  assert.ok(expected.size > 200, `${expected.size} files`);
-  rmSync(out, { recursive: true });
+  // What a whole run writes (the binary's: its index's memo records the binary's build and input).
+  const wholes = new Map<string, Map<string, string>>();
+  for (const file of ['a.yml', 'p.yml']) {
+    const first = spawnConvert(dir, file, []);
+    assert.equal((await first.done).code, 0);
+    wholes.set(file, readDir(out));
+    assert.ok((wholes.get(file)?.size ?? 0) > 200, `${wholes.get(file)?.size} files`);
+    rmSync(out, { recursive: true });
+  }
 
   let kills = 0;
   let absent = 0;
   let leftCopies = 0;
   for (let round = 0; kills < KILLS && round < MAX_ROUNDS; round++) {
-    const { killed, polls } = await runKilledWhileWriting(dir, 'a.yml', [], (pid) => copies().some((name) => name.includes(`-tmp-${pid}-`)), NEW_DIR_KILL_CHANCE);
+    const file = round % 2 === 0 ? 'a.yml' : 'p.yml';
+    const expected = wholes.get(file);
+    const { killed, polls } = await runKilledWhileWriting(dir, file, [], (pid) => copies().some((name) => name.includes(`-tmp-${pid}-`)), NEW_DIR_KILL_CHANCE);
     if (killed) kills++;
     else assert.deepEqual(copies(), [], 'a run that completes leaves no temporary copy beside DIR');
     if (!existsSync(out)) absent++;
     else {
       // Whole: exactly the files of a completed run, byte for byte (the index and its memo included).
-      assert.deepEqual(readDir(out), expected, `round ${round}: DIR exists but is not what a whole run writes (killed ${polls} polls into the writes)`);
+      assert.deepEqual(readDir(out), expected, `round ${round} (${file}): DIR exists but is not what a whole run writes (killed ${polls} polls into the writes)`);
       rmSync(out, { recursive: true });
     }
     leftCopies += copies().length;
   }
   const final = spawnConvert(dir, 'a.yml', []);
   assert.equal((await final.done).code, 0);
-  assert.deepEqual(readDir(out), expected);
+  assert.deepEqual(readDir(out), wholes.get('a.yml'));
   assert.deepEqual(copies(), [], "the killed runs' temporary copies were removed");
   t.diagnostic(`${kills} kills, ${absent} left no DIR, ${leftCopies} temporary copies seen after kills`);
   assert.ok(kills >= 3, `only ${kills} kills landed`);

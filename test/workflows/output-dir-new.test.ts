@@ -2,30 +2,60 @@
 // (src/sinks/directory-sink.ts NewDirectoryStream); into an existing directory, file by file after it.
 // Both must give the very same files and index, for every fixture that converts and both formats.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { STREAM_MIN_CHARS } from '../../src/cli/commands/convert.ts';
 import { runCli, snapshotTree, tempDir } from '../helpers/reliability.ts';
 
 const fixtures = join(import.meta.dirname, '../../fixtures');
 
-test('convert -o NEW_DIR and -o EXISTING_EMPTY_DIR write the same files and index, fixture by fixture, yaml and json', async () => {
+/**
+ * The fixture as it is, and padded with a comment past STREAM_MIN_CHARS: a new DIR is then written
+ * while the translation goes on (the same resources; a comment changes nothing else).
+ */
+function variants(manifest: string, work: string): [string, string][] {
+  const padded = join(work, 'padded.yml');
+  writeFileSync(padded, `${readFileSync(manifest, 'utf8')}
+${`# ${'x'.repeat(98)}
+`.repeat(Math.ceil(STREAM_MIN_CHARS / 100) + 1)}`);
+  return [
+    ['as written', manifest],
+    ['padded', padded],
+  ];
+}
+
+test('convert -o NEW_DIR and -o EXISTING_EMPTY_DIR write the same files and index, fixture by fixture, yaml and json, streamed or not', async () => {
   let compared = 0;
   for (const name of readdirSync(fixtures).sort()) {
-    const manifest = join(fixtures, name, 'manifest.yml');
-    if (name.startsWith('invalid-') || !existsSync(manifest)) continue;
+    const fixture = join(fixtures, name, 'manifest.yml');
+    if (name.startsWith('invalid-') || !existsSync(fixture)) continue;
+    for (const [variant, manifest] of variants(fixture, tempDir('cfmesh-newdir-')))
     for (const format of ['yaml', 'json']) {
       const work = tempDir('cfmesh-newdir-');
       mkdirSync(join(work, 'existing'));
       const fresh = await runCli(['convert', '-f', manifest, '--output', format, '-o', join(work, 'new')]);
       const existing = await runCli(['convert', '-f', manifest, '--output', format, '-o', join(work, 'existing')]);
-      assert.equal(fresh.exit, existing.exit, `${name} ${format}: exit codes\n${fresh.err}\n${existing.err}`);
+      const what = `${name} (${variant}) ${format}`;
+      assert.equal(fresh.exit, existing.exit, `${what}: exit codes\n${fresh.err}\n${existing.err}`);
       if (fresh.exit !== 0) continue;
-      assert.deepEqual(snapshotTree(join(work, 'new')), snapshotTree(join(work, 'existing')), `${name} ${format}: the two directories differ`);
-      assert.deepEqual(readdirSync(work).sort(), ['existing', 'new'], `${name} ${format}: nothing else is left beside DIR`);
-      assert.equal(fresh.err.replace(/\/new:/, '/existing:'), existing.err, `${name} ${format}: the same report`);
+      assert.deepEqual(snapshotTree(join(work, 'new')), snapshotTree(join(work, 'existing')), `${what}: the two directories differ`);
+      assert.deepEqual(readdirSync(work).sort(), ['existing', 'new'], `${what}: nothing else is left beside DIR`);
+      assert.equal(fresh.err.replace(/\/new:/, '/existing:'), existing.err, `${what}: the same report`);
       compared++;
     }
   }
-  assert.ok(compared >= 20, `only ${compared} conversions compared`);
+  assert.ok(compared >= 40, `only ${compared} conversions compared`);
+});
+
+test('a refused manifest with -o NEW_DIR: the error as without -o, no DIR, and the temporary copy made at the start is gone', async () => {
+  for (const name of ['invalid-unknown-app', 'invalid-mixed-weights', 'invalid-vars-missing']) {
+    const work = tempDir('cfmesh-newdir-');
+    const [, [, manifest]] = variants(join(fixtures, name, 'manifest.yml'), tempDir('cfmesh-newdir-')) as [unknown, [string, string]];
+    const run = await runCli(['convert', '-f', manifest, '-o', join(work, 'out')]);
+    const plain = await runCli(['convert', '-f', manifest]);
+    assert.equal(run.exit, 1, `${name}: exit ${run.exit}\n${run.err}`);
+    assert.equal(run.err, plain.err, `${name}: the same report as to stdout`);
+    assert.deepEqual(readdirSync(work), [], `${name}: nothing is left`);
+  }
 });
