@@ -258,12 +258,13 @@ function checkProcessUpdate(get: (key: string) => Sent | undefined, type: string
   }
   for (const prefix of ['', 'readiness_'] as const) {
     const what = prefix ? 'Readiness health check' : 'Health check';
-    const typeSent = get(`${prefix}health_check_type`);
+    const keys = HEALTH_CHECK_KEYS[prefix];
+    const typeSent = get(keys.type);
     const checkType = typeSent ? (typeSent.value === 'none' ? 'process' : typeSent.value) : undefined;
     if (typeSent && !['port', 'process', 'http'].includes(checkType as string)) {
       e('ATTRIBUTE_INVALID', `${p}${what} type must be "port", "process", or "http" (got ${show(typeSent.value)})`, typeSent.span);
     }
-    const endpoint = get(`${prefix}health_check_http_endpoint`);
+    const endpoint = get(keys.endpoint);
     if (endpoint && endpoint.value !== null && !isUriPath(endpoint.value)) {
       e('ATTRIBUTE_INVALID', `${p}${what} http endpoint must be a valid URI path (got ${show(endpoint.value)})`, endpoint.span, 'a path such as /health: it starts with one "/" and has no spaces');
     }
@@ -272,14 +273,24 @@ function checkProcessUpdate(get: (key: string) => Sent | undefined, type: string
     } else if (endpoint && !typeSent && endpoint.value !== null) {
       ctx.warnings.push({ code: 'IGNORED_KEY', message: `${p}the ${what.toLowerCase()} endpoint is used only with ${prefix ? 'readiness-' : ''}health-check-type: http, which is not set here`, span: endpoint.span });
     }
-    for (const key of ['invocation_timeout', 'interval']) {
-      const s = get(`${prefix}health_check_${key}`);
+    for (const [key, field] of keys.numbers) {
+      const s = get(field);
       if (s) numericality(s, `${p}${what} ${key.replace('_', ' ')}`, 1, e);
     }
   }
   const timeout = get('timeout');
   if (timeout) numericality(timeout, `${p}Timeout`, 1, e);
 }
+
+/** The health-check fields, without and with the `readiness_` prefix (made once, asked for per app). */
+const HEALTH_CHECK_KEYS: Readonly<Record<'' | 'readiness_', { readonly type: string; readonly endpoint: string; readonly numbers: readonly (readonly [string, string])[] }>> = {
+  '': { type: 'health_check_type', endpoint: 'health_check_http_endpoint', numbers: [['invocation_timeout', 'health_check_invocation_timeout'], ['interval', 'health_check_interval']] },
+  readiness_: {
+    type: 'readiness_health_check_type',
+    endpoint: 'readiness_health_check_http_endpoint',
+    numbers: [['invocation_timeout', 'readiness_health_check_invocation_timeout'], ['interval', 'readiness_health_check_interval']],
+  },
+};
 
 /**
  * Rails' `numericality: { only_integer: true, greater_than_or_equal_to: min }, allow_nil: true` on the
@@ -322,12 +333,12 @@ function checkBuildpacks(app: Record<string, unknown>, e: Report, ctx: Ctx): voi
 function checkEnv(app: Record<string, unknown>, e: Report, ctx: Ctx): void {
   const env = app['env'];
   if (!isMap(env)) return; // the schema refuses anything but a map, null included
+  // (the key's span is looked up only for a key refused: env maps are most of a manifest's keys)
   for (const key of Object.keys(env)) {
-    const span = ctx.keyAt(env, key);
-    if (key === '') e('ATTRIBUTE_INVALID', 'Env key must be a minimum length of 1', span);
-    else if (/^VCAP_/i.test(key)) e('ATTRIBUTE_INVALID', `Env cannot start with VCAP_ (got "${key}")`, span);
-    else if (/^VMC/i.test(key)) e('ATTRIBUTE_INVALID', `Env cannot start with VMC_ (got "${key}")`, span);
-    else if (/^PORT$/i.test(key)) e('ATTRIBUTE_INVALID', 'Env cannot set PORT', span, 'cf sets PORT itself');
+    if (key === '') e('ATTRIBUTE_INVALID', 'Env key must be a minimum length of 1', ctx.keyAt(env, key));
+    else if (/^VCAP_/i.test(key)) e('ATTRIBUTE_INVALID', `Env cannot start with VCAP_ (got "${key}")`, ctx.keyAt(env, key));
+    else if (/^VMC/i.test(key)) e('ATTRIBUTE_INVALID', `Env cannot start with VMC_ (got "${key}")`, ctx.keyAt(env, key));
+    else if (/^PORT$/i.test(key)) e('ATTRIBUTE_INVALID', 'Env cannot set PORT', ctx.keyAt(env, key), 'cf sets PORT itself');
   }
 }
 
