@@ -41,6 +41,7 @@ const LONGEST = [
   'test/reliability/secrets.test.ts',
   'test/core/atomic-write.test.ts',
   'test/reliability/crash-safety.test.ts',
+  'test/workflows/output-dir-new.test.ts',
   'test/state/resource-changes.test.ts',
 ];
 const rank = (f) => {
