@@ -217,8 +217,8 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
 function checkTcpPorts(routes: readonly Route[]): void {
   const byPort = new Map<number, Route>();
   const errors: ToolError[] = [];
-  for (const route of routes.filter((r) => r.protocol === 'tcp' && !r.internal && r.port !== undefined).sort((a, b) => compare(a.key, b.key))) {
-    if (route.port === undefined) continue;
+  const ported = routes.filter((r): r is Route & { readonly port: number } => r.protocol === 'tcp' && !r.internal && r.port !== undefined);
+  for (const route of ported.sort((a, b) => compare(a.key, b.key))) {
     const first = byPort.get(route.port);
     if (!first) {
       byPort.set(route.port, route);

@@ -100,7 +100,7 @@ export async function writeFilesAtomic(dir: string, files: readonly (readonly [n
           closeSync(fd);
         }
       }
-      const synced = durable(dir, temps, options.signal);
+      const synced = durable(dir, temps.length, () => temps, options.signal);
       // Handled now (it is awaited later, after the previous batch's renames): a failure is not an
       // unhandled rejection in the meantime.
       synced.catch(() => undefined);
@@ -127,12 +127,11 @@ const SYNCFS_MIN = 256;
  * file system's dirty data at once (0.3 s where 8,600 fsyncs in a row took 30 s and 4 in parallel
  * 3.3 s); anywhere else, or when that fails, an fdatasync per file, several at a time.
  */
-export async function durable(dir: string, list: readonly string[] | { readonly count: number; readonly paths: () => readonly string[] }, signal: AbortSignal | undefined): Promise<void> {
-  // (a caller with many files may give their count and a way to list them: a syncfs needs no list)
-  const count = Array.isArray(list) ? list.length : (list as { count: number }).count;
+export async function durable(dir: string, count: number, paths: () => readonly string[], signal: AbortSignal | undefined): Promise<void> {
+  // (`count` files, listed by `paths` only when they are synced one by one: a syncfs needs no list)
   if (count >= SYNCFS_MIN && process.platform === 'linux' && (await syncfs(dir))) return;
   if (signal?.aborted) return; // nothing will be renamed: the caller stops at its commit check
-  const files = Array.isArray(list) ? (list as readonly string[]) : (list as { paths: () => readonly string[] }).paths();
+  const files = paths();
   let next = 0;
   const worker = async () => {
     while (next < files.length) {

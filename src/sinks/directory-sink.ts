@@ -203,7 +203,7 @@ async function commitCopy(dir: string, temp: string, names: readonly string[], m
   const stop = () => newDirectoryInterrupted(dir, names.length);
   writeNew(join(temp, INDEX_FILE), indexText(names, memo));
   if (signal?.aborted) throw stop();
-  await durable(temp, { count: names.length + 1, paths: () => [...names, INDEX_FILE].map((name) => join(temp, name)) }, signal);
+  await durable(temp, names.length + 1, () => [...names, INDEX_FILE].map((name) => join(temp, name)), signal);
   await fsyncDir(temp);
   if (signal?.aborted) throw stop();
   try {
@@ -243,9 +243,9 @@ export class NewDirectoryStream {
   /** Files each worker has written (as it last said). */
   readonly #counts: number[] = [];
   #next = 0;
-  readonly #sent = new Map<string, Resource>();
-  /** The file name of each resource handed out (checked safe). */
+  /** The file name of each resource handed out (checked safe, none twice). */
   readonly #nameOf = new Map<Resource, string>();
+  readonly #sentNames = new Set<string>();
   /** Every file's text, for the index's digest (in the names' order, once all are known). */
   readonly #texts = new Map<string, string>();
   #names: string[] = [];
@@ -301,11 +301,11 @@ export class NewDirectoryStream {
   add(resource: Resource): void {
     if (this.#broken || this.#closed) return;
     const name = resourceFileName(resource, this.#format);
-    if (!isSafeName(name) || this.#sent.has(name)) {
+    if (!isSafeName(name) || this.#sentNames.has(name) || this.#nameOf.has(resource)) {
       this.#broken = true;
       return;
     }
-    this.#sent.set(name, resource);
+    this.#sentNames.add(name);
     this.#nameOf.set(resource, name);
     const text = renderFile(resource, this.#format);
     if (this.#keepTexts) this.#texts.set(name, text);
@@ -330,15 +330,10 @@ export class NewDirectoryStream {
     const total = entries.length;
     const stop = () => newDirectoryInterrupted(this.#dir, total);
     try {
-      let matched = 0;
-      const rest: (readonly [string, Resource])[] = [];
-      for (const entry of entries) {
-        const sent = this.#sent.get(entry[0]);
-        if (sent === entry[1]) matched++;
-        else if (sent !== undefined) this.#broken = true;
-        else rest.push(entry);
-      }
-      if (this.#broken || matched !== this.#sent.size) {
+      // Every resource handed out must be in the final list (then under the name it was written
+      // as); another object under a handed-out name means one handed out is missing, so is caught too.
+      const rest = entries.filter(([, resource]) => !this.#nameOf.has(resource));
+      if (this.#broken || entries.length - rest.length !== this.#nameOf.size) {
         await this.abort();
         return undefined;
       }
@@ -357,7 +352,7 @@ export class NewDirectoryStream {
       this.#closed = true;
       const names = entries.map(([name]) => name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       for (const worker of this.#workers) worker.postMessage(null);
-      // Wait for the worker: its progress is reported, Ctrl-C (the abort of `signal`) stops the wait.
+      // Wait for the writers: their progress is reported, Ctrl-C (the abort of `signal`) stops the wait.
       const wakeAll = () => {
         for (const wake of this.#waiters.splice(0)) wake();
       };
@@ -387,7 +382,7 @@ export class NewDirectoryStream {
     }
   }
 
-  /** Stops the worker (a write in flight is finished) and removes the copy. */
+  /** Stops the writers (a write in flight is finished) and removes the copy. */
   async abort(): Promise<void> {
     this.#closed = true;
     this.#texts.clear();

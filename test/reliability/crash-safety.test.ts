@@ -181,13 +181,27 @@ test('SIGKILL at random moments while -o DIR makes a new directory: DIR is absen
     rmSync(out, { recursive: true });
   }
 
+  // Files in a copy (0 when it is gone meanwhile). p.yml's copy exists from the start of its run, so
+  // kills are placed once the run's own copy has files in it: while the files are being written.
+  const filesIn = (copy: string) => {
+    try {
+      return readdirSync(join(dir, copy)).length;
+    } catch {
+      return 0;
+    }
+  };
+  const writing = (pid: number) => copies().some((name) => name.includes(`-tmp-${pid}-`) && filesIn(name) > 0);
   let kills = 0;
   let absent = 0;
   let leftCopies = 0;
+  const killedWriting = new Map<string, number>([
+    ['a.yml', 0],
+    ['p.yml', 0],
+  ]);
   for (let round = 0; kills < KILLS && round < MAX_ROUNDS; round++) {
     const file = round % 2 === 0 ? 'a.yml' : 'p.yml';
     const expected = wholes.get(file);
-    const { killed, polls } = await runKilledWhileWriting(dir, file, [], (pid) => copies().some((name) => name.includes(`-tmp-${pid}-`)), NEW_DIR_KILL_CHANCE);
+    const { killed, polls } = await runKilledWhileWriting(dir, file, [], writing, NEW_DIR_KILL_CHANCE);
     if (killed) kills++;
     else assert.deepEqual(copies(), [], 'a run that completes leaves no temporary copy beside DIR');
     if (!existsSync(out)) absent++;
@@ -197,12 +211,14 @@ test('SIGKILL at random moments while -o DIR makes a new directory: DIR is absen
       rmSync(out, { recursive: true });
     }
     leftCopies += copies().length;
+    if (killed && copies().some((name) => filesIn(name) > 0)) killedWriting.set(file, (killedWriting.get(file) ?? 0) + 1);
   }
   const final = spawnConvert(dir, 'a.yml', []);
   assert.equal((await final.done).code, 0);
   assert.deepEqual(readDir(out), wholes.get('a.yml'));
   assert.deepEqual(copies(), [], "the killed runs' temporary copies were removed");
-  t.diagnostic(`${kills} kills, ${absent} left no DIR, ${leftCopies} temporary copies seen after kills`);
+  t.diagnostic(`${kills} kills, ${absent} left no DIR, ${leftCopies} temporary copies seen after kills; kills while files were written: ${[...killedWriting].map(([f, n]) => `${f} ${n}`).join(', ')}`);
   assert.ok(kills >= 3, `only ${kills} kills landed`);
-  assert.ok(leftCopies > 0, 'some kill landed while the copy was being written');
+  // Both paths were killed while writing: after the translation (a.yml) and during it (p.yml).
+  for (const [file, n] of killedWriting) assert.ok(n > 0, `no kill of a ${file} run landed while its copy was being written`);
 });

@@ -11,6 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { main } from '../../src/main.ts';
 import { setCommitCheck } from '../../src/sinks/commit-check.ts';
 import { INDEX_FILE } from '../../src/sinks/directory-sink.ts';
+import { STREAM_MIN_CHARS } from '../../src/cli/commands/convert.ts';
 import { generateManifest } from '../bench/generate.ts';
 import { memoryIo } from '../helpers/memory-io.ts';
 import { assertNoStackTrace, runCli, tempDir } from '../helpers/reliability.ts';
@@ -92,24 +93,31 @@ test('Ctrl-C while convert -o DIR writes into an existing directory: no more fil
 });
 
 test('Ctrl-C while convert -o DIR writes a new directory: DIR is not created, nothing is left beside it, exit 130; the next run completes', { timeout: 180_000 }, async () => {
-  const work = tempDir('cfmesh-sigint-');
-  writeFileSync(join(work, 'manifest.yml'), generateManifest(300).text);
-  // The new directory's files go into a temporary copy beside it (directory-sink.ts writeNewDirectory).
-  const copies = () => readdirSync(work).filter((n) => n.startsWith('.out.cfmesh-tmp-'));
-  const written = () => copies().reduce((n, copy) => n + (existsSync(join(work, copy)) ? readdirSync(join(work, copy)).length : 0), 0);
-  const run = await interruptWhen(['convert', '-f', 'manifest.yml', '-o', 'out'], work, () => written() >= 20);
-  assert.equal(run.code, 130, `exit ${run.code} (signal ${run.signal}):\n${run.err}`);
-  assertNoStackTrace(run.err);
-  // Ctrl-C after the translation, or during it while the copy already fills (NewDirectoryStream).
-  assert.match(run.err, /error INTERRUPTED interrupted \(Ctrl-C\): (0 of \d+ changed file\(s\) written: .*out was not created|nothing was written to out)/);
-  assert.ok(!existsSync(join(work, 'out')), 'no directory, not a part of one');
-  assert.deepEqual(copies(), [], 'the temporary copy was removed');
+  // The new directory's files go into a temporary copy beside it: after the translation
+  // (writeNewDirectory), or, for manifests past STREAM_MIN_CHARS (here padded with a comment),
+  // while it goes on (NewDirectoryStream), when Ctrl-C may also come before the translation ends.
+  const padding = `# ${'x'.repeat(98)}\n`.repeat(Math.ceil(STREAM_MIN_CHARS / 100) + 1);
+  for (const [variant, text, said] of [
+    ['after the translation', generateManifest(300).text, /error INTERRUPTED interrupted \(Ctrl-C\): 0 of \d+ changed file\(s\) written: .*out was not created/],
+    ['streamed', `${generateManifest(300).text}${padding}`, /error INTERRUPTED interrupted \(Ctrl-C\): (0 of \d+ changed file\(s\) written: .*out was not created|nothing was written to out)/],
+  ] as const) {
+    const work = tempDir('cfmesh-sigint-');
+    writeFileSync(join(work, 'manifest.yml'), text);
+    const copies = () => readdirSync(work).filter((n) => n.startsWith('.out.cfmesh-tmp-'));
+    const written = () => copies().reduce((n, copy) => n + (existsSync(join(work, copy)) ? readdirSync(join(work, copy)).length : 0), 0);
+    const run = await interruptWhen(['convert', '-f', 'manifest.yml', '-o', 'out'], work, () => written() >= 20);
+    assert.equal(run.code, 130, `${variant}: exit ${run.code} (signal ${run.signal}):\n${run.err}`);
+    assertNoStackTrace(run.err);
+    assert.match(run.err, said, variant);
+    assert.ok(!existsSync(join(work, 'out')), `${variant}: no directory, not a part of one`);
+    assert.deepEqual(copies(), [], `${variant}: the temporary copy was removed`);
 
-  const finish = await runCli(['convert', '-f', 'manifest.yml', '-o', 'out'], { cwd: work });
-  assert.equal(finish.exit, 0, finish.err);
-  const all = resources(readdirSync(join(work, 'out')));
-  assert.ok(all.length > 20, `${all.length} files`);
-  assert.match(finish.err, new RegExp(`out: ${all.length} written, 0 unchanged, 0 removed`));
+    const finish = await runCli(['convert', '-f', 'manifest.yml', '-o', 'out'], { cwd: work });
+    assert.equal(finish.exit, 0, finish.err);
+    const all = resources(readdirSync(join(work, 'out')));
+    assert.ok(all.length > 20, `${all.length} files`);
+    assert.match(finish.err, new RegExp(`out: ${all.length} written, 0 unchanged, 0 removed`));
+  }
 });
 
 test('Ctrl-C while convert parses: nothing is written, exit 130', { timeout: 180_000 }, async () => {

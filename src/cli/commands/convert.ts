@@ -48,10 +48,13 @@ async function readConvertInput(ctx: CommandContext, flags: ManifestFlags & Tran
   return { files, manifests, varsFiles, vars, routing, istio, limits: { maxTokens: maxTokensFor(max) } };
 }
 
+/** The characters of the manifests read. */
+const manifestChars = (input: ConvertInput) => input.manifests.reduce((n, m) => n + m.text.length, 0);
+
 /** Converts what readConvertInput read. Parsing and translating run so that Ctrl-C stops them at once. */
 async function convertInput(ctx: CommandContext, input: ConvertInput & { files: string[] }, progress?: Progress, emit?: (resource: Resource) => void) {
   const { files } = input;
-  const bytes = input.manifests.reduce((n, m) => n + m.text.length, 0);
+  const bytes = manifestChars(input);
   progress?.update(`Reading and translating ${files.join(', ')}`);
   throwIfInterrupted(ctx.io.signal);
   const result = await runPure(ctx.io, () => {
@@ -134,8 +137,7 @@ export async function convertCommand(ctx: CommandContext, flags: ConvertFlags & 
     }
     // A DIR that does not exist yet is written while the translation goes on (NewDirectoryStream),
     // when the manifests are large enough for that to pay for its thread (~50 ms to start).
-    const chars = input.manifests.reduce((n, m) => n + m.text.length, 0);
-    const stream = dryRun || chars < STREAM_MIN_CHARS ? undefined : NewDirectoryStream.start(dir, format, { digest: key !== undefined });
+    const stream = dryRun || manifestChars(input) < STREAM_MIN_CHARS ? undefined : NewDirectoryStream.start(dir, format, { digest: key !== undefined });
     let report: DirectoryReport | undefined;
     try {
       const result = await convertInput(ctx, input, progress, stream ? (resource) => stream.add(resource) : undefined);
