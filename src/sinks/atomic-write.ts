@@ -146,6 +146,34 @@ export async function durable(dir: string, count: number, paths: () => readonly 
   await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
 }
 
+/**
+ * A flush of what is written so far, started while more files are still being written (Linux: a
+ * `sync -f` in the background). The writeback of the files already there then overlaps the writing
+ * of the rest, and the `durable` that must still follow (it alone is the guarantee) has little left
+ * to flush. Measured with 34,401 files of 0.5 KB: written then synced, 2.07–2.55 s (the sync
+ * 0.38–0.52 s); a flush started at 70% of the files, 1.54–1.95 s in all, the last sync 50–90 ms.
+ * `wait` resolves when it is done (whatever its outcome: it guarantees nothing); `stop` gives it up.
+ */
+export function earlyFlush(dir: string): { wait(): Promise<void>; stop(): void } | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const child = process.getBuiltinModule('node:child_process').spawn('sync', ['-f', dir], { stdio: 'ignore' });
+    const done = new Promise<void>((resolve) => {
+      child.on('error', () => resolve());
+      child.on('close', () => resolve());
+    });
+    return {
+      wait: () => done,
+      stop: () => {
+        child.unref();
+        child.kill();
+      },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 function syncfs(dir: string): Promise<boolean> {
   return new Promise((resolve) => {
     try {

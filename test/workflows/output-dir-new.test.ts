@@ -3,10 +3,13 @@
 // Both must give the very same files and index, for every fixture that converts and both formats.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { STREAM_MIN_CHARS } from '../../src/cli/commands/convert.ts';
 import { runCli, snapshotTree, tempDir } from '../helpers/reliability.ts';
+import { generateManifest } from '../bench/generate.ts';
+import { cfmesh, cleanEnv } from './helpers.ts';
 
 const fixtures = join(import.meta.dirname, '../../fixtures');
 
@@ -59,4 +62,27 @@ test('a refused manifest with -o NEW_DIR: the error as without -o, no DIR, and t
     assert.equal(run.err, plain.err, `${name}: the same report as to stdout`);
     assert.deepEqual(readdirSync(work), [], `${name}: nothing is left`);
   }
+});
+
+test('a streamed new DIR is flushed while the writers finish, and synced once more after its last file: the last sync sees every file', async () => {
+  // A `sync` first on PATH that logs what it was asked and how many entries the directory had then,
+  // and runs the real one. The flush started when the translation ends (earlyFlush) guarantees
+  // nothing; the sync that makes the copy durable (durable) must still come after the last file.
+  const work = tempDir('cfmesh-newdir-');
+  const real = spawnSync('sh', ['-c', 'command -v sync'], { encoding: 'utf8' }).stdout.trim();
+  assert.ok(real, 'sync is on PATH');
+  const fake = join(work, 'bin');
+  mkdirSync(fake);
+  const log = join(work, 'sync.log');
+  writeFileSync(join(fake, 'sync'), `#!/bin/sh\nn=$(ls -A "$2" | wc -l)\necho "$1 $2 $n" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(real)} "$@"\n`, { mode: 0o755 });
+  const manifest = join(work, 'manifest.yml');
+  writeFileSync(manifest, generateManifest(3000).text);
+  assert.ok(readFileSync(manifest, 'utf8').length >= STREAM_MIN_CHARS, 'the manifest is streamed');
+  const run = await cfmesh(['convert', '-f', manifest, '-o', join(work, 'out')], { env: cleanEnv({ PATH: `${fake}:${process.env['PATH'] ?? ''}` }) });
+  assert.equal(run.code, 0, run.err);
+  const files = readdirSync(join(work, 'out')).length;
+  const syncs = readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' '));
+  const ofCopy = syncs.filter(([flag, dir]) => flag === '-f' && /\/\.out\.cfmesh-tmp-[^/]+$/.test(dir ?? ''));
+  assert.equal(ofCopy.length, 2, `the early flush and the sync before the commit, both of the copy: ${JSON.stringify(syncs)}`);
+  assert.equal(Number(ofCopy[1]?.[2]), files, 'the last sync saw every file and the index');
 });
