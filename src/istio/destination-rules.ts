@@ -84,7 +84,7 @@ export function hostPlans(table: RouteTable, apps: ReadonlyMap<string, AppInfo>,
 
   for (const route of table.routes) {
     const policy = loadBalancerPolicy(route.loadBalancing);
-    policies.set(route, policy);
+    if (policy !== undefined) policies.set(route, policy); // (a route not in it has none)
     // hash_balance 0 means no load bound (CC route_options_message.rb), which is what Istio does.
     const balance = route.loadBalancing?.hashBalance;
     if (balance !== undefined && balance !== 0) {
@@ -94,16 +94,18 @@ export function hostPlans(table: RouteTable, apps: ReadonlyMap<string, AppInfo>,
         span: route.span,
       });
     }
-    const names = [...route.destinations.map((d) => d.app), ...(route.controls.rules ?? []).flatMap((r) => r.destinations.map((d) => d.app))];
-    for (const app of names) {
+    // The route's destinations, then its rules' (in that order).
+    const key = policy?.key ?? '';
+    const uses = (app: string) => {
       const t = target(app);
       planFor(t.host);
-      const key = policy?.key ?? '';
-      const uses = usesByHost.get(t.host);
-      if (!uses) usesByHost.set(t.host, { first: route, only: key, mixed: false });
-      else if (uses.only !== key) uses.mixed = true;
+      const seen = usesByHost.get(t.host);
+      if (!seen) usesByHost.set(t.host, { first: route, only: key, mixed: false });
+      else if (seen.only !== key) seen.mixed = true;
       routed.push({ app, route });
-    }
+    };
+    for (const d of route.destinations) uses(d.app);
+    for (const rule of route.controls.rules ?? []) for (const d of rule.destinations) uses(d.app);
     for (const d of route.destinations) if (d.protocol === 'http2') planFor(target(d.app).host).http2 = true;
     const mirror = mirrorOf(route.controls);
     if (mirror) {
@@ -174,7 +176,7 @@ export function hostPlans(table: RouteTable, apps: ReadonlyMap<string, AppInfo>,
   }
   // With no version and no policy anywhere, no destination has a subset: asked per destination of
   // every VirtualService, the answer needs no lookups then.
-  const none = ![...policies.values()].some((p) => p !== undefined) && ![...apps.values()].some((a) => a.version !== undefined);
+  const none = policies.size === 0 && ![...apps.values()].some((a) => a.version !== undefined);
   return { hosts, subsetFor: none ? () => undefined : subsetName };
 }
 

@@ -80,12 +80,14 @@ export function loadManifest(input: LoadInput): LoadResult {
     const normalized = normalizeManifest(value, parsed.spans, fileSpan);
     errors.push(...schemaErrors, ...cfErrors, ...dependent.keep(normalized.errors));
     // Cloud Controller's rules that need the domain, here so that `validate` reports them with the rest.
-    for (const route of [...normalized.manifest.apps.flatMap((a) => a.routes), ...normalized.manifest.routes]) {
-      const protocol = route.protocol === 'tcp' ? 'tcp' : 'http';
-      for (const p of routeProblems({ ...route.address, protocol }, input.internalDomains ?? [])) {
+    const internalDomains = input.internalDomains ?? [];
+    const checkRoute = (route: Pick<Manifest['routes'][number], 'address' | 'protocol' | 'span' | 'written'>) => {
+      for (const p of routeProblems(route.address, internalDomains, route.protocol === 'tcp' ? 'tcp' : 'http')) {
         errors.push(new ToolError('ROUTE_INVALID', `For route '${route.written ?? route.address.fqdn}': ${p.message}`, { span: route.span, hint: p.hint }));
       }
-    }
+    };
+    for (const app of normalized.manifest.apps) for (const route of app.routes) checkRoute(route);
+    for (const route of normalized.manifest.routes) checkRoute(route);
     warnings.push(...cf.warnings, ...normalized.warnings);
     apps.push(...normalized.manifest.apps);
     routes.push(...normalized.manifest.routes);

@@ -26,15 +26,18 @@ export function tcpPortProblem(port: number): string | undefined {
  * one a router group can reserve (1024-65535) and not one the gateway proxy uses itself.
  * The same rules hold for manifests and for the state commands (create-route, map-route).
  */
-export function routeProblems(route: { readonly fqdn: string; readonly path?: string | undefined; readonly port?: number | undefined; readonly protocol: 'http' | 'tcp' }, internalDomains: readonly string[]): { message: string; hint?: string }[] {
+export function routeProblems(route: { readonly fqdn: string; readonly path?: string | undefined; readonly port?: number | undefined; readonly protocol: 'http' | 'tcp' }, internalDomains: readonly string[]): { message: string; hint?: string }[];
+/** The same, with the protocol given apart from the address (the manifest loader's routes). */
+export function routeProblems(route: { readonly fqdn: string; readonly path?: string | undefined; readonly port?: number | undefined }, internalDomains: readonly string[], protocol: 'http' | 'tcp'): { message: string; hint?: string }[];
+export function routeProblems(route: { readonly fqdn: string; readonly path?: string | undefined; readonly port?: number | undefined; readonly protocol?: 'http' | 'tcp' }, internalDomains: readonly string[], protocol = route.protocol): { message: string; hint?: string }[] {
   const out: { message: string; hint?: string }[] = [];
   if (isInternal(route.fqdn, internalDomains)) {
     if (route.path !== undefined) out.push({ message: 'Paths are not supported for internal domains.', hint: 'internal routes are reached by host name only; route the path on an external domain' });
     if (route.fqdn.startsWith('*.')) out.push({ message: 'Wildcard hosts are not supported for internal domains.' });
-    if (route.protocol === 'tcp') out.push({ message: "Routes with protocol 'http' do not support ports.", hint: 'internal domains are HTTP domains; an app reaches another app on it by host name' });
+    if (protocol === 'tcp') out.push({ message: "Routes with protocol 'http' do not support ports.", hint: 'internal domains are HTTP domains; an app reaches another app on it by host name' });
     return out;
   }
-  if (route.protocol === 'tcp' && route.port !== undefined) {
+  if (protocol === 'tcp' && route.port !== undefined) {
     const problem = tcpPortProblem(route.port);
     if (problem) out.push({ message: `Port '${route.port}' is not available: ${problem}.`, hint: 'pick another port' });
   }
@@ -43,5 +46,9 @@ export function routeProblems(route: { readonly fqdn: string; readonly path?: st
 
 /** Whether a host lies on one of the internal domains (or is one). */
 export function isInternal(fqdn: string, internalDomains: readonly string[]): boolean {
-  return internalDomains.some((d) => fqdn === d || fqdn.endsWith(`.${d}`));
+  for (const d of internalDomains) {
+    // (`fqdn` ends with `.d`: the character before d's last length is a dot)
+    if (fqdn === d || (fqdn.length > d.length && fqdn.endsWith(d) && fqdn.charCodeAt(fqdn.length - d.length - 1) === 0x2e)) return true;
+  }
+  return false;
 }

@@ -164,7 +164,8 @@ export function buildRouteTable(manifest: Manifest, options: RoutingOptions): { 
   }
   const routed = new Set(manifest.routes.flatMap((r) => r.destinations.map((d) => d.app)));
   // An app that only receives a rule's or a mirror's traffic is routed too: it gets no default route.
-  for (const route of [...manifest.routes, ...manifest.apps.flatMap((a) => a.routes)]) for (const ref of route.references ?? []) routed.add(ref.app);
+  for (const route of manifest.routes) for (const ref of route.references ?? []) routed.add(ref.app);
+  for (const app of manifest.apps) for (const route of app.routes) for (const ref of route.references ?? []) routed.add(ref.app);
   for (const app of manifest.apps) {
     if (app.noRoute) continue;
     for (const route of app.routes) {
