@@ -153,9 +153,11 @@ export async function durable(dir: string, count: number, paths: () => readonly 
  * to flush. Measured with 34,401 files of 0.5 KB: written then synced, 2.07–2.55 s (the sync
  * 0.38–0.52 s); a flush started at 70% of the files, 1.54–1.95 s in all, the last sync 50–90 ms.
  * `wait` resolves when it is done (whatever its outcome: it guarantees nothing); `stop` gives it up.
+ * Only for `count` files at or above SYNCFS_MIN, where `durable` makes one syncfs too.
  */
-export function earlyFlush(dir: string): { wait(): Promise<void>; stop(): void } | undefined {
-  if (process.platform !== 'linux') return undefined;
+export function earlyFlush(dir: string, count: number): { wait(): Promise<void>; stop(): void } | undefined {
+  // (fewer files are synced one by one at the end: a flush of the whole file system costs more)
+  if (process.platform !== 'linux' || count < SYNCFS_MIN) return undefined;
   try {
     const child = process.getBuiltinModule('node:child_process').spawn('sync', ['-f', dir], { stdio: 'ignore' });
     const done = new Promise<void>((resolve) => {

@@ -356,7 +356,7 @@ export class NewDirectoryStream {
       for (const worker of this.#workers) worker.postMessage(null);
       // The writers are behind the translation (most of a second at 40,000 apps): what they wrote
       // so far is flushed meanwhile, so that the sync before the commit has little left to do.
-      this.#flush = earlyFlush(this.#temp);
+      this.#flush = earlyFlush(this.#temp, total + 1);
       // Wait for the writers: their progress is reported, Ctrl-C (the abort of `signal`) stops the wait.
       const wakeAll = () => {
         for (const wake of this.#waiters.splice(0)) wake();
