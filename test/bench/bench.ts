@@ -5,7 +5,10 @@
 //
 // Environment: BENCH_RUNS (start-up runs, default 15), BENCH_LARGE_RUNS (10k/40k runs, default 5),
 // BENCH_ONLY (comma-separated figure ids), BENCH_TIMEOUT_MS (per large run, default 300000),
-// BENCH_LABEL (also writes .bench/results-<label>.json), BENCH_BIN (the cfmesh binary to measure).
+// BENCH_LABEL (also writes .bench/results-<label>.json), BENCH_BIN (the cfmesh binary to measure),
+// BENCH_KEEP_SCRATCH=1 (the scratch directory is left for the caller to remove: its removal, ~340,000
+// files after the -o DIR figures, slows file creation on ext4 for minutes, so a run right after
+// another would measure the first one's removal; see retire()).
 import { spawnSync } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -737,7 +740,8 @@ async function mainBench(): Promise<void> {
       process.stderr.write(`bench: ${id} ${figure.skipped ? `skipped (${figure.skipped})` : figure.valueText ?? ''} [${((Date.now() - started) / 1000).toFixed(1)} s]\n`);
     }
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    if (process.env['BENCH_KEEP_SCRATCH'] === '1') process.stderr.write(`bench: scratch left in ${scratch} (BENCH_KEEP_SCRATCH=1)\n`);
+    else rmSync(scratch, { recursive: true, force: true });
   }
   const result = { date: new Date().toISOString(), machine: machine(), runs: { startup: RUNS, large: LARGE_RUNS }, figures };
   const text = table(figures);
