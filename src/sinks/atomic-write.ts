@@ -158,34 +158,32 @@ export async function durable(dir: string, count: number, paths: () => readonly 
 export function earlyFlush(dir: string, count: number): { wait(): Promise<void>; stop(): void } | undefined {
   // (fewer files are synced one by one at the end: a flush of the whole file system costs more)
   if (process.platform !== 'linux' || count < SYNCFS_MIN) return undefined;
+  const run = startSyncfs(dir);
+  return { wait: () => run.done.then(() => undefined), stop: run.stop };
+}
+
+function syncfs(dir: string): Promise<boolean> {
+  return startSyncfs(dir).done;
+}
+
+/** `sync -f DIR` in a child process: `done` says whether it succeeded; `stop` kills it and lets the process exit without it. */
+function startSyncfs(dir: string): { readonly done: Promise<boolean>; stop(): void } {
   try {
     const child = process.getBuiltinModule('node:child_process').spawn('sync', ['-f', dir], { stdio: 'ignore' });
-    const done = new Promise<void>((resolve) => {
-      child.on('error', () => resolve());
-      child.on('close', () => resolve());
+    const done = new Promise<boolean>((resolve) => {
+      child.on('error', () => resolve(false));
+      child.on('close', (code) => resolve(code === 0));
     });
     return {
-      wait: () => done,
+      done,
       stop: () => {
         child.unref();
         child.kill();
       },
     };
   } catch {
-    return undefined;
+    return { done: Promise.resolve(false), stop: () => undefined };
   }
-}
-
-function syncfs(dir: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    try {
-      const child = process.getBuiltinModule('node:child_process').spawn('sync', ['-f', dir], { stdio: 'ignore' });
-      child.on('error', () => resolve(false));
-      child.on('close', (code) => resolve(code === 0));
-    } catch {
-      resolve(false);
-    }
-  });
 }
 
 /**

@@ -33,7 +33,7 @@ test('a streamed new directory has the very files, index and report of writeDire
   const expected = await writeDirectory(join(parent, 'plain'), resources, 'yaml', { memo });
   const expectedBare = await writeDirectory(join(parent, 'plain-bare'), resources, 'yaml');
 
-  // with a memo (the worker makes the index's digest of the files), and once without one
+  // with a memo (the index's digest of the files, from the texts the stream kept), and once without one
   for (const [handedOut, withMemo] of [[0, true], [1, true], [256, false], [300, true]] as const) {
     const dir = join(parent, `streamed-${handedOut}${withMemo ? '' : '-bare'}`);
     const stream = NewDirectoryStream.start(dir, 'yaml', { digest: withMemo });

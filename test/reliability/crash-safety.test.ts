@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { runCli, tempDir } from '../helpers/reliability.ts';
-import { STREAM_MIN_CHARS } from '../../src/cli/commands/convert.ts';
+import { padPastStream } from '../helpers/stream-padding.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'cfmesh.js');
@@ -168,7 +168,7 @@ test('SIGKILL at random moments while -o DIR makes a new directory: DIR is absen
   writeFileSync(join(dir, 'a.yml'), manifest(0, 200, 1));
   // The same apps padded with a comment past STREAM_MIN_CHARS: its files are written by the writer
   // thread while the translation goes on (NewDirectoryStream); a.yml's after it.
-  writeFileSync(join(dir, 'p.yml'), `${manifest(0, 200, 1)}${`# ${'x'.repeat(98)}\n`.repeat(Math.ceil(STREAM_MIN_CHARS / 100) + 1)}`);
+  writeFileSync(join(dir, 'p.yml'), padPastStream(manifest(0, 200, 1)));
   const out = join(dir, 'out');
   const copies = () => readdirSync(dir).filter((n) => n.startsWith('.out.cfmesh-tmp-'));
   // What a whole run writes (the binary's: its index's memo records the binary's build and input).

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { STREAM_MIN_CHARS } from '../../src/cli/commands/convert.ts';
 import { runCli, snapshotTree, tempDir } from '../helpers/reliability.ts';
+import { padPastStream } from '../helpers/stream-padding.ts';
 import { generateManifest } from '../bench/generate.ts';
 import { cfmesh, cleanEnv } from './helpers.ts';
 
@@ -19,9 +20,7 @@ const fixtures = join(import.meta.dirname, '../../fixtures');
  */
 function variants(manifest: string, work: string): [string, string][] {
   const padded = join(work, 'padded.yml');
-  writeFileSync(padded, `${readFileSync(manifest, 'utf8')}
-${`# ${'x'.repeat(98)}
-`.repeat(Math.ceil(STREAM_MIN_CHARS / 100) + 1)}`);
+  writeFileSync(padded, padPastStream(`${readFileSync(manifest, 'utf8')}\n`));
   return [
     ['as written', manifest],
     ['padded', padded],
